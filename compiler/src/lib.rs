@@ -1,1 +1,136 @@
-//! placeholder
+//! The verinfer compiler: ONNX -> typed float graph -> calibrated, quantized circuit IR.
+//!
+//! It links no proving system. [`compile`] is deterministic: the same ONNX bytes, calibration samples,
+//! settings and compiler version give a byte-identical [`CompiledModel`] and so the same model hash.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod data;
+pub mod error;
+pub mod graph;
+pub mod import;
+pub mod onnx;
+mod ops;
+pub mod quantize;
+pub mod report;
+
+pub use error::CompileError;
+pub use graph::FloatGraph;
+pub use quantize::QuantConfig;
+pub use report::Report;
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use verinfer_ir::{argmax, evaluate, quantize_input, CompiledModel, OutputMode, Sampling, ARTIFACT_FORMAT, ARTIFACT_VERSION};
+
+/// Version recorded in artifacts.
+pub const COMPILER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Compile settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CompileOptions {
+    /// Quantization widths and headroom.
+    pub quant: QuantConfig,
+    /// What the statement reveals of the output.
+    pub output_mode: OutputMode,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions { quant: QuantConfig::default(), output_mode: OutputMode::Tensor }
+    }
+}
+
+/// The compiler's products.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The artifact.
+    pub model: CompiledModel,
+    /// The report (constraint count left for the caller).
+    pub report: Report,
+    /// The float graph, for accuracy checks.
+    pub float: FloatGraph,
+}
+
+/// Imports an ONNX model into the float graph (after folding adjacent linear layers).
+pub fn import_onnx(onnx_bytes: &[u8]) -> Result<FloatGraph, CompileError> {
+    let model = onnx::parse(onnx_bytes)?;
+    let mut g = import::import(&model)?;
+    g.fold_linear_chains();
+    Ok(g)
+}
+
+/// Compiles an ONNX model with calibration samples (flattened inputs).
+pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOptions) -> Result<Compiled, CompileError> {
+    if calibration.is_empty() {
+        return Err(CompileError::Calibration("no samples".into()));
+    }
+    let float = import_onnx(onnx_bytes)?;
+    let (ir, tensors) = quantize::quantize(&float, calibration, &opts.quant)?;
+    let calibration_sha256 = hex::encode(Sha256::digest(data::write_samples(calibration).as_bytes()));
+    let model = CompiledModel {
+        format: ARTIFACT_FORMAT.into(),
+        format_version: ARTIFACT_VERSION,
+        compiler_version: COMPILER_VERSION.into(),
+        name: float.name.clone(),
+        onnx_sha256: hex::encode(Sha256::digest(onnx_bytes)),
+        calibration_sha256,
+        opset: float.opset,
+        activation_bits: opts.quant.activation_bits,
+        weight_bits: opts.quant.weight_bits,
+        sampling: Sampling::Argmax,
+        output_mode: opts.output_mode,
+        graph: ir,
+    };
+    let calibration = accuracy(&model, &float, calibration);
+    let mut gadgets = BTreeMap::new();
+    for n in &model.graph.nodes {
+        *gadgets.entry(n.op.kind()).or_default() += 1;
+    }
+    let report = Report {
+        format: "verinfer-compile-report",
+        format_version: report::REPORT_VERSION,
+        name: model.name.clone(),
+        model_hash: model.model_hash().to_hex(),
+        onnx_sha256: model.onnx_sha256.clone(),
+        opset: model.opset,
+        operators: float.op_counts.clone(),
+        gadgets,
+        constraints: None,
+        quantization: opts.quant,
+        tensors,
+        calibration,
+    };
+    Ok(Compiled { model, report, float })
+}
+
+/// Float-vs-quantized agreement of `model` on `samples`.
+pub fn accuracy(model: &CompiledModel, float: &FloatGraph, samples: &[Vec<f64>]) -> report::Accuracy {
+    let ir = &model.graph;
+    let out_scale = ir.output_node().scale;
+    let (mut agree, mut out_of_range, mut max_err) = (0usize, 0usize, 0.0f64);
+    for x in samples {
+        let want = float.output(x);
+        let Ok(q) = quantize_input(ir, x).and_then(|q| evaluate(ir, &q)) else {
+            out_of_range += 1;
+            continue;
+        };
+        let got = q.output(ir);
+        let float_arg = want.iter().enumerate().fold(None::<(usize, f64)>, |b, (i, &v)| match b {
+            Some((_, bv)) if bv >= v => b,
+            _ => Some((i, v)),
+        });
+        if argmax(got) == float_arg.map(|(i, _)| i) {
+            agree += 1;
+        }
+        for (&g, &w) in got.iter().zip(&want) {
+            max_err = max_err.max((out_scale.dequantize(g) - w).abs());
+        }
+    }
+    report::Accuracy {
+        samples: samples.len(),
+        argmax_agreement: if samples.is_empty() { 0.0 } else { agree as f64 / samples.len() as f64 },
+        max_abs_error: max_err,
+        out_of_range,
+    }
+}

@@ -1,0 +1,224 @@
+//! From a decoded ONNX model to the typed float graph: shape inference (batch 1), constant folding
+//! and dispatch to one importer per operator (see `ops`).
+use crate::error::CompileError;
+use crate::graph::{FloatGraph, Layer, LayerKind, OpCounts};
+use crate::onnx::{Attribute, OnnxModel, OnnxNode, OnnxTensor};
+use crate::ops;
+use std::collections::HashMap;
+
+/// Oldest and newest default-domain opsets the importer accepts.
+pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=23;
+
+/// A dynamic (input-dependent) tensor: which layer produces it, and its shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dyn {
+    /// Producing layer, `None` for the graph input.
+    pub src: Option<usize>,
+    /// Shape.
+    pub shape: Vec<usize>,
+}
+
+impl Dyn {
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+    /// Whether it has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A value flowing along a graph edge.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// Known at compile time.
+    Const(OnnxTensor),
+    /// Depends on the input.
+    Dyn(Dyn),
+}
+
+/// State of the import: known values by tensor name and the layers built so far.
+pub struct Ctx {
+    /// Default-domain opset.
+    pub opset: i64,
+    values: HashMap<String, Value>,
+    layers: Vec<Layer>,
+}
+
+impl Ctx {
+    /// An error about `node`.
+    pub fn err(&self, node: &OnnxNode, reason: impl Into<String>) -> CompileError {
+        CompileError::node(node, self.opset, reason)
+    }
+
+    /// Input `i` of `node` (`None` if omitted).
+    pub fn input(&self, node: &OnnxNode, i: usize) -> Result<Option<&Value>, CompileError> {
+        match node.inputs.get(i).map(String::as_str) {
+            None | Some("") => Ok(None),
+            Some(name) => self
+                .values
+                .get(name)
+                .map(Some)
+                .ok_or_else(|| self.err(node, format!("input '{name}' is produced by no earlier node, initializer or graph input"))),
+        }
+    }
+
+    /// Input `i`, which must be present.
+    pub fn required(&self, node: &OnnxNode, i: usize) -> Result<&Value, CompileError> {
+        self.input(node, i)?.ok_or_else(|| self.err(node, format!("input #{i} is missing")))
+    }
+
+    /// Input `i` as a float constant.
+    pub fn const_float(&self, node: &OnnxNode, i: usize, what: &str) -> Result<ndarray::ArrayD<f64>, CompileError> {
+        match self.required(node, i)? {
+            Value::Const(OnnxTensor::Float(a)) => Ok(a.clone()),
+            Value::Const(OnnxTensor::Int(a)) => Ok(a.mapv(|v| v as f64)),
+            Value::Dyn(_) => Err(self.err(node, format!("{what} (input #{i}) must be a constant (an initializer or Constant); verinfer bakes weights into the circuit"))),
+        }
+    }
+
+    /// Input `i` as an integer constant.
+    pub fn const_int(&self, node: &OnnxNode, i: usize, what: &str) -> Result<ndarray::ArrayD<i64>, CompileError> {
+        match self.required(node, i)? {
+            Value::Const(OnnxTensor::Int(a)) => Ok(a.clone()),
+            Value::Const(OnnxTensor::Float(_)) => Err(self.err(node, format!("{what} (input #{i}) must be an integer tensor"))),
+            Value::Dyn(_) => Err(self.err(node, format!("{what} (input #{i}) must be a constant; shapes must be static"))),
+        }
+    }
+
+    /// Binds output `i` of `node`.
+    pub fn set(&mut self, node: &OnnxNode, i: usize, v: Value) -> Result<(), CompileError> {
+        let name = node.outputs.get(i).filter(|s| !s.is_empty()).ok_or_else(|| self.err(node, format!("output #{i} is missing")))?;
+        self.values.insert(name.clone(), v);
+        Ok(())
+    }
+
+    /// Adds a layer reading `input`, binds it to output 0 of `node`.
+    pub fn push_layer(&mut self, node: &OnnxNode, input: &Dyn, kind: LayerKind, shape: Vec<usize>) -> Result<(), CompileError> {
+        let name = node.outputs.first().cloned().unwrap_or_else(|| node.name.clone());
+        self.layers.push(Layer { name, origin: node.name.clone(), kind, shape: shape.clone(), input: input.src });
+        let src = Some(self.layers.len() - 1);
+        self.set(node, 0, Value::Dyn(Dyn { src, shape }))
+    }
+
+    /// Checks that `node` has only attributes from `known`, so that none is silently ignored.
+    pub fn check_attributes(&self, node: &OnnxNode, known: &[&str]) -> Result<(), CompileError> {
+        for (name, _) in &node.attributes {
+            if !known.contains(&name.as_str()) {
+                return Err(self.err(node, format!("attribute '{name}' is not supported (supported: {})", if known.is_empty() { "none".into() } else { known.join(", ") })));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Attribute helpers.
+impl OnnxNode {
+    fn attr(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    }
+    /// An integer attribute with a default.
+    pub fn attr_int(&self, name: &str, default: i64) -> Result<i64, String> {
+        match self.attr(name) {
+            None => Ok(default),
+            Some(Attribute::Int(v)) => Ok(*v),
+            Some(_) => Err(format!("attribute '{name}' must be an integer")),
+        }
+    }
+    /// A float attribute with a default.
+    pub fn attr_float(&self, name: &str, default: f32) -> Result<f32, String> {
+        match self.attr(name) {
+            None => Ok(default),
+            Some(Attribute::Float(v)) => Ok(*v),
+            Some(_) => Err(format!("attribute '{name}' must be a float")),
+        }
+    }
+    /// Any attribute.
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attr(name)
+    }
+}
+
+/// Imports a decoded model into a float graph.
+pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
+    if !OPSETS.contains(&model.opset) {
+        return Err(CompileError::Unsupported(format!(
+            "default-domain opset {} is outside the supported range {}..={}; convert the model with onnx.version_converter",
+            model.opset,
+            OPSETS.start(),
+            OPSETS.end()
+        )));
+    }
+    let [input] = model.inputs.as_slice() else {
+        return Err(CompileError::Unsupported(format!("the model has {} graph inputs; verinfer supports exactly one", model.inputs.len())));
+    };
+    if !crate::onnx::is_float_elem(input.elem_type) {
+        return Err(CompileError::Unsupported(format!(
+            "graph input '{}' has element type {}; verinfer supports float inputs (float, double, float16, bfloat16)",
+            input.name, input.elem_type
+        )));
+    }
+    let mut shape = Vec::with_capacity(input.dims.len());
+    for (axis, d) in input.dims.iter().enumerate() {
+        match (axis, d) {
+            (_, Some(n)) => shape.push(*n),
+            (0, None) => shape.push(1), // a symbolic batch dimension: verinfer proves batch 1
+            (_, None) => {
+                return Err(CompileError::Unsupported(format!(
+                    "graph input '{}' has a dynamic dimension at axis {axis}; only the batch axis (0) may be symbolic",
+                    input.name
+                )))
+            }
+        }
+    }
+    let [output] = model.outputs.as_slice() else {
+        return Err(CompileError::Unsupported(format!("the model has {} graph outputs; verinfer supports exactly one", model.outputs.len())));
+    };
+
+    let mut ctx = Ctx { opset: model.opset, values: HashMap::new(), layers: Vec::new() };
+    for (name, t) in &model.initializers {
+        ctx.values.insert(name.clone(), Value::Const(t.clone()));
+    }
+    ctx.values.insert(input.name.clone(), Value::Dyn(Dyn { src: None, shape: shape.clone() }));
+
+    let mut op_counts = OpCounts::new();
+    for node in &model.nodes {
+        if !(node.domain.is_empty() || node.domain == "ai.onnx") {
+            return Err(ctx.err(node, format!("operator domain '{}' is not supported; verinfer reads the default ONNX domain", node.domain)));
+        }
+        let import = ops::lookup(&node.op_type).ok_or_else(|| {
+            ctx.err(node, format!("operator {} is not supported; supported operators: {}", node.op_type, ops::supported().join(", ")))
+        })?;
+        import(node, &mut ctx)?;
+        *op_counts.entry(node.op_type.clone()).or_default() += 1;
+    }
+
+    let out = match ctx.values.get(output) {
+        Some(Value::Dyn(d)) => d.clone(),
+        Some(Value::Const(_)) => return Err(CompileError::Unsupported(format!("graph output '{output}' does not depend on the input"))),
+        None => return Err(CompileError::Unsupported(format!("graph output '{output}' is produced by no node"))),
+    };
+    // Keep the chain of layers from the input to the output; dead branches are dropped.
+    let mut chain = Vec::new();
+    let mut cur = out.src;
+    while let Some(i) = cur {
+        chain.push(i);
+        cur = ctx.layers[i].input;
+    }
+    chain.reverse();
+    let layers: Vec<Layer> = chain
+        .iter()
+        .enumerate()
+        .map(|(pos, &i)| Layer { input: pos.checked_sub(1), ..ctx.layers[i].clone() })
+        .collect();
+    Ok(FloatGraph {
+        name: if model.name.is_empty() { "model".into() } else { model.name.clone() },
+        opset: model.opset,
+        input_name: input.name.clone(),
+        input_shape: shape,
+        layers,
+        output_shape: out.shape,
+        op_counts,
+    })
+}

@@ -1,0 +1,23 @@
+//! ONNX `Cast` between floating-point types (a no-op on the real values verinfer tracks); casts of
+//! constants to integer types are folded.
+use crate::error::CompileError;
+use crate::import::{Ctx, Value};
+use crate::onnx::{elem_type_name, is_float_elem, OnnxNode, OnnxTensor};
+
+/// Imports a `Cast` node.
+pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
+    ctx.check_attributes(node, &["to", "saturate", "round_mode"])?;
+    let to = node.attr_int("to", 0).map_err(|e| ctx.err(node, e))?;
+    let to_name = elem_type_name(to as i32);
+    let v = ctx.required(node, 0)?.clone();
+    let out = match v {
+        Value::Dyn(_) if is_float_elem(to_name) => v,
+        Value::Dyn(_) => return Err(ctx.err(node, format!("cast of an input-dependent tensor to {to_name}; only casts between float types are supported"))),
+        Value::Const(OnnxTensor::Float(a)) if is_float_elem(to_name) => Value::Const(OnnxTensor::Float(a)),
+        Value::Const(OnnxTensor::Int(a)) if is_float_elem(to_name) => Value::Const(OnnxTensor::Float(a.mapv(|x| x as f64))),
+        Value::Const(OnnxTensor::Int(a)) if to_name.contains("int") => Value::Const(OnnxTensor::Int(a)),
+        Value::Const(OnnxTensor::Float(a)) if to_name.contains("int") => Value::Const(OnnxTensor::Int(a.mapv(|x| x.trunc() as i64))),
+        Value::Const(_) => return Err(ctx.err(node, format!("cast to {to_name} is not supported"))),
+    };
+    ctx.set(node, 0, out)
+}

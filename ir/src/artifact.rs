@@ -1,0 +1,95 @@
+//! The compiled-model artifact (`model.compiled`): versioned, canonical, hashed.
+//!
+//! Its canonical encoding is compact JSON with fields in declaration order and no maps, so the same
+//! model, calibration data and compiler version give byte-identical files on every machine. The model
+//! hash is the SHA-256 of that encoding.
+use crate::error::ArtifactError;
+use crate::graph::CircuitIr;
+use crate::types::ModelHash;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `format` field of every compiled model.
+pub const ARTIFACT_FORMAT: &str = "verinfer-compiled-model";
+/// The artifact format version this build writes and reads.
+pub const ARTIFACT_VERSION: u32 = 1;
+
+/// How the output index is chosen from the logits. Part of the model hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Sampling {
+    /// The index of the first largest logit.
+    Argmax,
+}
+
+/// What the statement reveals of the output tensor besides the chosen index. Part of the model hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputMode {
+    /// Every quantized logit is a public input.
+    Tensor,
+    /// Only a Poseidon commitment to the quantized logits is public.
+    Commitment,
+}
+
+/// A compiled model: the IR plus everything that determined it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompiledModel {
+    /// Always [`ARTIFACT_FORMAT`].
+    pub format: String,
+    /// Always [`ARTIFACT_VERSION`] for files this build writes.
+    pub format_version: u32,
+    /// Version of the compiler that wrote it.
+    pub compiler_version: String,
+    /// Model name (the ONNX graph name).
+    pub name: String,
+    /// SHA-256 of the ONNX file, hex.
+    pub onnx_sha256: String,
+    /// SHA-256 of the calibration data as used (canonical JSON of the rows), hex.
+    pub calibration_sha256: String,
+    /// The default-domain opset the model was imported with.
+    pub opset: i64,
+    /// Signed width of activations (range-checked tensors).
+    pub activation_bits: u8,
+    /// Signed width budget of constant weights.
+    pub weight_bits: u8,
+    /// How the output index is chosen.
+    pub sampling: Sampling,
+    /// What the statement reveals of the output tensor.
+    pub output_mode: OutputMode,
+    /// The quantized circuit IR.
+    pub graph: CircuitIr,
+}
+
+impl CompiledModel {
+    /// The canonical encoding: what `model.compiled` holds and what the model hash covers.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Serializing plain structs, vectors and integers to a Vec cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Parses and validates an artifact.
+    pub fn from_bytes(bytes: &[u8]) -> Result<CompiledModel, ArtifactError> {
+        #[derive(Deserialize)]
+        struct Header {
+            format: String,
+            format_version: u32,
+        }
+        let header: Header = serde_json::from_slice(bytes).map_err(|e| ArtifactError::Parse(e.to_string()))?;
+        if header.format != ARTIFACT_FORMAT {
+            return Err(ArtifactError::Parse(format!("format is '{}', expected '{ARTIFACT_FORMAT}'", header.format)));
+        }
+        if header.format_version != ARTIFACT_VERSION {
+            return Err(ArtifactError::Version { found: header.format_version, supported: ARTIFACT_VERSION });
+        }
+        let model: CompiledModel = serde_json::from_slice(bytes).map_err(|e| ArtifactError::Parse(e.to_string()))?;
+        model.graph.validate().map_err(ArtifactError::Invalid)?;
+        Ok(model)
+    }
+
+    /// SHA-256 of the canonical encoding.
+    pub fn model_hash(&self) -> ModelHash {
+        ModelHash(Sha256::digest(self.to_bytes()).into())
+    }
+}

@@ -1,0 +1,69 @@
+//! Errors of the integer semantics and of artifact decoding.
+use thiserror::Error;
+
+/// Why the integer evaluation of a model failed.
+#[derive(Debug, Error, PartialEq)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// The input has the wrong number of elements.
+    #[error("input has {got} values, the model expects {expected} (shape {shape:?})")]
+    InputLength {
+        /// Values given.
+        got: usize,
+        /// Values expected.
+        expected: usize,
+        /// The model's input shape.
+        shape: Vec<usize>,
+    },
+    /// An input value is not a finite number.
+    #[error("input value #{index} is {value}, not a finite number")]
+    NonFiniteInput {
+        /// Position in the flattened input.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A quantized value left the range its tensor was calibrated for: the circuit could not prove it.
+    #[error(
+        "value {value} of tensor '{tensor}' (element {index}) is outside its {bits}-bit range \
+         [{min}, {max}]; this input lies outside the calibrated range: recompile with calibration \
+         data that covers it"
+    )]
+    OutOfRange {
+        /// Tensor name (from the ONNX graph).
+        tensor: String,
+        /// Element index in the flattened tensor.
+        index: usize,
+        /// The offending value.
+        value: i128,
+        /// The tensor's signed bit width.
+        bits: u8,
+        /// Smallest allowed value.
+        min: i128,
+        /// Largest allowed value.
+        max: i128,
+    },
+    /// The IR is inconsistent (a node refers to a missing tensor or has mismatched sizes).
+    #[error("malformed circuit IR: {0}")]
+    Malformed(String),
+}
+
+/// Why a compiled artifact could not be read.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ArtifactError {
+    /// Not JSON of the artifact's shape.
+    #[error("not a verinfer compiled model: {0}")]
+    Parse(String),
+    /// A known format with a version this build cannot read.
+    #[error("compiled model has format version {found}; this build reads version {supported}: recompile it")]
+    Version {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// The artifact parsed but its graph is inconsistent.
+    #[error("compiled model is inconsistent: {0}")]
+    Invalid(String),
+}

@@ -1,0 +1,144 @@
+//! The integer semantics of the IR: the witness generator and the reference every backend enforces.
+use crate::error::EvalError;
+use crate::graph::{CircuitIr, Node, Op};
+
+/// Every tensor's value for one input, indexed like [`CircuitIr::nodes`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// One flat vector per node.
+    pub values: Vec<Vec<i64>>,
+}
+
+impl Evaluation {
+    /// The output tensor.
+    pub fn output<'a>(&'a self, ir: &CircuitIr) -> &'a [i64] {
+        &self.values[ir.output.index()]
+    }
+}
+
+/// `floor((x + 2^(shift-1)) / 2^shift)`: division by a power of two, rounding halves up.
+pub fn rescale_half_up(x: i64, shift: u8) -> i64 {
+    if shift == 0 {
+        return x;
+    }
+    let x = x as i128 + (1i128 << (shift - 1));
+    (x >> shift) as i64 // arithmetic shift = floor division
+}
+
+/// Index of the first maximum (numpy's `argmax` convention). `None` for an empty slice.
+pub fn argmax(v: &[i64]) -> Option<usize> {
+    let mut best: Option<(usize, i64)> = None;
+    for (i, &x) in v.iter().enumerate() {
+        if best.is_none_or(|(_, b)| x > b) {
+            best = Some((i, x));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+/// Quantizes a real input at the input node's scale (round half up) and checks its range.
+pub fn quantize_input(ir: &CircuitIr, x: &[f64]) -> Result<Vec<i64>, EvalError> {
+    let node = &ir.nodes[0];
+    if x.len() != ir.input_len() {
+        return Err(EvalError::InputLength { got: x.len(), expected: ir.input_len(), shape: ir.input.shape.clone() });
+    }
+    let f = node.scale.factor();
+    x.iter()
+        .enumerate()
+        .map(|(index, &v)| {
+            if !v.is_finite() {
+                return Err(EvalError::NonFiniteInput { index, value: v });
+            }
+            let q = (v * f + 0.5).floor();
+            let q = if q.abs() < 9.0e18 { q as i64 } else { i64::MAX };
+            check(node, index, q as i128)
+        })
+        .collect()
+}
+
+fn check(node: &Node, index: usize, v: i128) -> Result<i64, EvalError> {
+    let (min, max) = (node.bits.min(), node.bits.max());
+    if v < min || v > max {
+        return Err(EvalError::OutOfRange { tensor: node.name.clone(), index, value: v, bits: node.bits.0, min, max });
+    }
+    Ok(v as i64)
+}
+
+/// Evaluates the model on a quantized input. Fails if any range-checked tensor leaves its range,
+/// which is exactly when no valid proof exists.
+pub fn evaluate(ir: &CircuitIr, input: &[i64]) -> Result<Evaluation, EvalError> {
+    if input.len() != ir.input_len() {
+        return Err(EvalError::InputLength { got: input.len(), expected: ir.input_len(), shape: ir.input.shape.clone() });
+    }
+    let mut values: Vec<Vec<i64>> = Vec::with_capacity(ir.nodes.len());
+    for node in &ir.nodes {
+        let src = match node.op.input() {
+            Some(id) => values
+                .get(id.index())
+                .ok_or_else(|| EvalError::Malformed(format!("node '{}' reads a later tensor", node.name)))?,
+            None => input,
+        };
+        let out: Vec<i64> = match &node.op {
+            Op::Input => input.iter().enumerate().map(|(i, &v)| check(node, i, v as i128)).collect::<Result<_, _>>()?,
+            Op::Linear { rows, cols, weights, bias, .. } => {
+                if src.len() != *cols || weights.len() != rows * cols || bias.len() != *rows {
+                    return Err(EvalError::Malformed(format!("linear node '{}' has inconsistent sizes", node.name)));
+                }
+                (0..*rows)
+                    .map(|r| {
+                        let row = &weights[r * cols..(r + 1) * cols];
+                        let acc = row.iter().zip(src).fold(bias[r] as i128, |a, (&w, &x)| a + w as i128 * x as i128);
+                        check(node, r, acc)
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            Op::Affine { mul, add, .. } => {
+                if mul.len() != src.len() || add.len() != src.len() {
+                    return Err(EvalError::Malformed(format!("affine node '{}' has inconsistent sizes", node.name)));
+                }
+                src.iter()
+                    .zip(mul.iter().zip(add))
+                    .enumerate()
+                    .map(|(i, (&x, (&m, &a)))| check(node, i, x as i128 * m as i128 + a as i128))
+                    .collect::<Result<_, _>>()?
+            }
+            Op::Rescale { shift, .. } => src
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| check(node, i, rescale_half_up(x, *shift) as i128))
+                .collect::<Result<_, _>>()?,
+            Op::Relu { .. } => src.iter().map(|&x| x.max(0)).collect(),
+        };
+        values.push(out);
+    }
+    Ok(Evaluation { values })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rescale_rounds_half_up() {
+        assert_eq!(rescale_half_up(5, 1), 3); // 2.5 -> 3
+        assert_eq!(rescale_half_up(-5, 1), -2); // -2.5 -> -2
+        assert_eq!(rescale_half_up(-6, 2), -1); // -1.5 -> -1
+        assert_eq!(rescale_half_up(7, 0), 7);
+    }
+
+    #[test]
+    fn argmax_takes_first_maximum() {
+        assert_eq!(argmax(&[1, 3, 3, 2]), Some(1));
+        assert_eq!(argmax(&[-5]), Some(0));
+        assert_eq!(argmax(&[]), None);
+    }
+
+    proptest! {
+        #[test]
+        fn rescale_matches_rounded_division(x in -(1i64 << 40)..(1i64 << 40), k in 0u8..20) {
+            let exact = x as f64 / (1u64 << k) as f64;
+            prop_assert_eq!(rescale_half_up(x, k), (exact + 0.5).floor() as i64);
+        }
+    }
+}
