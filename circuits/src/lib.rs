@@ -1,1 +1,4 @@
-//! placeholder
+//! verinfer circuits.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+pub mod poseidon;
