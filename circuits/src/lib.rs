@@ -1,4 +1,18 @@
-//! verinfer circuits.
+//! verinfer's circuits: gadgets and the Groth16 (R1CS over BN254) backend that lowers the circuit IR.
+//!
+//! - [`poseidon`]: circomlib-compatible Poseidon (native), [`commit`]: tensor commitments;
+//! - [`r1cs`]: one file per gadget (range check, rescale, ReLU, linear, argmax, Poseidon) and the
+//!   model circuit;
+//! - [`witness`]: the prover's witness from the IR's integer semantics;
+//! - [`groth16`]: setup, proving, constraint counts.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod commit;
+pub mod groth16;
 pub mod poseidon;
+pub mod r1cs;
+pub mod witness;
+
+pub use groth16::{check_witness, constraint_count, prove, setup, BackendError, ProvingKey};
+pub use witness::{assign, ProverWitness};

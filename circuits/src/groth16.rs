@@ -1,0 +1,143 @@
+//! Groth16 over BN254 for a compiled model: setup, proving, constraint counting, witness checks.
+//!
+//! The setup is circuit-specific: whoever runs it learns toxic waste that would let them forge proofs
+//! for this model, so the party that runs `setup` must be trusted by verifiers (or the keys must come
+//! from a multi-party ceremony). `setup` draws from the operating system's randomness.
+use crate::r1cs::model::ModelCircuit;
+use crate::witness::ProverWitness;
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::Groth16;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_snark::SNARK;
+use rand::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+use verinfer_ir::CompiledModel;
+use verinfer_verifier::{OutputMode, Proof, StatementLayout, VerifyingKey};
+
+/// First four bytes of a proving key file.
+pub const PK_MAGIC: &[u8; 4] = b"VIPK";
+/// Proving key format version.
+pub const PK_VERSION: u32 = 1;
+
+/// Backend failures.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// Constraint synthesis failed.
+    #[error("constraint synthesis failed: {0}")]
+    Synthesis(String),
+    /// The witness does not satisfy the circuit (a bug, or a tampered witness).
+    #[error("the witness does not satisfy the circuit at {0}")]
+    Unsatisfied(String),
+    /// The proving key file is unreadable or corrupt.
+    #[error("malformed proving key: {0}")]
+    MalformedProvingKey(String),
+    /// The proving key belongs to another model.
+    #[error("the proving key is for model {key}, not {model}: run `verinfer setup` again")]
+    WrongProvingKey {
+        /// Model of the key.
+        key: String,
+        /// Model being proven.
+        model: String,
+    },
+}
+
+/// A Groth16 proving key for one model.
+#[derive(Clone)]
+pub struct ProvingKey {
+    /// Model the key belongs to.
+    pub model_hash: [u8; 32],
+    /// The key.
+    pub pk: ark_groth16::ProvingKey<Bn254>,
+}
+
+impl ProvingKey {
+    /// `magic | version u32 LE | model_hash | sha256(body) | body` (body: uncompressed ark-serialize).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut body = Vec::new();
+        let _ = self.pk.serialize_uncompressed(&mut body);
+        let mut out = Vec::with_capacity(body.len() + 72);
+        out.extend_from_slice(PK_MAGIC);
+        out.extend_from_slice(&PK_VERSION.to_le_bytes());
+        out.extend_from_slice(&self.model_hash);
+        out.extend_from_slice(&Sha256::digest(&body));
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Decodes a key; the checksum stands in for point validation, which would take longer than proving.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ProvingKey, BackendError> {
+        let bad = |m: String| BackendError::MalformedProvingKey(m);
+        if bytes.len() < 72 || &bytes[..4] != PK_MAGIC {
+            return Err(bad("not a verinfer proving key (bad magic or too short)".into()));
+        }
+        let version = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+        if version != PK_VERSION {
+            return Err(bad(format!("format version {version}, this build reads {PK_VERSION}")));
+        }
+        let model_hash: [u8; 32] = bytes[8..40].try_into().map_err(|_| bad("truncated".into()))?;
+        let body = &bytes[72..];
+        if Sha256::digest(body).as_slice() != &bytes[40..72] {
+            return Err(bad("checksum mismatch: the file is truncated or corrupted".into()));
+        }
+        let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_with_mode(body, Compress::No, Validate::No)
+            .map_err(|e| bad(format!("invalid encoding ({e})")))?;
+        Ok(ProvingKey { model_hash, pk })
+    }
+}
+
+/// The statement layout of a model.
+pub fn layout(model: &CompiledModel) -> StatementLayout {
+    StatementLayout {
+        output_mode: match model.output_mode {
+            verinfer_ir::OutputMode::Tensor => OutputMode::Tensor,
+            verinfer_ir::OutputMode::Commitment => OutputMode::Commitment,
+        },
+        output_len: model.graph.output_node().len() as u32,
+    }
+}
+
+/// Circuit-specific setup.
+pub fn setup<R: RngCore + CryptoRng>(model: &CompiledModel, rng: &mut R) -> Result<(ProvingKey, VerifyingKey), BackendError> {
+    let circuit = ModelCircuit::for_setup(model);
+    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    let model_hash = model.model_hash().0;
+    Ok((ProvingKey { model_hash, pk }, VerifyingKey { model_hash, layout: layout(model), vk }))
+}
+
+/// Proves the witness's statement.
+pub fn prove<R: RngCore + CryptoRng>(model: &CompiledModel, pk: &ProvingKey, witness: &ProverWitness, rng: &mut R) -> Result<Proof, BackendError> {
+    let hash = model.model_hash().0;
+    if pk.model_hash != hash {
+        return Err(BackendError::WrongProvingKey { key: hex(&pk.model_hash), model: hex(&hash) });
+    }
+    let circuit = ModelCircuit::for_proving(model, witness);
+    Groth16::<Bn254>::prove(&pk.pk, circuit, rng).map(Proof).map_err(|e| BackendError::Synthesis(e.to_string()))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Number of R1CS constraints of a model's circuit (as Groth16 sees them, after inlining).
+pub fn constraint_count(model: &CompiledModel) -> Result<usize, BackendError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    ModelCircuit::for_setup(model).generate_constraints(cs.clone()).map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    cs.finalize();
+    Ok(cs.num_constraints())
+}
+
+/// Synthesizes with the witness and checks every constraint: `Ok(())` or the first failing one.
+pub fn check_witness(model: &CompiledModel, witness: &ProverWitness) -> Result<(), BackendError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_mode(SynthesisMode::Prove { construct_matrices: true, generate_lc_assignments: false });
+    ModelCircuit::for_proving(model, witness).generate_constraints(cs.clone()).map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    match cs.which_is_unsatisfied().map_err(|e| BackendError::Synthesis(e.to_string()))? {
+        None => Ok(()),
+        Some(at) => Err(BackendError::Unsatisfied(at)),
+    }
+}

@@ -1,0 +1,141 @@
+//! The Groth16 backend: each IR gadget lowered to R1CS over BN254 (ark-relations `gr1cs`).
+//!
+//! Constant-weight linear maps are linear combinations and cost nothing; every range is enforced by a
+//! bit decomposition. A [`Signal`] is a linear combination with its integer value (when proving) and,
+//! if it has been range-checked, its bits, so that later gadgets (ReLU, commitments) reuse them.
+pub mod argmax;
+pub mod linear;
+pub mod model;
+pub mod poseidon;
+pub mod range;
+pub mod relu;
+pub mod rescale;
+
+use ark_bn254::Fr;
+use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
+
+/// Linear combination over BN254's scalar field.
+pub type Lc = LinearCombination<Fr>;
+/// The constraint system the gadgets write to.
+pub type Cs = ConstraintSystemRef<Fr>;
+/// Result of synthesis.
+pub type Result<T> = core::result::Result<T, SynthesisError>;
+
+/// Offset-binary bits of a range-checked value: `value + 2^(width-1) = sum_i 2^i * vars[i]`.
+#[derive(Clone, Debug)]
+pub struct RangeBits {
+    /// Boolean variables, least significant first.
+    pub vars: Vec<Variable>,
+}
+
+impl RangeBits {
+    /// The unsigned value `value + 2^(width-1)` as a linear combination of the bits.
+    pub fn unsigned_lc(&self) -> Lc {
+        bits_lc(&self.vars)
+    }
+    /// The sign bit's variable: 1 exactly when the value is non-negative.
+    pub fn nonnegative(&self) -> Variable {
+        self.vars[self.vars.len() - 1]
+    }
+}
+
+/// An integer wire: a linear combination, its value when proving, its bits once range-checked.
+#[derive(Clone, Debug)]
+pub struct Signal {
+    /// The wire.
+    pub lc: Lc,
+    /// Its integer value (`None` during setup).
+    pub value: Option<i128>,
+    /// Offset-binary decomposition, if the value is range-checked.
+    pub bits: Option<RangeBits>,
+}
+
+/// A signed integer as a field element.
+pub fn fr(v: i128) -> Fr {
+    let a = Fr::from(v.unsigned_abs());
+    if v < 0 {
+        -a
+    } else {
+        a
+    }
+}
+
+/// `2^k` in the field.
+pub fn pow2(k: u32) -> Fr {
+    use ark_ff::Field;
+    Fr::from(2u64).pow([k as u64])
+}
+
+/// `sum_i 2^i * vars[i]`.
+pub fn bits_lc(vars: &[Variable]) -> Lc {
+    let mut lc = Lc::new();
+    let mut c = Fr::from(1u64);
+    for v in vars {
+        lc = lc + (c, *v);
+        c = c + c;
+    }
+    lc
+}
+
+/// A constant as a linear combination.
+pub fn constant(v: Fr) -> Lc {
+    Lc::from((v, Variable::One))
+}
+
+/// Allocates a witness variable (its value is only read when proving).
+pub fn witness(cs: &Cs, value: Option<Fr>) -> Result<Variable> {
+    cs.new_witness_variable(|| value.ok_or(SynthesisError::AssignmentMissing))
+}
+
+/// Enforces `a * b = c`.
+pub fn enforce(cs: &Cs, a: Lc, b: Lc, c: Lc) -> Result<()> {
+    cs.enforce_r1cs_constraint(|| a, || b, || c)
+}
+
+/// Enforces `a = b` (one constraint).
+pub fn enforce_equal(cs: &Cs, a: Lc, b: Lc) -> Result<()> {
+    enforce(cs, a - b, constant(Fr::from(1u64)), Lc::new())
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for soundness tests: synthesize honestly, then corrupt one witness value.
+    use super::*;
+    use ark_relations::gr1cs::{ConstraintSystem, SynthesisMode};
+
+    /// A constraint system in proving mode that evaluates linear combinations lazily, so that a
+    /// witness corrupted after synthesis is seen by `is_satisfied`.
+    pub fn prover_cs() -> Cs {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_mode(SynthesisMode::Prove { construct_matrices: true, generate_lc_assignments: false });
+        cs
+    }
+
+    /// Index of a witness variable.
+    pub fn index(v: Variable) -> usize {
+        v.index().expect("a witness variable")
+    }
+
+    /// Adds `delta` to witness variable `v`.
+    pub fn corrupt(cs: &Cs, v: Variable, delta: Fr) {
+        let mut inner = cs.borrow_mut().expect("a constraint system");
+        inner.assignments.witness_assignment[index(v)] += delta;
+    }
+
+    /// Sets witness variable `v`.
+    pub fn set(cs: &Cs, v: Variable, value: Fr) {
+        let mut inner = cs.borrow_mut().expect("a constraint system");
+        inner.assignments.witness_assignment[index(v)] = value;
+    }
+
+    /// Whether all constraints hold.
+    pub fn satisfied(cs: &Cs) -> bool {
+        cs.is_satisfied().expect("proving mode")
+    }
+
+    /// A witness variable holding `v`, as a signal with no bits.
+    pub fn signal(cs: &Cs, v: i128) -> Signal {
+        let var = witness(cs, Some(fr(v))).unwrap();
+        Signal { lc: Lc::from(var), value: Some(v), bits: None }
+    }
+}

@@ -1,0 +1,162 @@
+//! The whole-model circuit: public statement, committed input, every gadget of the IR, the revealed
+//! output and the argmax.
+use super::argmax::argmax;
+use super::linear::{affine, linear};
+use super::poseidon::{hash_chain, Wire};
+use super::range::range_check;
+use super::relu::relu;
+use super::rescale::rescale;
+use super::{constant, enforce_equal, fr, witness, Cs, Lc, Result, Signal};
+use crate::commit::{domain, per_element, INPUT_DOMAIN, OUTPUT_DOMAIN};
+use crate::witness::ProverWitness;
+use ark_bn254::Fr;
+use ark_ff::PrimeField;
+use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
+use verinfer_ir::{CompiledModel, Op, OutputMode};
+use verinfer_verifier::{limbs, OutputClaim};
+
+/// A model's circuit; `witness` is `None` for setup and constraint counting.
+#[derive(Clone, Copy)]
+pub struct ModelCircuit<'a> {
+    /// The compiled model.
+    pub model: &'a CompiledModel,
+    /// Its hash (a circuit constant the statement must repeat).
+    pub model_hash: [u8; 32],
+    /// The prover's witness.
+    pub witness: Option<&'a ProverWitness>,
+}
+
+impl<'a> ModelCircuit<'a> {
+    /// A circuit for setup.
+    pub fn for_setup(model: &'a CompiledModel) -> Self {
+        ModelCircuit { model, model_hash: model.model_hash().0, witness: None }
+    }
+    /// A circuit for proving.
+    pub fn for_proving(model: &'a CompiledModel, witness: &'a ProverWitness) -> Self {
+        ModelCircuit { model, model_hash: model.model_hash().0, witness: Some(witness) }
+    }
+}
+
+/// Packs offset-binary wires (`u` in `[0, 2^b)`) like `crate::commit::pack`.
+fn pack(unsigned: &[Lc], b: u8, values: Option<Vec<Fr>>) -> Vec<Wire> {
+    let per = per_element(b);
+    let shift = super::pow2(b as u32);
+    unsigned
+        .chunks(per)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let mut lc = Lc::new();
+            let mut c = Fr::from(1u64);
+            for u in chunk {
+                lc = lc + (u.clone() * c);
+                c *= shift;
+            }
+            Wire { lc, value: values.as_ref().map(|v| v[k]) }
+        })
+        .collect()
+}
+
+fn commitment(cs: &Cs, tag: &[u8], salt: &Wire, unsigned: &[Lc], b: u8, values: Option<&[i64]>) -> Result<Wire> {
+    let packed_vals = values.map(|v| crate::commit::pack(v, b));
+    let mut e = vec![
+        Wire { lc: constant(domain(tag)), value: Some(domain(tag)) },
+        salt.clone(),
+        Wire { lc: constant(Fr::from(unsigned.len() as u64)), value: Some(Fr::from(unsigned.len() as u64)) },
+        Wire { lc: constant(Fr::from(b as u64)), value: Some(Fr::from(b as u64)) },
+    ];
+    e.extend(pack(unsigned, b, packed_vals));
+    hash_chain(cs, &e)
+}
+
+impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
+    fn generate_constraints(self, cs: Cs) -> Result<()> {
+        let ir = &self.model.graph;
+        let w = self.witness;
+        let st = w.map(|w| &w.statement);
+        let out_node = ir.output_node();
+        let n_out = out_node.len();
+
+        // Public inputs, in the statement's order.
+        let pub_var = |v: Option<Fr>| cs.new_input_variable(|| v.ok_or(SynthesisError::AssignmentMissing));
+        let hash_vars = [pub_var(st.map(|s| limbs(&s.model_hash)[0]))?, pub_var(st.map(|s| limbs(&s.model_hash)[1]))?];
+        let commit_var = pub_var(st.map(|s| Fr::from_be_bytes_mod_order(&s.input_commitment)))?;
+        let _seed_vars = [pub_var(st.map(|s| limbs(&s.seed)[0]))?, pub_var(st.map(|s| limbs(&s.seed)[1]))?];
+        let index_var = pub_var(st.map(|s| Fr::from(s.output_index as u64)))?;
+        let out_vars = match self.model.output_mode {
+            OutputMode::Tensor => (0..n_out)
+                .map(|i| {
+                    pub_var(st.and_then(|s| match &s.output {
+                        OutputClaim::Tensor(v) => v.get(i).map(|&x| fr(x as i128)),
+                        OutputClaim::Commitment(_) => None,
+                    }))
+                })
+                .collect::<Result<Vec<_>>>()?,
+            OutputMode::Commitment => vec![pub_var(st.and_then(|s| match &s.output {
+                OutputClaim::Commitment(c) => Some(Fr::from_be_bytes_mod_order(c)),
+                OutputClaim::Tensor(_) => None,
+            }))?],
+        };
+
+        // The model hash is a constant of this circuit.
+        for (var, limb) in hash_vars.iter().zip(limbs(&self.model_hash)) {
+            enforce_equal(&cs, Lc::from(*var), constant(limb))?;
+        }
+
+        // Values of every tensor, when proving.
+        let value = |node: usize, i: usize| w.map(|w| w.eval.values[node][i] as i128);
+        let mut signals: Vec<Vec<Signal>> = Vec::with_capacity(ir.nodes.len());
+        for (ni, node) in ir.nodes.iter().enumerate() {
+            let src = node.op.input().map(|id| &signals[id.index()]);
+            let out: Vec<Signal> = match (&node.op, src) {
+                (Op::Input, _) => (0..node.len())
+                    .map(|i| {
+                        let v = witness(&cs, value(ni, i).map(fr))?;
+                        let s = Signal { lc: Lc::from(v), value: value(ni, i), bits: None };
+                        let bits = range_check(&cs, &s, node.bits.0)?;
+                        Ok(Signal { bits: Some(bits), ..s })
+                    })
+                    .collect::<Result<_>>()?,
+                (Op::Linear { rows, cols, weights, bias, .. }, Some(x)) => linear(&cs, x, *rows, *cols, weights, bias)?,
+                (Op::Affine { mul, add, .. }, Some(x)) => affine(x, mul, add),
+                (Op::Rescale { shift, .. }, Some(x)) => x.iter().map(|s| rescale(&cs, s, *shift, node.bits.0)).collect::<Result<_>>()?,
+                (Op::Relu { .. }, Some(x)) => x.iter().map(|s| relu(&cs, s, ir.node(node.op.input().unwrap_or(verinfer_ir::TensorId(0))).bits.0)).collect::<Result<_>>()?,
+                _ => return Err(SynthesisError::Unsatisfiable),
+            };
+            signals.push(out);
+        }
+
+        // The input commitment.
+        let salt = Wire { lc: Lc::from(witness(&cs, w.map(|w| w.salt))?), value: w.map(|w| w.salt) };
+        let in_bits = ir.nodes[0].bits.0;
+        let unsigned: Vec<Lc> = signals[0].iter().map(|s| s.bits.as_ref().map(|b| b.unsigned_lc()).unwrap_or_default()).collect();
+        let c = commitment(&cs, INPUT_DOMAIN, &salt, &unsigned, in_bits, w.map(|w| w.input.as_slice()))?;
+        enforce_equal(&cs, c.lc, Lc::from(commit_var))?;
+
+        // The revealed output: its values or their commitment.
+        let outs = &signals[ir.output.index()];
+        match self.model.output_mode {
+            OutputMode::Tensor => {
+                for (s, v) in outs.iter().zip(&out_vars) {
+                    enforce_equal(&cs, s.lc.clone(), Lc::from(*v))?;
+                }
+            }
+            OutputMode::Commitment => {
+                let b = out_node.bits.0;
+                let unsigned: Vec<Lc> = outs
+                    .iter()
+                    .map(|s| Ok(match &s.bits {
+                        Some(bits) => bits.unsigned_lc(),
+                        None => range_check(&cs, s, b)?.unsigned_lc(),
+                    }))
+                    .collect::<Result<_>>()?;
+                let vals: Option<Vec<i64>> = w.map(|w| w.eval.values[ir.output.index()].clone());
+                let c = commitment(&cs, OUTPUT_DOMAIN, &salt, &unsigned, b, vals.as_deref())?;
+                enforce_equal(&cs, c.lc, Lc::from(out_vars[0]))?;
+            }
+        }
+
+        // Sampling: argmax.
+        argmax(&cs, outs, Lc::from(index_var), st.map(|s| s.output_index as usize), out_node.bits.0)?;
+        Ok(())
+    }
+}
