@@ -91,6 +91,11 @@ pub fn fr_to_bytes(f: &Fr) -> [u8; 32] {
 }
 
 /// A canonical field element from 32 bytes big-endian.
+pub fn fr_from_bytes_checked(b: &[u8; 32]) -> Result<Fr, VerifyError> {
+    fr_from_bytes(b, "value")
+}
+
+/// A canonical field element from 32 bytes big-endian; `what` names it in the error.
 pub fn fr_from_bytes(b: &[u8; 32], what: &str) -> Result<Fr, VerifyError> {
     let f = Fr::from_be_bytes_mod_order(b);
     if fr_to_bytes(&f) != *b {

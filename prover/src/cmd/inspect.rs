@@ -1,0 +1,57 @@
+//! `verinfer inspect PATH`: a build directory, a proof file or a verifying key.
+use crate::artifacts;
+use crate::fsutil::{read, read_string};
+use crate::pipeline::load_model;
+use crate::proof_file::ProofFile;
+use anyhow::{bail, Result};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use verinfer_verifier::VerifyingKey;
+
+/// Arguments of `inspect`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A build directory, proof.json or verifying.key.
+    #[arg(default_value = "build")]
+    pub path: PathBuf,
+}
+
+/// Runs `inspect`.
+pub fn run(args: &Args, json: bool) -> Result<()> {
+    let p = &args.path;
+    let value = if p.is_dir() {
+        let model = load_model(p)?;
+        let ir = &model.graph;
+        let mut gadgets = BTreeMap::new();
+        for n in &ir.nodes {
+            *gadgets.entry(n.op.kind()).or_insert(0usize) += 1;
+        }
+        serde_json::json!({
+            "kind": "build directory",
+            "model": model.name,
+            "model_hash": model.model_hash().to_hex(),
+            "format_version": model.format_version,
+            "compiler_version": model.compiler_version,
+            "onnx_sha256": model.onnx_sha256,
+            "input_shape": ir.input.shape,
+            "output_len": ir.output_node().len(),
+            "output_mode": model.output_mode,
+            "gadgets": gadgets,
+            "has_proving_key": p.join(artifacts::PROVING_KEY).is_file(),
+            "has_verifying_key": p.join(artifacts::VERIFYING_KEY).is_file(),
+        })
+    } else if p.extension().is_some_and(|e| e == "json") {
+        let f = ProofFile::parse(&read_string(p)?)?;
+        serde_json::json!({ "kind": "proof", "model": f.model_name, "backend": f.backend, "statement": f.statement, "output": f.output })
+    } else {
+        let bytes = read(p)?;
+        if !bytes.starts_with(verinfer_verifier::KEY_MAGIC) {
+            bail!("{}: not a build directory, proof file or verifying key", p.display());
+        }
+        let k = VerifyingKey::from_bytes(&bytes)?;
+        serde_json::json!({ "kind": "verifying key", "model_hash": hex::encode(k.model_hash), "layout": k.layout, "bytes": bytes.len() })
+    };
+    let text = serde_json::to_string_pretty(&value)?;
+    super::emit(json, &value, &text);
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! `verinfer prove build/ --input input.json [--seed HEX] [--salt HEX] -o proof.json`
+use crate::artifacts;
+use crate::fsutil::write_atomic;
+use crate::pipeline::{load_model, load_proving_key, parse_hex32, parse_salt, prove_sample, random_salt, read_input};
+use crate::progress::Step;
+use anyhow::Result;
+use rand::RngCore;
+use std::path::PathBuf;
+use verinfer_verifier::fr_to_bytes;
+
+/// Arguments of `prove`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Build directory with model.compiled and proving.key.
+    #[arg(default_value = "build")]
+    pub dir: PathBuf,
+    /// The input ({"input_data": [[...]]}).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// 32-byte seed in hex (from the canister's request_seed); default: random.
+    #[arg(long)]
+    pub seed: Option<String>,
+    /// Commitment salt in hex (a BN254 scalar; 0 for a public input); default: random.
+    #[arg(long)]
+    pub salt: Option<String>,
+    /// Proof file to write; the opening (salt, quantized input) goes next to it as
+    /// <file>.opening.json: keep it private.
+    #[arg(short, long, default_value = artifacts::PROOF)]
+    pub out: PathBuf,
+}
+
+/// Runs `prove`.
+pub fn run(args: &Args, json: bool) -> Result<()> {
+    let model = load_model(&args.dir)?;
+    let pk = load_proving_key(&args.dir)?;
+    let input = read_input(&args.input)?;
+    let seed = match &args.seed {
+        Some(s) => parse_hex32(s, "seed")?,
+        None => {
+            let mut s = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut s);
+            s
+        }
+    };
+    let salt = match &args.salt {
+        Some(s) => parse_salt(s)?,
+        None => random_salt(&mut rand::rngs::OsRng),
+    };
+    let step = Step::start("proving");
+    let out = prove_sample(&model, &pk, &input, seed, salt, &mut rand::rngs::OsRng)?;
+    let secs = step.finish().as_secs_f64();
+    write_atomic(&args.out, serde_json::to_string_pretty(&out.file)?.as_bytes())?;
+    let opening_path = PathBuf::from(format!("{}{}", args.out.display(), artifacts::OPENING_SUFFIX));
+    let opening = serde_json::json!({ "salt": hex::encode(fr_to_bytes(&salt)), "quantized_input": out.quantized_input });
+    write_atomic(&opening_path, serde_json::to_string_pretty(&opening)?.as_bytes())?;
+    let value = serde_json::json!({
+        "proof": args.out, "opening": opening_path, "seconds": secs,
+        "output_index": out.file.output.index, "output": out.file.output.values, "statement": out.file.statement,
+    });
+    let text = format!("proof written to {} in {secs:.2} s: output class {}", args.out.display(), out.file.output.index);
+    super::emit(json, &value, &text);
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! `verinfer setup build/`
+use crate::pipeline::setup_dir;
+use crate::progress::Step;
+use anyhow::Result;
+use rand::SeedableRng;
+use std::path::PathBuf;
+
+/// Arguments of `setup`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Build directory with model.compiled.
+    #[arg(default_value = "build")]
+    pub dir: PathBuf,
+    /// INSECURE, for tests only: derive the setup randomness from this number, so that anyone who
+    /// knows it can forge proofs.
+    #[arg(long, value_name = "N")]
+    pub insecure_deterministic_seed: Option<u64>,
+}
+
+/// Runs `setup`.
+pub fn run(args: &Args, json: bool) -> Result<()> {
+    let step = Step::start("setup");
+    let out = match args.insecure_deterministic_seed {
+        Some(n) => {
+            eprintln!("warning: --insecure-deterministic-seed: these keys let anyone who knows {n} forge proofs");
+            setup_dir(&args.dir, &mut rand_chacha::ChaCha20Rng::seed_from_u64(n))?
+        }
+        None => setup_dir(&args.dir, &mut rand::rngs::OsRng)?,
+    };
+    let secs = step.finish().as_secs_f64();
+    let value = serde_json::json!({
+        "proving_key": args.dir.join(crate::artifacts::PROVING_KEY),
+        "verifying_key": args.dir.join(crate::artifacts::VERIFYING_KEY),
+        "proving_key_bytes": out.proving_key_bytes,
+        "verifying_key_bytes": out.verifying_key_bytes,
+        "seconds": secs,
+        "insecure": args.insecure_deterministic_seed.is_some(),
+    });
+    let text = format!(
+        "keys written to {} (proving key {} bytes, verifying key {} bytes) in {secs:.2} s",
+        args.dir.display(),
+        out.proving_key_bytes,
+        out.verifying_key_bytes
+    );
+    super::emit(json, &value, &text);
+    Ok(())
+}

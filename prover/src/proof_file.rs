@@ -1,0 +1,143 @@
+//! `proof.json`: a versioned proof with its statement in hex and the output for people to read.
+use serde::{Deserialize, Serialize};
+use verinfer_verifier::{fr_to_bytes, OutputClaim, Proof, Statement, VerifyError};
+
+/// `format` of proof files.
+pub const PROOF_FORMAT: &str = "verinfer-proof";
+/// Proof file version.
+pub const PROOF_VERSION: u32 = 1;
+
+/// The revealed output, hex-encoded for JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputJson {
+    /// Quantized output values.
+    Tensor(Vec<i64>),
+    /// Commitment to them, 32 bytes hex.
+    Commitment(String),
+}
+
+/// The statement, hex-encoded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatementJson {
+    /// SHA-256 of the compiled model.
+    pub model_hash: String,
+    /// Input commitment (BN254 scalar, big-endian).
+    pub input_commitment: String,
+    /// Seed, 32 bytes.
+    pub seed: String,
+    /// The sampled class.
+    pub output_index: u32,
+    /// The output tensor or its commitment.
+    pub output: OutputJson,
+}
+
+/// The output for people: dequantized values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReadableOutput {
+    /// Sampled class.
+    pub index: u32,
+    /// Output values as real numbers (absent when only a commitment is public).
+    pub values: Option<Vec<f64>>,
+    /// Fixed-point scale exponent of the output (value = q / 2^scale).
+    pub scale: i8,
+}
+
+/// A proof file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProofFile {
+    /// Always [`PROOF_FORMAT`].
+    pub format: String,
+    /// [`PROOF_VERSION`].
+    pub format_version: u32,
+    /// Proof system.
+    pub backend: String,
+    /// Model name.
+    pub model_name: String,
+    /// The statement.
+    pub statement: StatementJson,
+    /// The public inputs the statement encodes to (BN254 scalars, hex), for other verifiers.
+    pub public_inputs: Vec<String>,
+    /// The proof, hex (128 bytes).
+    pub proof: String,
+    /// The output for people.
+    pub output: ReadableOutput,
+}
+
+fn h32(s: &str, what: &str) -> Result<[u8; 32], VerifyError> {
+    let v = hex::decode(s.trim_start_matches("0x")).map_err(|_| VerifyError::MalformedStatement(format!("{what} is not hex")))?;
+    v.try_into().map_err(|_| VerifyError::MalformedStatement(format!("{what} must be 32 bytes")))
+}
+
+impl StatementJson {
+    /// From a statement.
+    pub fn from_statement(s: &Statement) -> Self {
+        StatementJson {
+            model_hash: hex::encode(s.model_hash),
+            input_commitment: hex::encode(s.input_commitment),
+            seed: hex::encode(s.seed),
+            output_index: s.output_index,
+            output: match &s.output {
+                OutputClaim::Tensor(v) => OutputJson::Tensor(v.clone()),
+                OutputClaim::Commitment(c) => OutputJson::Commitment(hex::encode(c)),
+            },
+        }
+    }
+
+    /// To a statement.
+    pub fn to_statement(&self) -> Result<Statement, VerifyError> {
+        Ok(Statement {
+            model_hash: h32(&self.model_hash, "model_hash")?,
+            input_commitment: h32(&self.input_commitment, "input_commitment")?,
+            seed: h32(&self.seed, "seed")?,
+            output_index: self.output_index,
+            output: match &self.output {
+                OutputJson::Tensor(v) => OutputClaim::Tensor(v.clone()),
+                OutputJson::Commitment(c) => OutputClaim::Commitment(h32(c, "output commitment")?),
+            },
+        })
+    }
+}
+
+impl ProofFile {
+    /// Builds the file for a proven statement.
+    pub fn new(model_name: &str, statement: &Statement, proof: &Proof, output: ReadableOutput) -> Result<ProofFile, VerifyError> {
+        Ok(ProofFile {
+            format: PROOF_FORMAT.into(),
+            format_version: PROOF_VERSION,
+            backend: "groth16".into(),
+            model_name: model_name.into(),
+            statement: StatementJson::from_statement(statement),
+            public_inputs: statement.public_inputs()?.iter().map(|f| hex::encode(fr_to_bytes(f))).collect(),
+            proof: hex::encode(proof.to_bytes()),
+            output,
+        })
+    }
+
+    /// Parses a proof file; any defect is a [`VerifyError`] of the "malformed" kind.
+    pub fn parse(text: &str) -> Result<ProofFile, VerifyError> {
+        let f: ProofFile = serde_json::from_str(text).map_err(|e| VerifyError::MalformedProof(format!("proof file is not valid JSON of the expected shape: {e}")))?;
+        if f.format != PROOF_FORMAT {
+            return Err(VerifyError::MalformedProof(format!("format is '{}', expected '{PROOF_FORMAT}'", f.format)));
+        }
+        if f.format_version != PROOF_VERSION {
+            return Err(VerifyError::MalformedProof(format!("proof file version {}, this build reads {PROOF_VERSION}", f.format_version)));
+        }
+        if f.backend != "groth16" {
+            return Err(VerifyError::MalformedProof(format!("backend '{}' is not supported by this build", f.backend)));
+        }
+        Ok(f)
+    }
+
+    /// The decoded statement and proof; `public_inputs`, if present, must match the statement.
+    pub fn decode(&self) -> Result<(Statement, Proof), VerifyError> {
+        let statement = self.statement.to_statement()?;
+        let bytes = hex::decode(&self.proof).map_err(|_| VerifyError::MalformedProof("proof is not hex".into()))?;
+        let proof = Proof::from_bytes(&bytes)?;
+        let expected: Vec<String> = statement.public_inputs()?.iter().map(|f| hex::encode(fr_to_bytes(f))).collect();
+        if !self.public_inputs.is_empty() && self.public_inputs != expected {
+            return Err(VerifyError::MalformedStatement("public_inputs do not encode the statement".into()));
+        }
+        Ok((statement, proof))
+    }
+}
