@@ -1,0 +1,137 @@
+//! The `verinfer` binary: deterministic compiles, exit codes, errors a person can act on.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_verinfer"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name).canonicalize().unwrap()
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    out
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn compile_is_byte_identical_across_working_directories() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    // Copy the fixture into two different places and compile with relative paths from each.
+    for d in [a.path(), b.path()] {
+        std::fs::create_dir_all(d.join("m")).unwrap();
+        for f in ["model.onnx", "calibration.json"] {
+            std::fs::copy(fixture("digits_mlp").join(f), d.join("m").join(f)).unwrap();
+        }
+        let o = run(bin().current_dir(d).args(["compile", "m/model.onnx", "-o", "out"]));
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    for f in ["model.compiled", "report.json"] {
+        let x = std::fs::read(a.path().join("out").join(f)).unwrap();
+        let y = std::fs::read(b.path().join("out").join(f)).unwrap();
+        assert!(x == y, "{f} differs between working directories");
+    }
+    // and the hash in the report is the SHA-256 of model.compiled
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(a.path().join("out/report.json")).unwrap()).unwrap();
+    let model = verinfer_ir::CompiledModel::from_bytes(&std::fs::read(a.path().join("out/model.compiled")).unwrap()).unwrap();
+    assert_eq!(report["model_hash"].as_str().unwrap(), model.model_hash().to_hex());
+    assert!(report["constraints"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn verify_exit_codes_separate_valid_rejected_and_unreadable() {
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    let model = fixture("iris_mlp").join("model.onnx");
+    assert!(run(bin().args(["compile"]).arg(&model).arg("-o").arg(&build)).status.success());
+    let o = run(bin().args(["setup", "--insecure-deterministic-seed", "9"]).arg(&build));
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("insecure"), "the insecure setup warns");
+    let proof = d.path().join("proof.json");
+    let o = run(bin().arg("prove").arg(&build).arg("--input").arg(fixture("iris_mlp").join("input.json")).args(["--seed", "ab", "--salt", "0", "-o"]).arg(&proof));
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(d.path().join("proof.json.opening.json").is_file());
+
+    let o = run(bin().arg("--json").arg("verify").arg(&build).arg(&proof));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["statement"]["seed"].as_str().unwrap(), format!("{:0>64}", "ab"));
+
+    let mut p: serde_json::Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    p["statement"]["output_index"] = serde_json::json!((p["statement"]["output_index"].as_u64().unwrap() + 1) % 3);
+    p["public_inputs"] = serde_json::json!([]);
+    let bad = d.path().join("tampered.json");
+    std::fs::write(&bad, p.to_string()).unwrap();
+    let o = run(bin().arg("verify").arg(&build).arg(&bad));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("REJECTED"));
+
+    std::fs::write(&bad, "{not json").unwrap();
+    let o = run(bin().arg("verify").arg(&build).arg(&bad));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = run(bin().arg("verify").arg(d.path().join("missing.key")).arg(&proof));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    let o = run(bin().arg("inspect").arg(&build));
+    assert!(o.status.success() && text(&o).contains("model_hash"), "{}", text(&o));
+}
+
+#[test]
+fn prove_rejects_bad_inputs_with_a_message() {
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    assert!(run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(&build)).status.success());
+    assert!(run(bin().args(["setup", "--insecure-deterministic-seed", "1"]).arg(&build)).status.success());
+    let input = d.path().join("in.json");
+    for (content, needle) in [
+        (r#"{"input_data": [[1, 2, 3]]}"#, "expects 4"),
+        (r#"{"input_data": [[1e9, 2, 3, 4]]}"#, "outside its 24-bit range"),
+        (r#"{"data": [[1, 2, 3, 4]]}"#, "input_data"),
+    ] {
+        std::fs::write(&input, content).unwrap();
+        let o = run(bin().arg("prove").arg(&build).arg("--input").arg(&input).arg("-o").arg(d.path().join("p.json")));
+        assert_eq!(o.status.code(), Some(1));
+        assert!(text(&o).contains(needle), "{content}: {}", text(&o));
+        assert!(!d.path().join("p.json").exists(), "nothing written on failure");
+    }
+    std::fs::write(&input, r#"{"input_data": [[5.1, 3.5, 1.4, 0.2]]}"#).unwrap();
+    let o = run(bin().arg("prove").arg(&build).arg("--input").arg(&input).args(["--seed", "zz"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("not hexadecimal"), "{}", text(&o));
+}
+
+#[test]
+fn demo_runs_with_no_arguments_but_a_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run(bin().args(["--json", "demo", "--out"]).arg(d.path()));
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["output_class"], v["onnxruntime_argmax"]);
+    assert_eq!(v["steps"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn failed_compile_exits_non_zero_and_writes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("model.onnx"), b"\x08\x96\x01 not a model").unwrap();
+    std::fs::write(d.path().join("calibration.json"), r#"{"input_data": [[1, 2]]}"#).unwrap();
+    let o = run(bin().current_dir(d.path()).args(["compile", "model.onnx", "-o", "out"]));
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("malformed ONNX") && t.lines().any(|l| l.starts_with("error:")), "{t}");
+    assert!(!d.path().join("out").join("model.compiled").exists());
+    assert!(!d.path().join("out").join("report.json").exists());
+    // no calibration data at all
+    std::fs::remove_file(d.path().join("calibration.json")).unwrap();
+    std::fs::copy(fixture("iris_mlp").join("model.onnx"), d.path().join("model.onnx")).unwrap();
+    let o = run(bin().current_dir(d.path()).args(["compile", "model.onnx", "-o", "out"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("--calibration"), "{}", text(&o));
+}
