@@ -1,1 +1,19 @@
+//! Shared helpers of verinfer's benchmarks.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
+use std::path::{Path, PathBuf};
+
+/// The bundled fixtures measured by the benchmarks.
+pub const FIXTURES: &[&str] = &["digits_mlp", "breast_cancer_mlp", "iris_mlp"];
+
+/// Path of a fixture directory.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name)
+}
+
+/// Peak resident memory of this process so far, in KiB (Linux `VmHWM`), if known.
+pub fn peak_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
