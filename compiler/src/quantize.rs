@@ -88,9 +88,9 @@ pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig)
         acts.push(outs);
     }
 
-    let s_in = choose_scale(in_max, cfg.input_bits, cfg.headroom);
-    let mut nodes = vec![Node { name: graph.input_name.clone(), op: Op::Input, shape: graph.input_shape.clone(), scale: Scale(s_in), bits: Bits(cfg.input_bits) }];
-    let mut report = vec![TensorQuant { tensor: graph.input_name.clone(), gadget: "input", scale: s_in, bits: cfg.input_bits, calibrated_max_abs: in_max }];
+    let (s_in, in_bits) = input_scale(graph, calibration, in_max, layer_max.first().copied(), cfg);
+    let mut nodes = vec![Node { name: graph.input_name.clone(), op: Op::Input, shape: graph.input_shape.clone(), scale: Scale(s_in), bits: Bits(in_bits) }];
+    let mut report = vec![TensorQuant { tensor: graph.input_name.clone(), gadget: "input", scale: s_in, bits: in_bits, calibrated_max_abs: in_max }];
 
     for (li, (layer, &y_max)) in graph.layers.iter().zip(&layer_max).enumerate() {
         let prev = TensorId((nodes.len() - 1) as u32);
@@ -164,6 +164,39 @@ pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig)
     };
     ir.validate().map_err(|e| CompileError::Quantization { tensor: "(graph)".into(), reason: e })?;
     Ok((ir, report))
+}
+
+/// The input's scale and width: the coarsest grid (at most the `input_bits` budget allows) at which
+/// rounding the calibration inputs moves no output of the first linear layer by more than one of its
+/// output steps, and the smallest width that holds the calibrated range with headroom at that scale.
+/// Integer-valued inputs (pixels, counts) so get scale 0 and a few bits instead of the whole budget.
+fn input_scale(graph: &FloatGraph, calibration: &[Vec<f64>], in_max: f64, first_max: Option<f64>, cfg: &QuantConfig) -> (i8, u8) {
+    let s_max = choose_scale(in_max, cfg.input_bits, cfg.headroom);
+    let width = |s: i8| -> u8 {
+        let q = (in_max * cfg.headroom * (s as f64).exp2()).ceil();
+        (Bits::for_bound(q as u128).0).clamp(2, cfg.input_bits)
+    };
+    let first = match graph.layers.first() {
+        Some(l @ crate::graph::Layer { kind: LayerKind::Linear { .. } | LayerKind::Affine { .. }, .. }) => l,
+        _ => return (s_max, cfg.input_bits),
+    };
+    let step = (-(choose_scale(first_max.unwrap_or(0.0), cfg.activation_bits, cfg.headroom) as f64)).exp2();
+    let exact: Vec<Vec<f64>> = calibration.iter().map(|x| crate::graph::eval_layer(&first.kind, x)).collect();
+    for s in (s_max as i32 - 40).max(-60)..=s_max as i32 {
+        let f = (s as f64).exp2();
+        let worst = calibration
+            .iter()
+            .zip(&exact)
+            .map(|(x, want)| {
+                let xq: Vec<f64> = x.iter().map(|&v| round_half_up(v * f) / f).collect();
+                crate::graph::eval_layer(&first.kind, &xq).iter().zip(want).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
+            })
+            .fold(0.0f64, f64::max);
+        if worst <= step {
+            return (s as i8, width(s as i8));
+        }
+    }
+    (s_max, cfg.input_bits)
 }
 
 /// The weight scale of a linear or affine layer: at least the one the weight-width budget gives, and

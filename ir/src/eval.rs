@@ -1,6 +1,7 @@
 //! The integer semantics of the IR: the witness generator and the reference every backend enforces.
 use crate::error::EvalError;
 use crate::graph::{CircuitIr, Node, Op};
+use rayon::prelude::*;
 
 /// Every tensor's value for one input, indexed like [`CircuitIr::nodes`].
 #[derive(Clone, Debug, PartialEq)]
@@ -84,7 +85,9 @@ pub fn evaluate(ir: &CircuitIr, input: &[i64]) -> Result<Evaluation, EvalError> 
                 if src.len() != *cols || weights.len() != rows * cols || bias.len() != *rows {
                     return Err(EvalError::Malformed(format!("linear node '{}' has inconsistent sizes", node.name)));
                 }
-                (0..*rows)
+                // Rows are independent: evaluate them on every core (rayon) for large layers.
+                let rows_iter = (0..*rows).into_par_iter().with_min_len((1 << 14) / cols.max(&1) + 1);
+                rows_iter
                     .map(|r| {
                         let row = &weights[r * cols..(r + 1) * cols];
                         let acc = row.iter().zip(src).fold(bias[r] as i128, |a, (&w, &x)| a + w as i128 * x as i128);
