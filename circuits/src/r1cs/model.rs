@@ -118,8 +118,13 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     .collect::<Result<_>>()?,
                 (Op::Linear { rows, cols, weights, bias, .. }, Some(x)) => linear(&cs, x, *rows, *cols, weights, bias)?,
                 (Op::Affine { mul, add, .. }, Some(x)) => affine(x, mul, add),
-                (Op::Rescale { shift, .. }, Some(x)) => x.iter().map(|s| rescale(&cs, s, *shift, node.bits.0)).collect::<Result<_>>()?,
-                (Op::Relu { .. }, Some(x)) => x.iter().map(|s| relu(&cs, s, ir.node(node.op.input().unwrap_or(verinfer_ir::TensorId(0))).bits.0)).collect::<Result<_>>()?,
+                (Op::Rescale { shift, .. }, Some(x)) => {
+                    x.iter().enumerate().map(|(i, s)| rescale(&cs, s, *shift, node.bits.0, value(ni, i))).collect::<Result<_>>()?
+                }
+                (Op::Relu { input }, Some(x)) => {
+                    let w_in = ir.node(*input).bits.0;
+                    x.iter().enumerate().map(|(i, s)| relu(&cs, s, w_in, value(ni, i))).collect::<Result<_>>()?
+                }
                 _ => return Err(SynthesisError::Unsatisfiable),
             };
             signals.push(out);

@@ -7,11 +7,10 @@
 //! the field means equal over the integers, and `0 <= r < 2^k` makes `y` the unique rounded quotient.
 use super::range::{alloc_signed, alloc_unsigned};
 use super::{constant, enforce_equal, fr, pow2, Cs, Lc, Result, Signal};
-use verinfer_ir::rescale_half_up;
 
-/// Rescales `x` by `2^shift` into a `w`-bit signed value.
-pub fn rescale(cs: &Cs, x: &Signal, shift: u8, w: u8) -> Result<Signal> {
-    let y_val = x.value.map(|v| rescale_half_up(v as i64, shift) as i128);
+/// Rescales `x` by `2^shift` into a `w`-bit signed value; `y` is the witness (from the integer
+/// evaluator when proving).
+pub fn rescale(cs: &Cs, x: &Signal, shift: u8, w: u8, y_val: Option<i128>) -> Result<Signal> {
     let y = alloc_signed(cs, y_val, w)?;
     if shift == 0 {
         enforce_equal(cs, y.lc.clone(), x.lc.clone())?;
@@ -29,6 +28,11 @@ pub fn rescale(cs: &Cs, x: &Signal, shift: u8, w: u8) -> Result<Signal> {
 mod tests {
     use super::*;
     use crate::r1cs::testing::*;
+    use verinfer_ir::rescale_half_up;
+
+    fn honest(cs: &Cs, x: &Signal, k: u8, w: u8) -> Signal {
+        rescale(cs, x, k, w, x.value.map(|v| rescale_half_up(v as i64, k) as i128)).unwrap()
+    }
     use ark_bn254::Fr;
     use proptest::prelude::*;
 
@@ -39,7 +43,7 @@ mod tests {
             let cs = prover_cs();
             let xs = signal(&cs, x as i128);
             let before = cs.num_constraints();
-            let y = rescale(&cs, &xs, k, 24).unwrap();
+            let y = honest(&cs, &xs, k, 24);
             prop_assert_eq!(y.value, Some(rescale_half_up(x, k) as i128));
             prop_assert_eq!(cs.num_constraints() - before, 24 + k as usize + 1);
             prop_assert!(satisfied(&cs));
@@ -50,8 +54,18 @@ mod tests {
     fn quotient_outside_the_output_width_is_unsatisfiable() {
         let cs = prover_cs();
         let x = signal(&cs, 1 << 20);
-        rescale(&cs, &x, 2, 16).unwrap(); // 2^18 does not fit 16 signed bits
+        honest(&cs, &x, 2, 16); // 2^18 does not fit 16 signed bits
         assert!(!satisfied(&cs));
+    }
+
+    #[test]
+    fn soundness_wrong_quotient_witness_is_rejected() {
+        for claim in [62i128, 64] {
+            let cs = prover_cs();
+            let x = signal(&cs, 1000); // (1000 + 8) / 16 = 63
+            rescale(&cs, &x, 4, 16, Some(claim)).unwrap();
+            assert!(!satisfied(&cs), "quotient {claim} accepted");
+        }
     }
 
     #[test]
@@ -59,7 +73,7 @@ mod tests {
         // Claim y + 1 with the remainder adjusted by -2^k: the remainder leaves [0, 2^k).
         let cs = prover_cs();
         let x = signal(&cs, 1000);
-        let y = rescale(&cs, &x, 4, 16).unwrap();
+        let y = honest(&cs, &x, 4, 16);
         assert!(satisfied(&cs));
         let y_bits = y.bits.unwrap().vars;
         // y = 63 (1000 + 8 = 1008 = 63 * 16 + 0); flip y's lowest bit to claim 62 or 64.
@@ -73,7 +87,7 @@ mod tests {
     fn soundness_corrupted_input_is_rejected() {
         let cs = prover_cs();
         let x = signal(&cs, -77);
-        rescale(&cs, &x, 3, 16).unwrap();
+        honest(&cs, &x, 3, 16);
         assert!(satisfied(&cs));
         corrupt(&cs, x.lc.0[0].1, Fr::from(8u64)); // moves the true quotient by one
         assert!(!satisfied(&cs));

@@ -1,0 +1,112 @@
+//! The whole-model circuit on a real fixture: an honest witness satisfies it; each corrupted part of
+//! the witness (an activation, the input, the claimed class, an output value, the commitment) does not.
+use std::path::Path;
+use verinfer_circuits::{assign, check_witness, constraint_count, BackendError, ProverWitness};
+use verinfer_compiler::{compile, data::read_samples, CompileOptions};
+use verinfer_ir::{quantize_input, CompiledModel, Op, OutputMode};
+use verinfer_verifier::{Fr, OutputClaim};
+
+fn fixture(name: &str, file: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name).join(file)).unwrap()
+}
+
+fn model(name: &str, mode: OutputMode) -> CompiledModel {
+    let onnx = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name).join("model.onnx")).unwrap();
+    let cal = read_samples(&fixture(name, "calibration.json")).unwrap();
+    compile(&onnx, &cal, &CompileOptions { output_mode: mode, ..CompileOptions::default() }).unwrap().model
+}
+
+fn honest(m: &CompiledModel, name: &str) -> ProverWitness {
+    let x = read_samples(&fixture(name, "input.json")).unwrap().remove(0);
+    assign(m, quantize_input(&m.graph, &x).unwrap(), Fr::from(99u64), [3; 32]).unwrap()
+}
+
+fn unsatisfied(m: &CompiledModel, w: &ProverWitness) -> bool {
+    matches!(check_witness(m, w), Err(BackendError::Unsatisfied(_)))
+}
+
+#[test]
+fn honest_witnesses_satisfy_every_fixture() {
+    for name in ["digits_mlp", "breast_cancer_mlp", "iris_mlp"] {
+        for mode in [OutputMode::Tensor, OutputMode::Commitment] {
+            let m = model(name, mode);
+            check_witness(&m, &honest(&m, name)).unwrap_or_else(|e| panic!("{name} {mode:?}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn corrupted_activations_are_caught_at_every_node() {
+    let m = model("iris_mlp", OutputMode::Tensor);
+    let w = honest(&m, "iris_mlp");
+    for (ni, node) in m.graph.nodes.iter().enumerate() {
+        if matches!(node.op, Op::Linear { .. } | Op::Affine { .. }) {
+            continue; // linear nodes are wires, not witnesses: nothing to corrupt
+        }
+        let mut bad = w.clone();
+        bad.eval.values[ni][0] += 1;
+        assert!(unsatisfied(&m, &bad), "node {ni} ({}) corrupted but satisfied", node.op.kind());
+    }
+}
+
+#[test]
+fn wrong_claims_are_unsatisfiable() {
+    for mode in [OutputMode::Tensor, OutputMode::Commitment] {
+        let m = model("digits_mlp", mode);
+        let w = honest(&m, "digits_mlp");
+        // every other class
+        for k in 0..10 {
+            if k == w.statement.output_index {
+                continue;
+            }
+            let mut bad = w.clone();
+            bad.statement.output_index = k;
+            assert!(unsatisfied(&m, &bad), "class {k} provable in {mode:?}");
+        }
+        // the input commitment
+        let mut bad = w.clone();
+        bad.statement.input_commitment[31] ^= 1;
+        assert!(unsatisfied(&m, &bad));
+        // a different salt under the same commitment
+        let mut bad = w.clone();
+        bad.salt += Fr::from(1u64);
+        assert!(unsatisfied(&m, &bad));
+        // the revealed output
+        let mut bad = w.clone();
+        match &mut bad.statement.output {
+            OutputClaim::Tensor(v) => v[3] -= 1,
+            OutputClaim::Commitment(c) => c[31] ^= 1,
+        }
+        assert!(unsatisfied(&m, &bad));
+        // another model's hash
+        let mut bad = w.clone();
+        bad.statement.model_hash[0] ^= 1;
+        assert!(unsatisfied(&m, &bad));
+    }
+}
+
+#[test]
+fn constraint_counts_are_the_documented_sums() {
+    // digits: input 64 x (w_in + 1); Poseidon over the commitment elements; per hidden unit a rescale
+    // (16 + k + 1) and a ReLU (1); per logit a rescale, an equality with its public input and the
+    // argmax share (17 + 1 + 2) + 2; model-hash limbs 2.
+    let m = model("digits_mlp", OutputMode::Tensor);
+    let ir = &m.graph;
+    let w_in = ir.nodes[0].bits.0 as usize;
+    let mut expect = 64 * (w_in + 1) + 2 + 1; // + the commitment equality
+    let per = verinfer_circuits::commit::per_element(w_in as u8);
+    let elements = 4 + 64usize.div_ceil(per);
+    let t = elements + 1;
+    expect += 3 * (8 * t + verinfer_circuits::poseidon::params(elements).partial_rounds);
+    for n in &ir.nodes {
+        match n.op {
+            Op::Rescale { shift, .. } => expect += n.len() * (n.bits.0 as usize + shift as usize + 1),
+            Op::Relu { .. } => expect += n.len(),
+            _ => {}
+        }
+    }
+    let classes = ir.output_node().len();
+    let w_out = ir.output_node().bits.0 as usize;
+    expect += classes + classes * (1 + 1 + (w_out + 1) + 1) + 2;
+    assert_eq!(constraint_count(&m).unwrap(), expect);
+}
