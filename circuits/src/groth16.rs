@@ -100,15 +100,24 @@ pub fn layout(model: &CompiledModel) -> StatementLayout {
 }
 
 /// Circuit-specific setup.
-pub fn setup<R: RngCore + CryptoRng>(model: &CompiledModel, rng: &mut R) -> Result<(ProvingKey, VerifyingKey), BackendError> {
+pub fn setup<R: RngCore + CryptoRng>(
+    model: &CompiledModel,
+    rng: &mut R,
+) -> Result<(ProvingKey, VerifyingKey), BackendError> {
     let circuit = ModelCircuit::for_setup(model);
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    let (pk, vk) =
+        Groth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(|e| BackendError::Synthesis(e.to_string()))?;
     let model_hash = model.model_hash().0;
     Ok((ProvingKey { model_hash, pk }, VerifyingKey { model_hash, layout: layout(model), vk }))
 }
 
 /// Proves the witness's statement.
-pub fn prove<R: RngCore + CryptoRng>(model: &CompiledModel, pk: &ProvingKey, witness: &ProverWitness, rng: &mut R) -> Result<Proof, BackendError> {
+pub fn prove<R: RngCore + CryptoRng>(
+    model: &CompiledModel,
+    pk: &ProvingKey,
+    witness: &ProverWitness,
+    rng: &mut R,
+) -> Result<Proof, BackendError> {
     let hash = model.model_hash().0;
     if pk.model_hash != hash {
         return Err(BackendError::WrongProvingKey { key: hex(&pk.model_hash), model: hex(&hash) });
@@ -126,7 +135,9 @@ pub fn constraint_count(model: &CompiledModel) -> Result<usize, BackendError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
-    ModelCircuit::for_setup(model).generate_constraints(cs.clone()).map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    ModelCircuit::for_setup(model)
+        .generate_constraints(cs.clone())
+        .map_err(|e| BackendError::Synthesis(e.to_string()))?;
     cs.finalize();
     Ok(cs.num_constraints())
 }
@@ -135,7 +146,9 @@ pub fn constraint_count(model: &CompiledModel) -> Result<usize, BackendError> {
 pub fn check_witness(model: &CompiledModel, witness: &ProverWitness) -> Result<(), BackendError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_mode(SynthesisMode::Prove { construct_matrices: true, generate_lc_assignments: false });
-    ModelCircuit::for_proving(model, witness).generate_constraints(cs.clone()).map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    ModelCircuit::for_proving(model, witness)
+        .generate_constraints(cs.clone())
+        .map_err(|e| BackendError::Synthesis(e.to_string()))?;
     match cs.which_is_unsatisfied().map_err(|e| BackendError::Synthesis(e.to_string()))? {
         None => Ok(()),
         Some(at) => Err(BackendError::Unsatisfied(at)),

@@ -26,8 +26,11 @@ pub fn assign(model: &CompiledModel, input: Vec<i64>, salt: Fr, seed: [u8; 32]) 
     let input_commitment = fr_to_bytes(&commit(INPUT_DOMAIN, salt, &input, ir.nodes[0].bits.0));
     let output = match model.output_mode {
         OutputMode::Tensor => OutputClaim::Tensor(out),
-        OutputMode::Commitment => OutputClaim::Commitment(fr_to_bytes(&commit(OUTPUT_DOMAIN, salt, &out, ir.output_node().bits.0))),
+        OutputMode::Commitment => {
+            OutputClaim::Commitment(fr_to_bytes(&commit(OUTPUT_DOMAIN, salt, &out, ir.output_node().bits.0)))
+        }
     };
-    let statement = Statement { model_hash: model.model_hash().0, input_commitment, seed, output_index: index as u32, output };
+    let statement =
+        Statement { model_hash: model.model_hash().0, input_commitment, seed, output_index: index as u32, output };
     Ok(ProverWitness { input, eval, salt, statement })
 }

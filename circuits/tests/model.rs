@@ -11,7 +11,8 @@ fn fixture(name: &str, file: &str) -> String {
 }
 
 fn model(name: &str, mode: OutputMode) -> CompiledModel {
-    let onnx = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name).join("model.onnx")).unwrap();
+    let onnx =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name).join("model.onnx")).unwrap();
     let cal = read_samples(&fixture(name, "calibration.json")).unwrap();
     compile(&onnx, &cal, &CompileOptions { output_mode: mode, ..CompileOptions::default() }).unwrap().model
 }

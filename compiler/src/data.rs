@@ -42,7 +42,10 @@ mod tests {
 
     #[test]
     fn reads_flat_and_nested_samples() {
-        assert_eq!(read_samples(r#"{"input_data": [[1, 2.5], [[3], [4]]]}"#).unwrap(), vec![vec![1.0, 2.5], vec![3.0, 4.0]]);
+        assert_eq!(
+            read_samples(r#"{"input_data": [[1, 2.5], [[3], [4]]]}"#).unwrap(),
+            vec![vec![1.0, 2.5], vec![3.0, 4.0]]
+        );
         assert!(read_samples(r#"{"input_data": []}"#).is_err());
         assert!(read_samples(r#"{"input": [[1]]}"#).is_err());
         assert!(read_samples(r#"{"input_data": [["a"]]}"#).is_err());

@@ -196,7 +196,13 @@ mod tests {
             layers: layers
                 .into_iter()
                 .enumerate()
-                .map(|(i, kind)| Layer { name: format!("t{i}"), origin: format!("n{i}"), kind, shape: vec![1, 2], input: i.checked_sub(1) })
+                .map(|(i, kind)| Layer {
+                    name: format!("t{i}"),
+                    origin: format!("n{i}"),
+                    kind,
+                    shape: vec![1, 2],
+                    input: i.checked_sub(1),
+                })
                 .collect(),
             output_shape: vec![1, 2],
             op_counts: OpCounts::new(),

@@ -56,11 +56,9 @@ impl Ctx {
     pub fn input(&self, node: &OnnxNode, i: usize) -> Result<Option<&Value>, CompileError> {
         match node.inputs.get(i).map(String::as_str) {
             None | Some("") => Ok(None),
-            Some(name) => self
-                .values
-                .get(name)
-                .map(Some)
-                .ok_or_else(|| self.err(node, format!("input '{name}' is produced by no earlier node, initializer or graph input"))),
+            Some(name) => self.values.get(name).map(Some).ok_or_else(|| {
+                self.err(node, format!("input '{name}' is produced by no earlier node, initializer or graph input"))
+            }),
         }
     }
 
@@ -82,20 +80,34 @@ impl Ctx {
     pub fn const_int(&self, node: &OnnxNode, i: usize, what: &str) -> Result<ndarray::ArrayD<i64>, CompileError> {
         match self.required(node, i)? {
             Value::Const(OnnxTensor::Int(a)) => Ok(a.clone()),
-            Value::Const(OnnxTensor::Float(_)) => Err(self.err(node, format!("{what} (input #{i}) must be an integer tensor"))),
-            Value::Dyn(_) => Err(self.err(node, format!("{what} (input #{i}) must be a constant; shapes must be static"))),
+            Value::Const(OnnxTensor::Float(_)) => {
+                Err(self.err(node, format!("{what} (input #{i}) must be an integer tensor")))
+            }
+            Value::Dyn(_) => {
+                Err(self.err(node, format!("{what} (input #{i}) must be a constant; shapes must be static")))
+            }
         }
     }
 
     /// Binds output `i` of `node`.
     pub fn set(&mut self, node: &OnnxNode, i: usize, v: Value) -> Result<(), CompileError> {
-        let name = node.outputs.get(i).filter(|s| !s.is_empty()).ok_or_else(|| self.err(node, format!("output #{i} is missing")))?;
+        let name = node
+            .outputs
+            .get(i)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| self.err(node, format!("output #{i} is missing")))?;
         self.values.insert(name.clone(), v);
         Ok(())
     }
 
     /// Adds a layer reading `input`, binds it to output 0 of `node`.
-    pub fn push_layer(&mut self, node: &OnnxNode, input: &Dyn, kind: LayerKind, shape: Vec<usize>) -> Result<(), CompileError> {
+    pub fn push_layer(
+        &mut self,
+        node: &OnnxNode,
+        input: &Dyn,
+        kind: LayerKind,
+        shape: Vec<usize>,
+    ) -> Result<(), CompileError> {
         let name = node.outputs.first().cloned().unwrap_or_else(|| node.name.clone());
         self.layers.push(Layer { name, origin: node.name.clone(), kind, shape: shape.clone(), input: input.src });
         let src = Some(self.layers.len() - 1);
@@ -106,7 +118,13 @@ impl Ctx {
     pub fn check_attributes(&self, node: &OnnxNode, known: &[&str]) -> Result<(), CompileError> {
         for (name, _) in &node.attributes {
             if !known.contains(&name.as_str()) {
-                return Err(self.err(node, format!("attribute '{name}' is not supported (supported: {})", if known.is_empty() { "none".into() } else { known.join(", ") })));
+                return Err(self.err(
+                    node,
+                    format!(
+                        "attribute '{name}' is not supported (supported: {})",
+                        if known.is_empty() { "none".into() } else { known.join(", ") }
+                    ),
+                ));
             }
         }
         Ok(())
@@ -151,7 +169,10 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
         )));
     }
     let [input] = model.inputs.as_slice() else {
-        return Err(CompileError::Unsupported(format!("the model has {} graph inputs; verinfer supports exactly one", model.inputs.len())));
+        return Err(CompileError::Unsupported(format!(
+            "the model has {} graph inputs; verinfer supports exactly one",
+            model.inputs.len()
+        )));
     };
     if !crate::onnx::is_float_elem(input.elem_type) {
         return Err(CompileError::Unsupported(format!(
@@ -173,7 +194,10 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
         }
     }
     let [output] = model.outputs.as_slice() else {
-        return Err(CompileError::Unsupported(format!("the model has {} graph outputs; verinfer supports exactly one", model.outputs.len())));
+        return Err(CompileError::Unsupported(format!(
+            "the model has {} graph outputs; verinfer supports exactly one",
+            model.outputs.len()
+        )));
     };
 
     let mut ctx = Ctx { opset: model.opset, values: HashMap::new(), layers: Vec::new() };
@@ -185,10 +209,20 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
     let mut op_counts = OpCounts::new();
     for node in &model.nodes {
         if !(node.domain.is_empty() || node.domain == "ai.onnx") {
-            return Err(ctx.err(node, format!("operator domain '{}' is not supported; verinfer reads the default ONNX domain", node.domain)));
+            return Err(ctx.err(
+                node,
+                format!("operator domain '{}' is not supported; verinfer reads the default ONNX domain", node.domain),
+            ));
         }
         let import = ops::lookup(&node.op_type).ok_or_else(|| {
-            ctx.err(node, format!("operator {} is not supported; supported operators: {}", node.op_type, ops::supported().join(", ")))
+            ctx.err(
+                node,
+                format!(
+                    "operator {} is not supported; supported operators: {}",
+                    node.op_type,
+                    ops::supported().join(", ")
+                ),
+            )
         })?;
         import(node, &mut ctx)?;
         *op_counts.entry(node.op_type.clone()).or_default() += 1;
@@ -196,7 +230,9 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
 
     let out = match ctx.values.get(output) {
         Some(Value::Dyn(d)) => d.clone(),
-        Some(Value::Const(_)) => return Err(CompileError::Unsupported(format!("graph output '{output}' does not depend on the input"))),
+        Some(Value::Const(_)) => {
+            return Err(CompileError::Unsupported(format!("graph output '{output}' does not depend on the input")))
+        }
         None => return Err(CompileError::Unsupported(format!("graph output '{output}' is produced by no node"))),
     };
     // Keep the chain of layers from the input to the output; dead branches are dropped.

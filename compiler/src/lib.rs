@@ -21,7 +21,9 @@ pub use report::Report;
 
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use verinfer_ir::{argmax, evaluate, quantize_input, CompiledModel, OutputMode, Sampling, ARTIFACT_FORMAT, ARTIFACT_VERSION};
+use verinfer_ir::{
+    argmax, evaluate, quantize_input, CompiledModel, OutputMode, Sampling, ARTIFACT_FORMAT, ARTIFACT_VERSION,
+};
 
 /// Version recorded in artifacts.
 pub const COMPILER_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -117,7 +117,8 @@ pub fn is_float_elem(name: &str) -> bool {
 
 /// Decodes an ONNX file.
 pub fn parse(bytes: &[u8]) -> Result<OnnxModel, CompileError> {
-    let model = ModelProto::parse_from_bytes(bytes).map_err(|e| CompileError::Onnx(format!("not a valid ONNX protobuf: {e}")))?;
+    let model = ModelProto::parse_from_bytes(bytes)
+        .map_err(|e| CompileError::Onnx(format!("not a valid ONNX protobuf: {e}")))?;
     let graph = model.graph.as_ref().ok_or_else(|| CompileError::Onnx("the model has no graph".into()))?;
     let mut opset = None;
     for imp in &model.opset_import {
@@ -144,7 +145,8 @@ pub fn parse(bytes: &[u8]) -> Result<OnnxModel, CompileError> {
         .node
         .iter()
         .map(|n| {
-            let attributes = n.attribute.iter().map(|a| Ok((a.name.clone(), attribute(a)?))).collect::<Result<_, CompileError>>()?;
+            let attributes =
+                n.attribute.iter().map(|a| Ok((a.name.clone(), attribute(a)?))).collect::<Result<_, CompileError>>()?;
             let name = if n.name.is_empty() { n.output.first().cloned().unwrap_or_default() } else { n.name.clone() };
             Ok(OnnxNode {
                 name,
@@ -160,8 +162,8 @@ pub fn parse(bytes: &[u8]) -> Result<OnnxModel, CompileError> {
 }
 
 fn value_info(name: &str, t: Option<&TypeProto>) -> Result<ValueInfo, CompileError> {
-    use onnx_protobuf::type_proto::Value;
     use onnx_protobuf::tensor_shape_proto::dimension::Value as Dim;
+    use onnx_protobuf::type_proto::Value;
     let Some(TypeProto { value: Some(Value::TensorType(tt)), .. }) = t else {
         return Err(CompileError::Unsupported(format!("graph input '{name}' is not a tensor")));
     };
@@ -220,13 +222,16 @@ fn f16_to_f64(h: u16) -> f64 {
 /// Decodes a tensor from `raw_data` or the typed fields.
 pub fn tensor(t: &TensorProto) -> Result<OnnxTensor, CompileError> {
     let what = |msg: &str| CompileError::Onnx(format!("tensor '{}': {msg}", t.name));
-    if t.data_location.enum_value() == Ok(onnx_protobuf::tensor_proto::DataLocation::EXTERNAL) || !t.external_data.is_empty() {
+    if t.data_location.enum_value() == Ok(onnx_protobuf::tensor_proto::DataLocation::EXTERNAL)
+        || !t.external_data.is_empty()
+    {
         return Err(CompileError::Unsupported(format!(
             "tensor '{}' keeps its data in an external file; save the model with its weights inside",
             t.name
         )));
     }
-    let dims: Vec<usize> = t.dims.iter().map(|&d| usize::try_from(d).map_err(|_| what("negative dimension"))).collect::<Result<_, _>>()?;
+    let dims: Vec<usize> =
+        t.dims.iter().map(|&d| usize::try_from(d).map_err(|_| what("negative dimension"))).collect::<Result<_, _>>()?;
     let n: usize = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(|| what("too many elements"))?;
     let raw = &t.raw_data;
     let chunks = |w: usize| -> Result<std::slice::ChunksExact<'_, u8>, CompileError> {

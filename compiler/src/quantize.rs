@@ -64,9 +64,19 @@ fn max_abs(v: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// Quantizes `graph` using `calibration` (flattened input samples).
-pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig) -> Result<(CircuitIr, Vec<TensorQuant>), CompileError> {
-    if !(2..=MAX_BITS).contains(&cfg.activation_bits) || !(2..=MAX_BITS).contains(&cfg.input_bits) || !(2..=32).contains(&cfg.weight_bits) {
-        return Err(CompileError::Quantization { tensor: "(settings)".into(), reason: format!("widths out of range: activations and input 2..={MAX_BITS}, weights 2..=32") });
+pub fn quantize(
+    graph: &FloatGraph,
+    calibration: &[Vec<f64>],
+    cfg: &QuantConfig,
+) -> Result<(CircuitIr, Vec<TensorQuant>), CompileError> {
+    if !(2..=MAX_BITS).contains(&cfg.activation_bits)
+        || !(2..=MAX_BITS).contains(&cfg.input_bits)
+        || !(2..=32).contains(&cfg.weight_bits)
+    {
+        return Err(CompileError::Quantization {
+            tensor: "(settings)".into(),
+            reason: format!("widths out of range: activations and input 2..={MAX_BITS}, weights 2..=32"),
+        });
     }
     let input_len: usize = graph.input_shape.iter().product();
     // Per-layer maxima over the calibration data.
@@ -75,7 +85,11 @@ pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig)
     let mut acts: Vec<Vec<Vec<f64>>> = Vec::with_capacity(calibration.len());
     for (i, x) in calibration.iter().enumerate() {
         if x.len() != input_len {
-            return Err(CompileError::Calibration(format!("sample {i} has {} values, the model input {:?} has {input_len}", x.len(), graph.input_shape)));
+            return Err(CompileError::Calibration(format!(
+                "sample {i} has {} values, the model input {:?} has {input_len}",
+                x.len(),
+                graph.input_shape
+            )));
         }
         if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
             return Err(CompileError::Calibration(format!("sample {i} holds a non-finite value {bad}")));
@@ -89,8 +103,20 @@ pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig)
     }
 
     let (s_in, in_bits) = input_scale(graph, calibration, in_max, layer_max.first().copied(), cfg);
-    let mut nodes = vec![Node { name: graph.input_name.clone(), op: Op::Input, shape: graph.input_shape.clone(), scale: Scale(s_in), bits: Bits(in_bits) }];
-    let mut report = vec![TensorQuant { tensor: graph.input_name.clone(), gadget: "input", scale: s_in, bits: in_bits, calibrated_max_abs: in_max }];
+    let mut nodes = vec![Node {
+        name: graph.input_name.clone(),
+        op: Op::Input,
+        shape: graph.input_shape.clone(),
+        scale: Scale(s_in),
+        bits: Bits(in_bits),
+    }];
+    let mut report = vec![TensorQuant {
+        tensor: graph.input_name.clone(),
+        gadget: "input",
+        scale: s_in,
+        bits: in_bits,
+        calibrated_max_abs: in_max,
+    }];
 
     for (li, (layer, &y_max)) in graph.layers.iter().zip(&layer_max).enumerate() {
         let prev = TensorId((nodes.len() - 1) as u32);
@@ -98,8 +124,20 @@ pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig)
         let qerr = |reason: String| CompileError::Quantization { tensor: layer.name.clone(), reason };
         match &layer.kind {
             LayerKind::Relu => {
-                nodes.push(Node { name: layer.name.clone(), op: Op::Relu { input: prev }, shape: layer.shape.clone(), scale: Scale(s_x), bits: b_x });
-                report.push(TensorQuant { tensor: layer.name.clone(), gadget: "relu", scale: s_x, bits: b_x.0, calibrated_max_abs: y_max });
+                nodes.push(Node {
+                    name: layer.name.clone(),
+                    op: Op::Relu { input: prev },
+                    shape: layer.shape.clone(),
+                    scale: Scale(s_x),
+                    bits: b_x,
+                });
+                report.push(TensorQuant {
+                    tensor: layer.name.clone(),
+                    gadget: "relu",
+                    scale: s_x,
+                    bits: b_x.0,
+                    calibrated_max_abs: y_max,
+                });
             }
             kind @ (LayerKind::Linear { .. } | LayerKind::Affine { .. }) => {
                 let consts: Vec<f64> = match kind {
@@ -118,7 +156,9 @@ pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig)
                 let quant = |v: f64, s: i32| -> Result<i64, CompileError> {
                     let q = round_half_up(v * (s as f64).exp2());
                     if q.abs() >= (1u64 << 60) as f64 {
-                        return Err(qerr(format!("constant {v} at scale 2^{s} exceeds 60 bits; lower --input-bits or --weight-bits")));
+                        return Err(qerr(format!(
+                            "constant {v} at scale 2^{s} exceeds 60 bits; lower --input-bits or --weight-bits"
+                        )));
                     }
                     Ok(q as i64)
                 };
@@ -140,11 +180,26 @@ pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig)
                 };
                 let acc_bits = static_bits(&op, b_x);
                 if acc_bits.0 > MAX_BITS {
-                    return Err(qerr(format!("the accumulator needs {} bits (limit {MAX_BITS}); lower --weight-bits or --activation-bits", acc_bits.0)));
+                    return Err(qerr(format!(
+                        "the accumulator needs {} bits (limit {MAX_BITS}); lower --weight-bits or --activation-bits",
+                        acc_bits.0
+                    )));
                 }
                 let s_acc8 = i8::try_from(s_acc).map_err(|_| qerr(format!("scale 2^{s_acc} out of range")))?;
-                nodes.push(Node { name: acc_name.clone(), op, shape: layer.shape.clone(), scale: Scale(s_acc8), bits: acc_bits });
-                report.push(TensorQuant { tensor: acc_name, gadget: nodes.last().map(|n| n.op.kind()).unwrap_or("linear"), scale: s_acc8, bits: acc_bits.0, calibrated_max_abs: y_max });
+                nodes.push(Node {
+                    name: acc_name.clone(),
+                    op,
+                    shape: layer.shape.clone(),
+                    scale: Scale(s_acc8),
+                    bits: acc_bits,
+                });
+                report.push(TensorQuant {
+                    tensor: acc_name,
+                    gadget: nodes.last().map(|n| n.op.kind()).unwrap_or("linear"),
+                    scale: s_acc8,
+                    bits: acc_bits.0,
+                    calibrated_max_abs: y_max,
+                });
 
                 let mut s_y = s_y_target;
                 if s_y > s_acc {
@@ -152,8 +207,20 @@ pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig)
                 }
                 let shift = u8::try_from(s_acc - s_y).map_err(|_| qerr("rescale shift out of range".into()))?;
                 let acc = TensorId((nodes.len() - 1) as u32);
-                nodes.push(Node { name: layer.name.clone(), op: Op::Rescale { input: acc, shift }, shape: layer.shape.clone(), scale: Scale(s_y as i8), bits: Bits(cfg.activation_bits) });
-                report.push(TensorQuant { tensor: layer.name.clone(), gadget: "rescale", scale: s_y as i8, bits: cfg.activation_bits, calibrated_max_abs: y_max });
+                nodes.push(Node {
+                    name: layer.name.clone(),
+                    op: Op::Rescale { input: acc, shift },
+                    shape: layer.shape.clone(),
+                    scale: Scale(s_y as i8),
+                    bits: Bits(cfg.activation_bits),
+                });
+                report.push(TensorQuant {
+                    tensor: layer.name.clone(),
+                    gadget: "rescale",
+                    scale: s_y as i8,
+                    bits: cfg.activation_bits,
+                    calibrated_max_abs: y_max,
+                });
             }
         }
     }
@@ -170,7 +237,13 @@ pub fn quantize(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig)
 /// rounding the calibration inputs moves no output of the first linear layer by more than one of its
 /// output steps, and the smallest width that holds the calibrated range with headroom at that scale.
 /// Integer-valued inputs (pixels, counts) so get scale 0 and a few bits instead of the whole budget.
-fn input_scale(graph: &FloatGraph, calibration: &[Vec<f64>], in_max: f64, first_max: Option<f64>, cfg: &QuantConfig) -> (i8, u8) {
+fn input_scale(
+    graph: &FloatGraph,
+    calibration: &[Vec<f64>],
+    in_max: f64,
+    first_max: Option<f64>,
+    cfg: &QuantConfig,
+) -> (i8, u8) {
     let s_max = choose_scale(in_max, cfg.input_bits, cfg.headroom);
     let width = |s: i8| -> u8 {
         let q = (in_max * cfg.headroom * (s as f64).exp2()).ceil();
@@ -189,7 +262,10 @@ fn input_scale(graph: &FloatGraph, calibration: &[Vec<f64>], in_max: f64, first_
             .zip(&exact)
             .map(|(x, want)| {
                 let xq: Vec<f64> = x.iter().map(|&v| round_half_up(v * f) / f).collect();
-                crate::graph::eval_layer(&first.kind, &xq).iter().zip(want).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
+                crate::graph::eval_layer(&first.kind, &xq)
+                    .iter()
+                    .zip(want)
+                    .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
             })
             .fold(0.0f64, f64::max);
         if worst <= step {
@@ -202,7 +278,15 @@ fn input_scale(graph: &FloatGraph, calibration: &[Vec<f64>], in_max: f64, first_
 /// The weight scale of a linear or affine layer: at least the one the weight-width budget gives, and
 /// raised (up to 24 more bits) until rounding the weights moves no calibration output by more than one
 /// output step. Weights are circuit constants, so extra precision only lengthens the rescale.
-fn weight_scale(kind: &LayerKind, consts: &[f64], inputs: &[&[f64]], s_y: i32, weight_bits: u8, s_x: i8, b_x: Bits) -> i8 {
+fn weight_scale(
+    kind: &LayerKind,
+    consts: &[f64],
+    inputs: &[&[f64]],
+    s_y: i32,
+    weight_bits: u8,
+    s_x: i8,
+    b_x: Bits,
+) -> i8 {
     let base = choose_scale(max_abs(consts.iter().copied()), weight_bits, 1.0);
     let step = (-(s_y as f64)).exp2();
     let mut s_w = base;
@@ -210,7 +294,9 @@ fn weight_scale(kind: &LayerKind, consts: &[f64], inputs: &[&[f64]], s_y: i32, w
         let f = (s_w as f64).exp2();
         let rounded: Vec<f64> = consts.iter().map(|&w| round_half_up(w * f) / f).collect();
         let probe = match kind {
-            LayerKind::Linear { rows, cols, bias, .. } => LayerKind::Linear { rows: *rows, cols: *cols, weights: rounded, bias: bias.clone() },
+            LayerKind::Linear { rows, cols, bias, .. } => {
+                LayerKind::Linear { rows: *rows, cols: *cols, weights: rounded, bias: bias.clone() }
+            }
             LayerKind::Affine { add, .. } => LayerKind::Affine { mul: rounded, add: add.clone() },
             LayerKind::Relu => return s_w,
         };
@@ -237,10 +323,17 @@ fn static_bits(op: &Op, input: Bits) -> Bits {
         Op::Linear { cols, weights, bias, .. } => weights
             .chunks(*cols.max(&1))
             .zip(bias)
-            .map(|(row, b)| row.iter().map(|w| w.unsigned_abs() as u128).sum::<u128>() * in_max + b.unsigned_abs() as u128)
+            .map(|(row, b)| {
+                row.iter().map(|w| w.unsigned_abs() as u128).sum::<u128>() * in_max + b.unsigned_abs() as u128
+            })
             .max()
             .unwrap_or(0),
-        Op::Affine { mul, add, .. } => mul.iter().zip(add).map(|(m, a)| m.unsigned_abs() as u128 * in_max + a.unsigned_abs() as u128).max().unwrap_or(0),
+        Op::Affine { mul, add, .. } => mul
+            .iter()
+            .zip(add)
+            .map(|(m, a)| m.unsigned_abs() as u128 * in_max + a.unsigned_abs() as u128)
+            .max()
+            .unwrap_or(0),
         _ => in_max,
     };
     Bits::for_bound(bound)

@@ -14,9 +14,14 @@ struct TestSplit {
 }
 
 fn test_split(name: &str) -> TestSplit {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture(name).join("test.json")).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(name).join("test.json")).unwrap()).unwrap();
     let rows = |k: &str| -> Vec<Vec<f64>> { serde_json::from_value(v[k].clone()).unwrap() };
-    TestSplit { inputs: rows("input_data"), labels: serde_json::from_value(v["labels"].clone()).unwrap(), ort_logits: rows("ort_logits") }
+    TestSplit {
+        inputs: rows("input_data"),
+        labels: serde_json::from_value(v["labels"].clone()).unwrap(),
+        ort_logits: rows("ort_logits"),
+    }
 }
 
 fn compile_fixture(name: &str) -> verinfer_compiler::Compiled {
@@ -54,7 +59,10 @@ fn quantized_argmax_agrees_with_float_on_test_splits() {
             });
             hits.count() as f64 / t.labels.len() as f64
         };
-        eprintln!("{name}: agreement {:.4}, max abs error {:.4}, label accuracy {label_acc:.4}", acc.argmax_agreement, acc.max_abs_error);
+        eprintln!(
+            "{name}: agreement {:.4}, max abs error {:.4}, label accuracy {label_acc:.4}",
+            acc.argmax_agreement, acc.max_abs_error
+        );
         assert_eq!(acc.out_of_range, 0, "{name}: test inputs outside the calibrated range");
         assert!(acc.argmax_agreement >= need, "{name}: agreement {} < {need}", acc.argmax_agreement);
     }

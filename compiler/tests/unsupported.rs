@@ -1,5 +1,8 @@
 //! Unsupported or malformed content fails with a message that names the node, its op type and opset.
-use onnx_protobuf::{tensor_proto::DataType, tensor_shape_proto, type_proto, AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto};
+use onnx_protobuf::{
+    tensor_proto::DataType, tensor_shape_proto, type_proto, AttributeProto, GraphProto, Message, ModelProto, NodeProto,
+    OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
+};
 use verinfer_compiler::{compile, CompileOptions};
 
 fn value_info(name: &str, elem: DataType, dims: &[Option<i64>]) -> ValueInfoProto {

@@ -69,7 +69,11 @@ fn check(node: &Node, index: usize, v: i128) -> Result<i64, EvalError> {
 /// which is exactly when no valid proof exists.
 pub fn evaluate(ir: &CircuitIr, input: &[i64]) -> Result<Evaluation, EvalError> {
     if input.len() != ir.input_len() {
-        return Err(EvalError::InputLength { got: input.len(), expected: ir.input_len(), shape: ir.input.shape.clone() });
+        return Err(EvalError::InputLength {
+            got: input.len(),
+            expected: ir.input_len(),
+            shape: ir.input.shape.clone(),
+        });
     }
     let mut values: Vec<Vec<i64>> = Vec::with_capacity(ir.nodes.len());
     for node in &ir.nodes {

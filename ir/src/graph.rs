@@ -79,10 +79,9 @@ impl Op {
     pub fn input(&self) -> Option<TensorId> {
         match self {
             Op::Input => None,
-            Op::Linear { input, .. }
-            | Op::Affine { input, .. }
-            | Op::Rescale { input, .. }
-            | Op::Relu { input } => Some(*input),
+            Op::Linear { input, .. } | Op::Affine { input, .. } | Op::Rescale { input, .. } | Op::Relu { input } => {
+                Some(*input)
+            }
         }
     }
 
@@ -182,7 +181,11 @@ impl CircuitIr {
                 Op::Input => continue,
                 Op::Linear { rows, cols, weights, bias, .. } => {
                     if *cols != src.len() || *rows != node.len() {
-                        return Err(at(format!("linear map {rows}x{cols} does not fit {} -> {}", src.len(), node.len())));
+                        return Err(at(format!(
+                            "linear map {rows}x{cols} does not fit {} -> {}",
+                            src.len(),
+                            node.len()
+                        )));
                     }
                     if weights.len() != rows * cols || bias.len() != *rows {
                         return Err(at("weight or bias length mismatch".into()));

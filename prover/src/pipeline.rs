@@ -93,13 +93,22 @@ pub struct ProveOutput {
 }
 
 /// Proves `model` on one flattened input sample.
-pub fn prove_sample<R: RngCore + CryptoRng>(model: &CompiledModel, pk: &ProvingKey, input: &[f64], seed: [u8; 32], salt: Fr, rng: &mut R) -> Result<ProveOutput> {
+pub fn prove_sample<R: RngCore + CryptoRng>(
+    model: &CompiledModel,
+    pk: &ProvingKey,
+    input: &[f64],
+    seed: [u8; 32],
+    salt: Fr,
+    rng: &mut R,
+) -> Result<ProveOutput> {
     let q = quantize_input(&model.graph, input).context("quantizing the input")?;
     let witness = assign(model, q.clone(), salt, seed).context("evaluating the model")?;
     let proof = verinfer_circuits::prove(model, pk, &witness, rng)?;
     let out_node = model.graph.output_node();
     let values = match model.output_mode {
-        verinfer_ir::OutputMode::Tensor => Some(witness.eval.output(&model.graph).iter().map(|&v| out_node.scale.dequantize(v)).collect()),
+        verinfer_ir::OutputMode::Tensor => {
+            Some(witness.eval.output(&model.graph).iter().map(|&v| out_node.scale.dequantize(v)).collect())
+        }
         verinfer_ir::OutputMode::Commitment => None,
     };
     let readable = ReadableOutput { index: witness.statement.output_index, values, scale: out_node.scale.0 };
@@ -110,14 +119,19 @@ pub fn prove_sample<R: RngCore + CryptoRng>(model: &CompiledModel, pk: &ProvingK
 /// Loads the proving key of a build directory.
 pub fn load_proving_key(dir: &Path) -> Result<ProvingKey> {
     let path = dir.join(artifacts::PROVING_KEY);
-    ProvingKey::from_bytes(&read(&path).context("run `verinfer setup` first")?).with_context(|| format!("reading {}", path.display()))
+    ProvingKey::from_bytes(&read(&path).context("run `verinfer setup` first")?)
+        .with_context(|| format!("reading {}", path.display()))
 }
 
 /// Reads one input sample from an input file.
 pub fn read_input(path: &Path) -> Result<Vec<f64>> {
     let mut samples = read_samples(&read_string(path)?).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     if samples.len() != 1 {
-        bail!("{}: holds {} samples; prove takes exactly one ({{\"input_data\": [[...]]}})", path.display(), samples.len());
+        bail!(
+            "{}: holds {} samples; prove takes exactly one ({{\"input_data\": [[...]]}})",
+            path.display(),
+            samples.len()
+        );
     }
     Ok(samples.remove(0))
 }
@@ -154,7 +168,9 @@ pub fn verify_bytes(key: &[u8], proof_json: &str) -> Result<Statement, VerifyFai
 
 /// Verifies a proof file against the key of a build directory (or an explicit key file).
 pub fn verify_files(key_path: &Path, proof_path: &Path) -> Result<Statement, VerifyFailure> {
-    let key = std::fs::read(key_path).map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", key_path.display())))?;
-    let proof = std::fs::read_to_string(proof_path).map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", proof_path.display())))?;
+    let key = std::fs::read(key_path)
+        .map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", key_path.display())))?;
+    let proof = std::fs::read_to_string(proof_path)
+        .map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", proof_path.display())))?;
     verify_bytes(&key, &proof)
 }

@@ -13,7 +13,10 @@ impl Step {
     /// Starts a step.
     pub fn start(label: &str) -> Step {
         let bar = ProgressBar::new_spinner();
-        bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         bar.set_message(label.to_string());
         bar.enable_steady_tick(Duration::from_millis(100));
         Step { bar, start: Instant::now(), label: label.to_string() }

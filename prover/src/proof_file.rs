@@ -65,7 +65,8 @@ pub struct ProofFile {
 }
 
 fn h32(s: &str, what: &str) -> Result<[u8; 32], VerifyError> {
-    let v = hex::decode(s.trim_start_matches("0x")).map_err(|_| VerifyError::MalformedStatement(format!("{what} is not hex")))?;
+    let v = hex::decode(s.trim_start_matches("0x"))
+        .map_err(|_| VerifyError::MalformedStatement(format!("{what} is not hex")))?;
     v.try_into().map_err(|_| VerifyError::MalformedStatement(format!("{what} must be 32 bytes")))
 }
 
@@ -101,7 +102,12 @@ impl StatementJson {
 
 impl ProofFile {
     /// Builds the file for a proven statement.
-    pub fn new(model_name: &str, statement: &Statement, proof: &Proof, output: ReadableOutput) -> Result<ProofFile, VerifyError> {
+    pub fn new(
+        model_name: &str,
+        statement: &Statement,
+        proof: &Proof,
+        output: ReadableOutput,
+    ) -> Result<ProofFile, VerifyError> {
         Ok(ProofFile {
             format: PROOF_FORMAT.into(),
             format_version: PROOF_VERSION,
@@ -116,12 +122,17 @@ impl ProofFile {
 
     /// Parses a proof file; any defect is a [`VerifyError`] of the "malformed" kind.
     pub fn parse(text: &str) -> Result<ProofFile, VerifyError> {
-        let f: ProofFile = serde_json::from_str(text).map_err(|e| VerifyError::MalformedProof(format!("proof file is not valid JSON of the expected shape: {e}")))?;
+        let f: ProofFile = serde_json::from_str(text).map_err(|e| {
+            VerifyError::MalformedProof(format!("proof file is not valid JSON of the expected shape: {e}"))
+        })?;
         if f.format != PROOF_FORMAT {
             return Err(VerifyError::MalformedProof(format!("format is '{}', expected '{PROOF_FORMAT}'", f.format)));
         }
         if f.format_version != PROOF_VERSION {
-            return Err(VerifyError::MalformedProof(format!("proof file version {}, this build reads {PROOF_VERSION}", f.format_version)));
+            return Err(VerifyError::MalformedProof(format!(
+                "proof file version {}, this build reads {PROOF_VERSION}",
+                f.format_version
+            )));
         }
         if f.backend != "groth16" {
             return Err(VerifyError::MalformedProof(format!("backend '{}' is not supported by this build", f.backend)));

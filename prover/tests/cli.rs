@@ -38,8 +38,10 @@ fn compile_is_byte_identical_across_working_directories() {
         assert!(x == y, "{f} differs between working directories");
     }
     // and the hash in the report is the SHA-256 of model.compiled
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(a.path().join("out/report.json")).unwrap()).unwrap();
-    let model = verinfer_ir::CompiledModel::from_bytes(&std::fs::read(a.path().join("out/model.compiled")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.path().join("out/report.json")).unwrap()).unwrap();
+    let model =
+        verinfer_ir::CompiledModel::from_bytes(&std::fs::read(a.path().join("out/model.compiled")).unwrap()).unwrap();
     assert_eq!(report["model_hash"].as_str().unwrap(), model.model_hash().to_hex());
     assert!(report["constraints"].as_u64().unwrap() > 0);
 }
@@ -54,7 +56,13 @@ fn verify_exit_codes_separate_valid_rejected_and_unreadable() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("insecure"), "the insecure setup warns");
     let proof = d.path().join("proof.json");
-    let o = run(bin().arg("prove").arg(&build).arg("--input").arg(fixture("iris_mlp").join("input.json")).args(["--seed", "ab", "--salt", "0", "-o"]).arg(&proof));
+    let o = run(bin()
+        .arg("prove")
+        .arg(&build)
+        .arg("--input")
+        .arg(fixture("iris_mlp").join("input.json"))
+        .args(["--seed", "ab", "--salt", "0", "-o"])
+        .arg(&proof));
     assert!(o.status.success(), "{}", text(&o));
     assert!(d.path().join("proof.json.opening.json").is_file());
 
@@ -87,12 +95,14 @@ fn verify_exit_codes_separate_valid_rejected_and_unreadable() {
 fn prove_rejects_bad_inputs_with_a_message() {
     let d = tempfile::tempdir().unwrap();
     let build = d.path().join("build");
-    assert!(run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(&build)).status.success());
+    assert!(run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(&build))
+        .status
+        .success());
     assert!(run(bin().args(["setup", "--insecure-deterministic-seed", "1"]).arg(&build)).status.success());
     let input = d.path().join("in.json");
     for (content, needle) in [
         (r#"{"input_data": [[1, 2, 3]]}"#, "expects 4"),
-        (r#"{"input_data": [[1e9, 2, 3, 4]]}"#, "outside its 24-bit range"),
+        (r#"{"input_data": [[1e9, 2, 3, 4]]}"#, "outside the calibrated range"),
         (r#"{"data": [[1, 2, 3, 4]]}"#, "input_data"),
     ] {
         std::fs::write(&input, content).unwrap();

@@ -2,7 +2,9 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::path::{Path, PathBuf};
-use verinfer::pipeline::{compile_to_dir, load_model, load_proving_key, prove_sample, read_input, setup_dir, verify_bytes, VerifyFailure};
+use verinfer::pipeline::{
+    compile_to_dir, load_model, load_proving_key, prove_sample, read_input, setup_dir, verify_bytes, VerifyFailure,
+};
 use verinfer::proof_file::{OutputJson, ProofFile};
 use verinfer_compiler::CompileOptions;
 use verinfer_ir::OutputMode;
@@ -39,7 +41,8 @@ fn json(p: &ProofFile) -> String {
 }
 
 fn expected_argmax(name: &str) -> u32 {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture(name).join("expected.json")).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(name).join("expected.json")).unwrap()).unwrap();
     v["argmax"].as_u64().unwrap() as u32
 }
 
@@ -95,30 +98,56 @@ fn each_public_input_changed_is_rejected() {
     let b = build("digits_mlp", OutputMode::Tensor, 3);
     let p = &b.proof;
     // model hash: the key is for another model
-    assert!(matches!(rejected(verify_bytes(&b.key, &edited(p, |s| s.model_hash = flip_hex_nibble(&s.model_hash, 5)))), VerifyError::WrongKey { .. }));
+    assert!(matches!(
+        rejected(verify_bytes(&b.key, &edited(p, |s| s.model_hash = flip_hex_nibble(&s.model_hash, 5)))),
+        VerifyError::WrongKey { .. }
+    ));
     // input commitment, both seed limbs, the output index: the pairing check fails
-    assert_eq!(rejected(verify_bytes(&b.key, &edited(p, |s| s.input_commitment = flip_hex_nibble(&s.input_commitment, 63)))), VerifyError::Rejected);
-    assert_eq!(rejected(verify_bytes(&b.key, &edited(p, |s| s.seed = flip_hex_nibble(&s.seed, 1)))), VerifyError::Rejected);
-    assert_eq!(rejected(verify_bytes(&b.key, &edited(p, |s| s.seed = flip_hex_nibble(&s.seed, 63)))), VerifyError::Rejected);
-    assert_eq!(rejected(verify_bytes(&b.key, &edited(p, |s| s.output_index = (s.output_index + 1) % 10))), VerifyError::Rejected);
+    assert_eq!(
+        rejected(verify_bytes(&b.key, &edited(p, |s| s.input_commitment = flip_hex_nibble(&s.input_commitment, 63)))),
+        VerifyError::Rejected
+    );
+    assert_eq!(
+        rejected(verify_bytes(&b.key, &edited(p, |s| s.seed = flip_hex_nibble(&s.seed, 1)))),
+        VerifyError::Rejected
+    );
+    assert_eq!(
+        rejected(verify_bytes(&b.key, &edited(p, |s| s.seed = flip_hex_nibble(&s.seed, 63)))),
+        VerifyError::Rejected
+    );
+    assert_eq!(
+        rejected(verify_bytes(&b.key, &edited(p, |s| s.output_index = (s.output_index + 1) % 10))),
+        VerifyError::Rejected
+    );
     // every output value
     let n = match &p.statement.output {
         OutputJson::Tensor(v) => v.len(),
         OutputJson::Commitment(_) => unreachable!(),
     };
     for i in 0..n {
-        let e = rejected(verify_bytes(&b.key, &edited(p, |s| {
-            if let OutputJson::Tensor(v) = &mut s.output {
-                v[i] += 1;
-            }
-        })));
+        let e = rejected(verify_bytes(
+            &b.key,
+            &edited(p, |s| {
+                if let OutputJson::Tensor(v) = &mut s.output {
+                    v[i] += 1;
+                }
+            }),
+        ));
         assert_eq!(e, VerifyError::Rejected, "output value {i}");
     }
     // a class index outside the model
-    assert!(matches!(rejected(verify_bytes(&b.key, &edited(p, |s| s.output_index = 10))), VerifyError::StatementMismatch(_)));
+    assert!(matches!(
+        rejected(verify_bytes(&b.key, &edited(p, |s| s.output_index = 10))),
+        VerifyError::StatementMismatch(_)
+    ));
     // an output tensor of the wrong length
     assert!(matches!(
-        rejected(verify_bytes(&b.key, &edited(p, |s| if let OutputJson::Tensor(v) = &mut s.output { v.pop(); }))),
+        rejected(verify_bytes(
+            &b.key,
+            &edited(p, |s| if let OutputJson::Tensor(v) = &mut s.output {
+                v.pop();
+            })
+        )),
         VerifyError::StatementMismatch(_)
     ));
     // public_inputs that disagree with the statement
@@ -164,7 +193,8 @@ fn truncated_or_garbage_files_cannot_be_checked() {
     short.proof.truncate(200);
     assert!(could_not_check(verify_bytes(&b.key, &json(&short))).contains("malformed proof"));
     assert!(could_not_check(verify_bytes(&b.key[..b.key.len() - 10], &proof)).contains("malformed verifying key"));
-    assert!(could_not_check(verify_bytes(b"garbage garbage garbage garbage garbage garbage", &proof)).contains("malformed verifying key"));
+    assert!(could_not_check(verify_bytes(b"garbage garbage garbage garbage garbage garbage", &proof))
+        .contains("malformed verifying key"));
     // A flipped key byte either breaks the encoding or lands on another valid point: never accepted.
     let mut malformed = 0;
     for at in (45..b.key.len()).step_by(13) {

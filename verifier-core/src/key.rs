@@ -61,7 +61,9 @@ impl VerifyingKey {
         }
         let version = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
         if version != KEY_VERSION {
-            return Err(VerifyError::MalformedKey(format!("key format version {version}, this build reads {KEY_VERSION}")));
+            return Err(VerifyError::MalformedKey(format!(
+                "key format version {version}, this build reads {KEY_VERSION}"
+            )));
         }
         let mut model_hash = [0u8; 32];
         model_hash.copy_from_slice(&bytes[8..40]);
@@ -90,6 +92,10 @@ impl VerifyingKey {
 
     /// Precomputes the pairing `e(alpha, beta)` and negated G2 points.
     pub fn prepare(&self) -> PreparedVerifyingKey {
-        PreparedVerifyingKey { model_hash: self.model_hash, layout: self.layout, pvk: ark_groth16::prepare_verifying_key(&self.vk) }
+        PreparedVerifyingKey {
+            model_hash: self.model_hash,
+            layout: self.layout,
+            pvk: ark_groth16::prepare_verifying_key(&self.vk),
+        }
     }
 }

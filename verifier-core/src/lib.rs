@@ -19,7 +19,10 @@ mod verify;
 pub use error::VerifyError;
 pub use key::{PreparedVerifyingKey, VerifyingKey, KEY_MAGIC, KEY_VERSION};
 pub use proof::{Proof, PROOF_BYTES};
-pub use statement::{fr_from_bytes, fr_from_bytes_checked, fr_from_i64, fr_to_bytes, limbs, OutputClaim, OutputMode, Statement, StatementLayout};
+pub use statement::{
+    fr_from_bytes, fr_from_bytes_checked, fr_from_i64, fr_to_bytes, limbs, OutputClaim, OutputMode, Statement,
+    StatementLayout,
+};
 pub use verify::verify;
 
 /// The scalar field of BN254, in which public inputs live.

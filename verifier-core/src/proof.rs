@@ -23,7 +23,10 @@ impl Proof {
     /// Decodes and validates (points on the curve and in the prime-order subgroup).
     pub fn from_bytes(bytes: &[u8]) -> Result<Proof, VerifyError> {
         if bytes.len() != PROOF_BYTES {
-            return Err(VerifyError::MalformedProof(format!("{} bytes, a Groth16 proof has {PROOF_BYTES}", bytes.len())));
+            return Err(VerifyError::MalformedProof(format!(
+                "{} bytes, a Groth16 proof has {PROOF_BYTES}",
+                bytes.len()
+            )));
         }
         ark_groth16::Proof::<Bn254>::deserialize_with_mode(bytes, Compress::Yes, Validate::Yes)
             .map(Proof)

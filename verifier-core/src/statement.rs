@@ -99,7 +99,9 @@ pub fn fr_from_bytes_checked(b: &[u8; 32]) -> Result<Fr, VerifyError> {
 pub fn fr_from_bytes(b: &[u8; 32], what: &str) -> Result<Fr, VerifyError> {
     let f = Fr::from_be_bytes_mod_order(b);
     if fr_to_bytes(&f) != *b {
-        return Err(VerifyError::MalformedStatement(format!("{what} is not a canonical BN254 scalar (it is not below the field modulus)")));
+        return Err(VerifyError::MalformedStatement(format!(
+            "{what} is not a canonical BN254 scalar (it is not below the field modulus)"
+        )));
     }
     Ok(f)
 }
@@ -142,7 +144,13 @@ mod tests {
 
     #[test]
     fn non_canonical_commitment_is_malformed() {
-        let s = Statement { model_hash: [0; 32], input_commitment: [0xff; 32], seed: [0; 32], output_index: 0, output: OutputClaim::Tensor(alloc::vec![1, -1]) };
+        let s = Statement {
+            model_hash: [0; 32],
+            input_commitment: [0xff; 32],
+            seed: [0; 32],
+            output_index: 0,
+            output: OutputClaim::Tensor(alloc::vec![1, -1]),
+        };
         assert!(matches!(s.public_inputs(), Err(VerifyError::MalformedStatement(_))));
         let ok = Statement { input_commitment: [0; 32], ..s };
         let pi = ok.public_inputs().unwrap();

@@ -5,7 +5,9 @@
 use anyhow::{anyhow, Result};
 use rand::SeedableRng;
 use std::time::Instant;
-use verinfer::pipeline::{compile_to_dir, load_model, load_proving_key, prove_sample, read_input, setup_dir, verify_bytes};
+use verinfer::pipeline::{
+    compile_to_dir, load_model, load_proving_key, prove_sample, read_input, setup_dir, verify_bytes,
+};
 use verinfer_benches::{fixture, peak_rss_kib, FIXTURES};
 use verinfer_compiler::CompileOptions;
 
@@ -21,28 +23,40 @@ fn measure(name: &str) -> Result<serde_json::Value> {
     let report = compile_to_dir(&fixture(name).join("model.onnx"), None, &build, &CompileOptions::default())?;
     let compile_s = t.elapsed().as_secs_f64();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-    let setup_s = median((0..3).map(|_| {
-        let t = Instant::now();
-        setup_dir(&build, &mut rng).map(|_| t.elapsed().as_secs_f64())
-    }).collect::<Result<Vec<_>>>()?);
+    let setup_s = median(
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                setup_dir(&build, &mut rng).map(|_| t.elapsed().as_secs_f64())
+            })
+            .collect::<Result<Vec<_>>>()?,
+    );
     let model = load_model(&build)?;
     let pk = load_proving_key(&build)?;
     let input = read_input(&fixture(name).join("input.json"))?;
     let mut proof = None;
-    let prove_s = median((0..7).map(|_| {
-        let t = Instant::now();
-        let p = prove_sample(&model, &pk, &input, [1; 32], Default::default(), &mut rng)?;
-        let s = t.elapsed().as_secs_f64();
-        proof = Some(p.file);
-        Ok(s)
-    }).collect::<Result<Vec<_>>>()?);
+    let prove_s = median(
+        (0..7)
+            .map(|_| {
+                let t = Instant::now();
+                let p = prove_sample(&model, &pk, &input, [1; 32], Default::default(), &mut rng)?;
+                let s = t.elapsed().as_secs_f64();
+                proof = Some(p.file);
+                Ok(s)
+            })
+            .collect::<Result<Vec<_>>>()?,
+    );
     let proof = proof.ok_or_else(|| anyhow!("no proof"))?;
     let json = serde_json::to_string(&proof)?;
     let key = std::fs::read(build.join("verifying.key"))?;
-    let verify_ms = median((0..21).map(|_| {
-        let t = Instant::now();
-        verify_bytes(&key, &json).map(|_| t.elapsed().as_secs_f64() * 1e3).map_err(|e| anyhow!("{e}"))
-    }).collect::<Result<Vec<_>>>()?);
+    let verify_ms = median(
+        (0..21)
+            .map(|_| {
+                let t = Instant::now();
+                verify_bytes(&key, &json).map(|_| t.elapsed().as_secs_f64() * 1e3).map_err(|e| anyhow!("{e}"))
+            })
+            .collect::<Result<Vec<_>>>()?,
+    );
     let constraints = report.constraints.unwrap_or(0);
     Ok(serde_json::json!({
         "model": name, "constraints": constraints, "compile_s": compile_s, "setup_s": setup_s, "prove_s": prove_s,
@@ -61,7 +75,9 @@ fn main() -> Result<()> {
     }
     let markdown = args.iter().any(|a| a == "--markdown");
     let exe = std::env::current_exe()?;
-    println!("| model | constraints | setup s | prove s | prove us/constraint | verify ms | proof bytes | peak memory MiB |");
+    println!(
+        "| model | constraints | setup s | prove s | prove us/constraint | verify ms | proof bytes | peak memory MiB |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for name in FIXTURES {
         let out = std::process::Command::new(&exe).args(["--one", name]).output()?;

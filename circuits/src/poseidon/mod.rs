@@ -67,14 +67,20 @@ mod tests {
     use std::str::FromStr;
 
     pub(crate) fn vectors() -> Vec<(Vec<Fr>, Fr)> {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/poseidon/vectors.json")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/poseidon/vectors.json")).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         v["vectors"]
             .as_array()
             .unwrap()
             .iter()
             .map(|t| {
-                let inputs = t["inputs"].as_array().unwrap().iter().map(|s| Fr::from_str(s.as_str().unwrap()).unwrap()).collect();
+                let inputs = t["inputs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| Fr::from_str(s.as_str().unwrap()).unwrap())
+                    .collect();
                 (inputs, Fr::from_str(t["output"].as_str().unwrap()).unwrap())
             })
             .collect()
@@ -93,7 +99,13 @@ mod tests {
     fn chain_equals_plain_hash_when_it_fits_and_differs_by_length() {
         let e: Vec<Fr> = (1..=40u64).map(Fr::from).collect();
         assert_eq!(hash_chain(&e[..16]), hash(&e[..16]));
-        let manual = hash(&[hash(&[hash(&e[..16])].iter().chain(&e[16..31]).copied().collect::<Vec<_>>())].iter().chain(&e[31..]).copied().collect::<Vec<_>>());
+        let manual = hash(
+            &[hash(&[hash(&e[..16])].iter().chain(&e[16..31]).copied().collect::<Vec<_>>())]
+                .iter()
+                .chain(&e[31..])
+                .copied()
+                .collect::<Vec<_>>(),
+        );
         assert_eq!(hash_chain(&e), manual);
         assert_ne!(hash_chain(&e[..39]), hash_chain(&e));
     }

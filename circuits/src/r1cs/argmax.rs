@@ -22,7 +22,11 @@ pub fn argmax(cs: &Cs, outs: &[Signal], index: Lc, index_value: Option<usize>, w
         })
         .collect::<Result<_>>()?;
     enforce_equal(cs, Lc::from_sum_coeff_vars(&sel.iter().map(|&s| (one, s)).collect::<Vec<_>>()), constant(one))?;
-    enforce_equal(cs, Lc::from_sum_coeff_vars(&sel.iter().enumerate().map(|(i, &s)| (Fr::from(i as u64), s)).collect::<Vec<_>>()), index)?;
+    enforce_equal(
+        cs,
+        Lc::from_sum_coeff_vars(&sel.iter().enumerate().map(|(i, &s)| (Fr::from(i as u64), s)).collect::<Vec<_>>()),
+        index,
+    )?;
     // m = sum s_i * o_i
     let mut m = Lc::new();
     let m_val = index_value.and_then(|k| outs.get(k).and_then(|o| o.value));

@@ -118,9 +118,11 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     .collect::<Result<_>>()?,
                 (Op::Linear { rows, cols, weights, bias, .. }, Some(x)) => linear(&cs, x, *rows, *cols, weights, bias)?,
                 (Op::Affine { mul, add, .. }, Some(x)) => affine(x, mul, add),
-                (Op::Rescale { shift, .. }, Some(x)) => {
-                    x.iter().enumerate().map(|(i, s)| rescale(&cs, s, *shift, node.bits.0, value(ni, i))).collect::<Result<_>>()?
-                }
+                (Op::Rescale { shift, .. }, Some(x)) => x
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| rescale(&cs, s, *shift, node.bits.0, value(ni, i)))
+                    .collect::<Result<_>>()?,
                 (Op::Relu { input }, Some(x)) => {
                     let w_in = ir.node(*input).bits.0;
                     x.iter().enumerate().map(|(i, s)| relu(&cs, s, w_in, value(ni, i))).collect::<Result<_>>()?
@@ -133,7 +135,8 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         // The input commitment.
         let salt = Wire { lc: Lc::from(witness(&cs, w.map(|w| w.salt))?), value: w.map(|w| w.salt) };
         let in_bits = ir.nodes[0].bits.0;
-        let unsigned: Vec<Lc> = signals[0].iter().map(|s| s.bits.as_ref().map(|b| b.unsigned_lc()).unwrap_or_default()).collect();
+        let unsigned: Vec<Lc> =
+            signals[0].iter().map(|s| s.bits.as_ref().map(|b| b.unsigned_lc()).unwrap_or_default()).collect();
         let c = commitment(&cs, INPUT_DOMAIN, &salt, &unsigned, in_bits, w.map(|w| w.input.as_slice()))?;
         enforce_equal(&cs, c.lc, Lc::from(commit_var))?;
 
@@ -149,10 +152,12 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                 let b = out_node.bits.0;
                 let unsigned: Vec<Lc> = outs
                     .iter()
-                    .map(|s| Ok(match &s.bits {
-                        Some(bits) => bits.unsigned_lc(),
-                        None => range_check(&cs, s, b)?.unsigned_lc(),
-                    }))
+                    .map(|s| {
+                        Ok(match &s.bits {
+                            Some(bits) => bits.unsigned_lc(),
+                            None => range_check(&cs, s, b)?.unsigned_lc(),
+                        })
+                    })
                     .collect::<Result<_>>()?;
                 let vals: Option<Vec<i64>> = w.map(|w| w.eval.values[ir.output.index()].clone());
                 let c = commitment(&cs, OUTPUT_DOMAIN, &salt, &unsigned, b, vals.as_deref())?;

@@ -32,7 +32,8 @@ fn sbox(cs: &Cs, x: &Wire) -> Result<Wire> {
 pub fn hash(cs: &Cs, inputs: &[Wire]) -> Result<Wire> {
     let p = params(inputs.len());
     let t = p.t;
-    let mut state: Vec<Wire> = std::iter::once(Wire { lc: Lc::new(), value: Some(Fr::ZERO) }).chain(inputs.iter().cloned()).collect();
+    let mut state: Vec<Wire> =
+        std::iter::once(Wire { lc: Lc::new(), value: Some(Fr::ZERO) }).chain(inputs.iter().cloned()).collect();
     let half = FULL_ROUNDS / 2;
     for r in 0..FULL_ROUNDS + p.partial_rounds {
         for (s, c) in state.iter_mut().zip(&p.round_constants[r * t..(r + 1) * t]) {
@@ -80,14 +81,20 @@ mod tests {
     use std::str::FromStr;
 
     fn vectors() -> Vec<(Vec<Fr>, Fr)> {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/poseidon/vectors.json")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/poseidon/vectors.json")).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         v["vectors"]
             .as_array()
             .unwrap()
             .iter()
             .map(|t| {
-                let inputs = t["inputs"].as_array().unwrap().iter().map(|s| Fr::from_str(s.as_str().unwrap()).unwrap()).collect();
+                let inputs = t["inputs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| Fr::from_str(s.as_str().unwrap()).unwrap())
+                    .collect();
                 (inputs, Fr::from_str(t["output"].as_str().unwrap()).unwrap())
             })
             .collect()

@@ -12,11 +12,20 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let v = ctx.required(node, 0)?.clone();
     let out = match v {
         Value::Dyn(_) if is_float_elem(to_name) => v,
-        Value::Dyn(_) => return Err(ctx.err(node, format!("cast of an input-dependent tensor to {to_name}; only casts between float types are supported"))),
+        Value::Dyn(_) => {
+            return Err(ctx.err(
+                node,
+                format!("cast of an input-dependent tensor to {to_name}; only casts between float types are supported"),
+            ))
+        }
         Value::Const(OnnxTensor::Float(a)) if is_float_elem(to_name) => Value::Const(OnnxTensor::Float(a)),
-        Value::Const(OnnxTensor::Int(a)) if is_float_elem(to_name) => Value::Const(OnnxTensor::Float(a.mapv(|x| x as f64))),
+        Value::Const(OnnxTensor::Int(a)) if is_float_elem(to_name) => {
+            Value::Const(OnnxTensor::Float(a.mapv(|x| x as f64)))
+        }
         Value::Const(OnnxTensor::Int(a)) if to_name.contains("int") => Value::Const(OnnxTensor::Int(a)),
-        Value::Const(OnnxTensor::Float(a)) if to_name.contains("int") => Value::Const(OnnxTensor::Int(a.mapv(|x| x.trunc() as i64))),
+        Value::Const(OnnxTensor::Float(a)) if to_name.contains("int") => {
+            Value::Const(OnnxTensor::Int(a.mapv(|x| x.trunc() as i64)))
+        }
         Value::Const(_) => return Err(ctx.err(node, format!("cast to {to_name} is not supported"))),
     };
     ctx.set(node, 0, out)

@@ -12,11 +12,21 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let (x, w, x_left) = match (ctx.required(node, 0)?.clone(), ctx.required(node, 1)?.clone()) {
         (Value::Dyn(d), Value::Const(_)) => (d, ctx.const_float(node, 1, "B")?, true),
         (Value::Const(_), Value::Dyn(d)) => (d, ctx.const_float(node, 0, "A")?, false),
-        (Value::Dyn(_), Value::Dyn(_)) => return Err(ctx.err(node, "both operands depend on the input; this version supports MatMul with one constant operand")),
-        (Value::Const(_), Value::Const(_)) => return Err(ctx.err(node, "both operands are constant; fold constant MatMuls before export")),
+        (Value::Dyn(_), Value::Dyn(_)) => {
+            return Err(ctx.err(
+                node,
+                "both operands depend on the input; this version supports MatMul with one constant operand",
+            ))
+        }
+        (Value::Const(_), Value::Const(_)) => {
+            return Err(ctx.err(node, "both operands are constant; fold constant MatMuls before export"))
+        }
     };
     if w.ndim() == 0 || w.ndim() > 2 || x.shape.is_empty() {
-        return Err(ctx.err(node, format!("the constant operand must be 1-D or 2-D (got {:?}) and the other at least 1-D", w.shape())));
+        return Err(ctx.err(
+            node,
+            format!("the constant operand must be 1-D or 2-D (got {:?}) and the other at least 1-D", w.shape()),
+        ));
     }
     let w2 = if w.ndim() == 1 {
         let len = w.len();

@@ -7,8 +7,12 @@ use ndarray::IxDyn;
 /// Reshapes a constant tensor.
 pub fn reshape_const(t: OnnxTensor, shape: &[usize]) -> Result<OnnxTensor, String> {
     Ok(match t {
-        OnnxTensor::Float(a) => OnnxTensor::Float(a.as_standard_layout().to_owned().into_shape_with_order(IxDyn(shape)).map_err(|e| e.to_string())?),
-        OnnxTensor::Int(a) => OnnxTensor::Int(a.as_standard_layout().to_owned().into_shape_with_order(IxDyn(shape)).map_err(|e| e.to_string())?),
+        OnnxTensor::Float(a) => OnnxTensor::Float(
+            a.as_standard_layout().to_owned().into_shape_with_order(IxDyn(shape)).map_err(|e| e.to_string())?,
+        ),
+        OnnxTensor::Int(a) => OnnxTensor::Int(
+            a.as_standard_layout().to_owned().into_shape_with_order(IxDyn(shape)).map_err(|e| e.to_string())?,
+        ),
     })
 }
 
@@ -49,7 +53,9 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let target: Vec<i64> = ctx.const_int(node, 1, "shape")?.iter().copied().collect();
     let v = ctx.required(node, 0)?.clone();
     let out = match v {
-        Value::Dyn(d) => Value::Dyn(Dyn { src: d.src, shape: resolve(&d.shape, &target, allowzero).map_err(|e| ctx.err(node, e))? }),
+        Value::Dyn(d) => {
+            Value::Dyn(Dyn { src: d.src, shape: resolve(&d.shape, &target, allowzero).map_err(|e| ctx.err(node, e))? })
+        }
         Value::Const(t) => {
             let shape = resolve(t.shape(), &target, allowzero).map_err(|e| ctx.err(node, e))?;
             Value::Const(reshape_const(t, &shape).map_err(|e| ctx.err(node, e))?)

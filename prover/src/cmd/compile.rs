@@ -35,7 +35,12 @@ pub struct Args {
 /// Runs `compile`.
 pub fn run(args: &Args, json: bool) -> Result<()> {
     let opts = CompileOptions {
-        quant: QuantConfig { activation_bits: args.activation_bits, input_bits: args.input_bits, weight_bits: args.weight_bits, ..QuantConfig::default() },
+        quant: QuantConfig {
+            activation_bits: args.activation_bits,
+            input_bits: args.input_bits,
+            weight_bits: args.weight_bits,
+            ..QuantConfig::default()
+        },
         output_mode: if args.commit_output { OutputMode::Commitment } else { OutputMode::Tensor },
     };
     let step = Step::start("compiling");

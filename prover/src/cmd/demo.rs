@@ -1,7 +1,9 @@
 //! `verinfer demo`: the whole pipeline on the bundled digits MLP, with a timing table.
 use crate::artifacts;
 use crate::fsutil::write_atomic;
-use crate::pipeline::{compile_to_dir, load_model, load_proving_key, prove_sample, random_salt, setup_dir, verify_files};
+use crate::pipeline::{
+    compile_to_dir, load_model, load_proving_key, prove_sample, random_salt, setup_dir, verify_files,
+};
 use anyhow::{anyhow, Result};
 use rand::RngCore;
 use std::path::PathBuf;
@@ -23,7 +25,8 @@ pub struct Args {
 
 /// Runs `demo`.
 pub fn run(args: &Args, json: bool) -> Result<()> {
-    let dir = args.out.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("verinfer-demo-{}", std::process::id())));
+    let dir =
+        args.out.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("verinfer-demo-{}", std::process::id())));
     let src = dir.join("digits_mlp");
     write_atomic(&src.join("model.onnx"), MODEL)?;
     write_atomic(&src.join("calibration.json"), CALIBRATION.as_bytes())?;
@@ -33,11 +36,23 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
 
     let t = Instant::now();
     let report = compile_to_dir(&src.join("model.onnx"), None, &build, &CompileOptions::default())?;
-    rows.push(("compile", t.elapsed().as_secs_f64(), format!("{} constraints, {:.1}% float agreement", report.constraints.unwrap_or(0), report.calibration.argmax_agreement * 100.0)));
+    rows.push((
+        "compile",
+        t.elapsed().as_secs_f64(),
+        format!(
+            "{} constraints, {:.1}% float agreement",
+            report.constraints.unwrap_or(0),
+            report.calibration.argmax_agreement * 100.0
+        ),
+    ));
 
     let t = Instant::now();
     let keys = setup_dir(&build, &mut rand::rngs::OsRng)?;
-    rows.push(("setup", t.elapsed().as_secs_f64(), format!("proving key {} KiB, verifying key {} B", keys.proving_key_bytes / 1024, keys.verifying_key_bytes)));
+    rows.push((
+        "setup",
+        t.elapsed().as_secs_f64(),
+        format!("proving key {} KiB, verifying key {} B", keys.proving_key_bytes / 1024, keys.verifying_key_bytes),
+    ));
 
     let model = load_model(&build)?;
     let pk = load_proving_key(&build)?;
@@ -48,10 +63,15 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let out = prove_sample(&model, &pk, &input, seed, random_salt(&mut rand::rngs::OsRng), &mut rand::rngs::OsRng)?;
     let proof_path = dir.join(artifacts::PROOF);
     write_atomic(&proof_path, serde_json::to_string_pretty(&out.file)?.as_bytes())?;
-    rows.push(("prove", t.elapsed().as_secs_f64(), format!("proof {} bytes", hex::decode(&out.file.proof).map(|b| b.len()).unwrap_or(0))));
+    rows.push((
+        "prove",
+        t.elapsed().as_secs_f64(),
+        format!("proof {} bytes", hex::decode(&out.file.proof).map(|b| b.len()).unwrap_or(0)),
+    ));
 
     let t = Instant::now();
-    let statement = verify_files(&build.join(artifacts::VERIFYING_KEY), &proof_path).map_err(|e| anyhow!("the demo proof did not verify: {e}"))?;
+    let statement = verify_files(&build.join(artifacts::VERIFYING_KEY), &proof_path)
+        .map_err(|e| anyhow!("the demo proof did not verify: {e}"))?;
     rows.push(("verify", t.elapsed().as_secs_f64(), "valid (verifier core, as in the canister)".into()));
 
     let expected: serde_json::Value = serde_json::from_str(EXPECTED)?;

@@ -51,13 +51,15 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let secs = step.finish().as_secs_f64();
     write_atomic(&args.out, serde_json::to_string_pretty(&out.file)?.as_bytes())?;
     let opening_path = PathBuf::from(format!("{}{}", args.out.display(), artifacts::OPENING_SUFFIX));
-    let opening = serde_json::json!({ "salt": hex::encode(fr_to_bytes(&salt)), "quantized_input": out.quantized_input });
+    let opening =
+        serde_json::json!({ "salt": hex::encode(fr_to_bytes(&salt)), "quantized_input": out.quantized_input });
     write_atomic(&opening_path, serde_json::to_string_pretty(&opening)?.as_bytes())?;
     let value = serde_json::json!({
         "proof": args.out, "opening": opening_path, "seconds": secs,
         "output_index": out.file.output.index, "output": out.file.output.values, "statement": out.file.statement,
     });
-    let text = format!("proof written to {} in {secs:.2} s: output class {}", args.out.display(), out.file.output.index);
+    let text =
+        format!("proof written to {} in {secs:.2} s: output class {}", args.out.display(), out.file.output.index);
     super::emit(json, &value, &text);
     Ok(())
 }

@@ -18,8 +18,13 @@ pub fn run(args: &Args, json: bool) -> i32 {
     let key = if args.key.is_dir() { args.key.join(artifacts::VERIFYING_KEY) } else { args.key.clone() };
     match verify_files(&key, &args.proof) {
         Ok(s) => {
-            let value = serde_json::json!({ "valid": true, "statement": crate::proof_file::StatementJson::from_statement(&s) });
-            super::emit(json, &value, &format!("valid: model {} output class {}", hex::encode(s.model_hash), s.output_index));
+            let value =
+                serde_json::json!({ "valid": true, "statement": crate::proof_file::StatementJson::from_statement(&s) });
+            super::emit(
+                json,
+                &value,
+                &format!("valid: model {} output class {}", hex::encode(s.model_hash), s.output_index),
+            );
             0
         }
         Err(VerifyFailure::Rejected(e)) => {
