@@ -107,7 +107,7 @@ impl FloatGraph {
             };
             match merged {
                 Some(kind) => {
-                    let prev = out.last_mut().expect("checked above");
+                    let Some(prev) = out.last_mut() else { continue };
                     prev.kind = kind;
                     prev.name = layer.name;
                     prev.origin = format!("{}+{}", prev.origin, layer.origin);
@@ -129,6 +129,7 @@ fn is_linear(k: &LayerKind) -> bool {
 
 fn as_dense(k: &LayerKind) -> (usize, usize, Vec<f64>, Vec<f64>) {
     match k {
+        LayerKind::Relu => (0, 0, Vec::new(), Vec::new()), // never composed (see `is_linear`)
         LayerKind::Linear { rows, cols, weights, bias } => (*rows, *cols, weights.clone(), bias.clone()),
         LayerKind::Affine { mul, add } => {
             let n = mul.len();
@@ -138,7 +139,6 @@ fn as_dense(k: &LayerKind) -> (usize, usize, Vec<f64>, Vec<f64>) {
             }
             (n, n, w, add.clone())
         }
-        LayerKind::Relu => unreachable!("only linear kinds are composed"),
     }
 }
 

@@ -140,10 +140,10 @@ pub fn quantize(
                 });
             }
             kind @ (LayerKind::Linear { .. } | LayerKind::Affine { .. }) => {
-                let consts: Vec<f64> = match kind {
-                    LayerKind::Linear { weights, .. } => weights.clone(),
-                    LayerKind::Affine { mul, .. } => mul.clone(),
-                    LayerKind::Relu => unreachable!(),
+                let consts: &[f64] = match kind {
+                    LayerKind::Linear { weights, .. } => weights,
+                    LayerKind::Affine { mul, .. } => mul,
+                    LayerKind::Relu => &[],
                 };
                 let s_y_target = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
                 let layer_inputs: Vec<&[f64]> = acts
@@ -151,7 +151,7 @@ pub fn quantize(
                     .zip(calibration)
                     .map(|(a, x)| if li == 0 { x.as_slice() } else { a[li - 1].as_slice() })
                     .collect();
-                let s_w = weight_scale(kind, &consts, &layer_inputs, s_y_target, cfg.weight_bits, s_x, b_x);
+                let s_w = weight_scale(kind, consts, &layer_inputs, s_y_target, cfg.weight_bits, s_x, b_x);
                 let s_acc = s_x as i32 + s_w as i32;
                 let quant = |v: f64, s: i32| -> Result<i64, CompileError> {
                     let q = round_half_up(v * (s as f64).exp2());
@@ -164,6 +164,11 @@ pub fn quantize(
                 };
                 let acc_name = format!("{}::acc", layer.name);
                 let op = match kind {
+                    LayerKind::Affine { mul, add } => Op::Affine {
+                        input: prev,
+                        mul: mul.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
+                        add: add.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
+                    },
                     LayerKind::Linear { rows, cols, weights, bias } => Op::Linear {
                         input: prev,
                         rows: *rows,
@@ -171,12 +176,7 @@ pub fn quantize(
                         weights: weights.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
                         bias: bias.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
                     },
-                    LayerKind::Affine { mul, add } => Op::Affine {
-                        input: prev,
-                        mul: mul.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
-                        add: add.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
-                    },
-                    LayerKind::Relu => unreachable!(),
+                    LayerKind::Relu => continue, // handled by the arm above
                 };
                 let acc_bits = static_bits(&op, b_x);
                 if acc_bits.0 > MAX_BITS {
