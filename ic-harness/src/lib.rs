@@ -411,3 +411,36 @@ mod serde_bytes_compat {
         }
     }
 }
+
+/// The verifier canister's release Wasm: `VERINFER_CANISTER_WASM` if set, else built (or found up to
+/// date) with `cargo build --profile canister` in this workspace.
+pub fn verifier_canister_wasm() -> Result<Vec<u8>> {
+    if let Ok(p) = std::env::var("VERINFER_CANISTER_WASM") {
+        return std::fs::read(&p).with_context(|| format!("reading VERINFER_CANISTER_WASM={p}"));
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(&cargo)
+        .current_dir(&root)
+        .args([
+            "build",
+            "--profile",
+            "canister",
+            "-p",
+            "verinfer-verifier-canister",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .output()
+        .with_context(|| format!("running {cargo} to build the canister Wasm"))?;
+    if !out.status.success() {
+        bail!(
+            "building the canister Wasm failed (is the wasm32-unknown-unknown target installed? `rustup target add wasm32-unknown-unknown`):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let target =
+        std::env::var("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let path = target.join("wasm32-unknown-unknown/canister/verinfer_verifier_canister.wasm");
+    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+}

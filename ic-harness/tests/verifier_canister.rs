@@ -17,27 +17,7 @@ use verinfer_verifier_canister::types::*;
 /// The release Wasm of the canister, built once (`cargo build --profile canister`).
 pub fn canister_wasm() -> &'static [u8] {
     static WASM: OnceLock<Vec<u8>> = OnceLock::new();
-    WASM.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .current_dir(&root)
-            .args([
-                "build",
-                "--profile",
-                "canister",
-                "-p",
-                "verinfer-verifier-canister",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
-            .status()
-            .expect("running cargo");
-        assert!(status.success(), "building the canister Wasm failed");
-        let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
-        std::fs::read(target.join("wasm32-unknown-unknown/canister/verinfer_verifier_canister.wasm"))
-            .expect("the canister Wasm")
-    })
+    WASM.get_or_init(|| verinfer_ic_harness::verifier_canister_wasm().expect("the canister Wasm"))
 }
 
 fn controller() -> Principal {

@@ -17,6 +17,7 @@ fn main() {
         Command::Verify(a) => std::process::exit(cmd::verify::run(a, cli.json)),
         Command::Inspect(a) => cmd::inspect::run(a, cli.json),
         Command::Demo(a) => cmd::demo::run(a, cli.json),
+        Command::Canister(c) => cmd::canister::run(c),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

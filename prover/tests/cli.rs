@@ -124,7 +124,8 @@ fn demo_runs_with_no_arguments_but_a_directory() {
     assert!(o.status.success(), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["output_class"], v["onnxruntime_argmax"]);
-    assert_eq!(v["steps"].as_array().unwrap().len(), 4);
+    assert_eq!(v["steps"].as_array().unwrap().len(), 5);
+    assert!(v["canister"]["verify_instructions"].as_u64().unwrap() < 120_000_000);
 }
 
 #[test]
@@ -144,4 +145,38 @@ fn failed_compile_exits_non_zero_and_writes_nothing() {
     let o = run(bin().current_dir(d.path()).args(["compile", "model.onnx", "-o", "out"]));
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("--calibration"), "{}", text(&o));
+}
+
+#[test]
+fn canister_args_are_valid_candid_for_the_canister_types() {
+    use verinfer_verifier_canister::types::{RegisterArgs, VerifyArgs};
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    assert!(run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(&build))
+        .status
+        .success());
+    assert!(run(bin().args(["setup", "--insecure-deterministic-seed", "3"]).arg(&build)).status.success());
+    let proof = d.path().join("proof.json");
+    let o = run(bin()
+        .arg("prove")
+        .arg(&build)
+        .arg("--input")
+        .arg(fixture("iris_mlp").join("input.json"))
+        .arg("-o")
+        .arg(&proof));
+    assert!(o.status.success(), "{}", text(&o));
+
+    let o = run(bin().args(["canister", "register-args"]).arg(&build).args(["--version", "2.1"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let args = candid_parser::parse_idl_args(String::from_utf8_lossy(&o.stdout).trim()).unwrap();
+    let reg: RegisterArgs = candid::decode_one(&args.to_bytes().unwrap()).unwrap();
+    assert_eq!(reg.verifying_key.as_slice(), std::fs::read(build.join("verifying.key")).unwrap().as_slice());
+    assert_eq!(reg.version, "2.1");
+
+    let o = run(bin().args(["canister", "verify-args"]).arg(&proof).args(["--ticket", "4"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let args = candid_parser::parse_idl_args(String::from_utf8_lossy(&o.stdout).trim()).unwrap();
+    let v: VerifyArgs = candid::decode_one(&args.to_bytes().unwrap()).unwrap();
+    assert_eq!(v.ticket, Some(4));
+    assert_eq!(v.proof.len(), 128);
 }

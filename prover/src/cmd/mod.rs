@@ -1,4 +1,5 @@
 //! One file per subcommand.
+pub mod canister;
 pub mod compile;
 pub mod demo;
 pub mod inspect;
@@ -36,8 +37,11 @@ pub enum Command {
     Verify(verify::Args),
     /// Describe a build directory, a proof or a key.
     Inspect(inspect::Args),
-    /// Compile, set up, prove and verify the bundled digits model.
+    /// Compile, set up, prove and verify the bundled digits model, then verify in the canister Wasm.
     Demo(demo::Args),
+    /// Helpers for the verifier canister (candid arguments for dfx).
+    #[command(subcommand)]
+    Canister(canister::Command),
 }
 
 /// Prints `value` as JSON when `json`, else `text`.
