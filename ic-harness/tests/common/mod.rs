@@ -1,0 +1,113 @@
+//! Fixtures shared by the harness tests and the PocketIC tests: models, proofs, call arguments.
+#![allow(dead_code)]
+use candid::Principal;
+use rand::SeedableRng;
+use serde_bytes::ByteBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use verinfer::pipeline::{compile_to_dir, load_model, load_proving_key, prove_sample, read_input, setup_dir};
+use verinfer::proof_file::{OutputJson, ProofFile};
+use verinfer_compiler::CompileOptions;
+use verinfer_verifier::Fr;
+use verinfer_verifier_canister::types::*;
+
+/// The release Wasm of the canister, built once (`cargo build --profile canister`).
+pub fn canister_wasm() -> &'static [u8] {
+    static WASM: OnceLock<Vec<u8>> = OnceLock::new();
+    WASM.get_or_init(|| verinfer_ic_harness::verifier_canister_wasm().expect("the canister Wasm"))
+}
+
+pub fn controller() -> Principal {
+    Principal::from_slice(&[1; 29])
+}
+pub fn stranger() -> Principal {
+    Principal::from_slice(&[2; 29])
+}
+pub fn registrar() -> Principal {
+    Principal::from_slice(&[3; 29])
+}
+
+/// A compiled, set-up model and a proof maker.
+pub struct Model {
+    _tmp: tempfile::TempDir,
+    pub build: PathBuf,
+    pub name: &'static str,
+    pub key: Vec<u8>,
+}
+
+impl Model {
+    pub fn new(name: &'static str) -> Model {
+        let tmp = tempfile::tempdir().unwrap();
+        let build = tmp.path().join("build");
+        let onnx = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name).join("model.onnx");
+        compile_to_dir(&onnx, None, &build, &CompileOptions::default()).unwrap();
+        setup_dir(&build, &mut rand_chacha::ChaCha20Rng::seed_from_u64(11)).unwrap();
+        let key = std::fs::read(build.join("verifying.key")).unwrap();
+        Model { _tmp: tmp, build, name, key }
+    }
+
+    pub fn hash(&self) -> ByteBuf {
+        ByteBuf::from(load_model(&self.build).unwrap().model_hash().0.to_vec())
+    }
+
+    pub fn input(&self) -> Vec<f64> {
+        read_input(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(self.name).join("input.json"))
+            .unwrap()
+    }
+
+    /// The input commitment `prove` will produce for this model's fixture input and `salt`.
+    pub fn commitment(&self, salt: u64) -> ByteBuf {
+        let model = load_model(&self.build).unwrap();
+        let q = verinfer_ir::quantize_input(&model.graph, &self.input()).unwrap();
+        let c = verinfer_circuits::commit::commit(
+            verinfer_circuits::commit::INPUT_DOMAIN,
+            Fr::from(salt),
+            &q,
+            model.graph.nodes[0].bits.0,
+        );
+        ByteBuf::from(verinfer_verifier::fr_to_bytes(&c).to_vec())
+    }
+
+    pub fn prove(&self, seed: [u8; 32], salt: u64) -> ProofFile {
+        let model = load_model(&self.build).unwrap();
+        let pk = load_proving_key(&self.build).unwrap();
+        prove_sample(
+            &model,
+            &pk,
+            &self.input(),
+            seed,
+            Fr::from(salt),
+            &mut rand_chacha::ChaCha20Rng::seed_from_u64(seed[0] as u64),
+        )
+        .unwrap()
+        .file
+    }
+}
+
+pub fn digits() -> &'static Model {
+    static M: OnceLock<Model> = OnceLock::new();
+    M.get_or_init(|| Model::new("digits_mlp"))
+}
+pub fn iris() -> &'static Model {
+    static M: OnceLock<Model> = OnceLock::new();
+    M.get_or_init(|| Model::new("iris_mlp"))
+}
+
+pub fn args_of(p: &ProofFile, ticket: Option<u64>) -> VerifyArgs {
+    let s = &p.statement;
+    let b = |h: &str| ByteBuf::from(hex::decode(h).unwrap());
+    VerifyArgs {
+        proof: b(&p.proof),
+        statement: Statement {
+            model_hash: b(&s.model_hash),
+            input_commitment: b(&s.input_commitment),
+            seed: b(&s.seed),
+            output_index: s.output_index,
+            output: match &s.output {
+                OutputJson::Tensor(v) => Output::Tensor(v.clone()),
+                OutputJson::Commitment(c) => Output::Commitment(b(c)),
+            },
+        },
+        ticket,
+    }
+}
