@@ -13,6 +13,7 @@ fn main() {
     let result = match &cli.command {
         Command::Compile(a) => cmd::compile::run(a, cli.json),
         Command::Setup(a) => cmd::setup::run(a, cli.json),
+        Command::Commit(a) => cmd::commit::run(a, cli.json),
         Command::Prove(a) => cmd::prove::run(a, cli.json),
         Command::Verify(a) => std::process::exit(cmd::verify::run(a, cli.json)),
         Command::Inspect(a) => cmd::inspect::run(a, cli.json),

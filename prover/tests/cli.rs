@@ -166,6 +166,32 @@ fn canister_args_are_valid_candid_for_the_canister_types() {
         .arg(&proof));
     assert!(o.status.success(), "{}", text(&o));
 
+    // `commit` predicts the input commitment of a proof made with the same salt.
+    let p2 = d.path().join("p2.json");
+    let o = run(bin()
+        .arg("prove")
+        .arg(&build)
+        .arg("--input")
+        .arg(fixture("iris_mlp").join("input.json"))
+        .args(["--salt", "2a", "-o"])
+        .arg(&p2));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(bin()
+        .arg("--json")
+        .arg("commit")
+        .arg(&build)
+        .arg("--input")
+        .arg(fixture("iris_mlp").join("input.json"))
+        .args(["--salt", "2a"]));
+    assert!(o.status.success(), "{}", text(&o));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p: serde_json::Value = serde_json::from_slice(&std::fs::read(&p2).unwrap()).unwrap();
+    assert_eq!(c["input_commitment"], p["statement"]["input_commitment"]);
+    let rs = candid_parser::parse_idl_args(c["request_seed_args"].as_str().unwrap()).unwrap();
+    let (h, ic): (serde_bytes::ByteBuf, serde_bytes::ByteBuf) = candid::decode_args(&rs.to_bytes().unwrap()).unwrap();
+    assert_eq!(hex::encode(h), p["statement"]["model_hash"].as_str().unwrap());
+    assert_eq!(hex::encode(ic), p["statement"]["input_commitment"].as_str().unwrap());
+
     let o = run(bin().args(["canister", "register-args"]).arg(&build).args(["--version", "2.1"]));
     assert!(o.status.success(), "{}", text(&o));
     let args = candid_parser::parse_idl_args(String::from_utf8_lossy(&o.stdout).trim()).unwrap();

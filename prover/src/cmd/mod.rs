@@ -1,5 +1,6 @@
 //! One file per subcommand.
 pub mod canister;
+pub mod commit;
 pub mod compile;
 pub mod demo;
 pub mod inspect;
@@ -31,6 +32,8 @@ pub enum Command {
     Compile(compile::Args),
     /// Generate the Groth16 keys of a compiled model (circuit-specific trusted setup).
     Setup(setup::Args),
+    /// Print the input commitment a proof of this input will carry (to request a seed first).
+    Commit(commit::Args),
     /// Prove one inference.
     Prove(prove::Args),
     /// Verify a proof (exit 0: valid, 1: rejected, 2: could not check).

@@ -1,0 +1,37 @@
+//! `verinfer commit build/ --input input.json --salt HEX`: the input commitment a proof will carry,
+//! computed before proving (to request a seed ticket for it).
+use crate::pipeline::{load_model, parse_salt, read_input};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use verinfer_circuits::commit::{commit, INPUT_DOMAIN};
+use verinfer_verifier::fr_to_bytes;
+
+/// Arguments of `commit`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Build directory with model.compiled.
+    #[arg(default_value = "build")]
+    pub dir: PathBuf,
+    /// The input ({"input_data": [[...]]}).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Commitment salt in hex (keep it: `prove` must be given the same one).
+    #[arg(long)]
+    pub salt: String,
+}
+
+/// Runs `commit`.
+pub fn run(args: &Args, json: bool) -> Result<()> {
+    let model = load_model(&args.dir)?;
+    let salt = parse_salt(&args.salt)?;
+    let q = verinfer_ir::quantize_input(&model.graph, &read_input(&args.input)?).context("quantizing the input")?;
+    let c_bytes = fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, model.graph.nodes[0].bits.0));
+    let c = hex::encode(c_bytes);
+    let hash = model.model_hash();
+    let request_seed = format!("({}, {})", super::canister::blob(&hash.0), super::canister::blob(&c_bytes));
+    let value =
+        serde_json::json!({ "model_hash": hash.to_hex(), "input_commitment": c, "request_seed_args": request_seed });
+    let text = format!("model_hash       {hash}\ninput_commitment {c}\nrequest_seed     {request_seed}");
+    super::emit(json, &value, &text);
+    Ok(())
+}
