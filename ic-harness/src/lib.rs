@@ -133,12 +133,21 @@ fn load(engine: &Engine, wasm: &[u8]) -> Result<Module> {
 impl Canister {
     /// Installs `wasm` with `controllers`, running `canister_init` with `init_arg` (candid bytes).
     pub fn install(wasm: &[u8], controllers: &[Principal], init_arg: Vec<u8>) -> Result<Canister> {
+        Self::install_with_id(wasm, Principal::from_slice(&[0, 0, 0, 0, 0, 0x10, 0, 1, 1, 1]), controllers, init_arg)
+    }
+
+    /// Installs `wasm` under canister id `id` (to run several canisters that call each other).
+    pub fn install_with_id(
+        wasm: &[u8],
+        id: Principal,
+        controllers: &[Principal],
+        init_arg: Vec<u8>,
+    ) -> Result<Canister> {
         let mut config = Config::new();
         config.consume_fuel(true);
         config.operator_cost(costs::ic_operator_costs());
         let engine = Engine::new(&config)?;
         let module = load(&engine, wasm)?;
-        let id = Principal::from_slice(&[0, 0, 0, 0, 0, 0x10, 0, 1, 1, 1]);
         let env = Env {
             kind: Kind::System,
             arg: Vec::new(),
@@ -217,15 +226,34 @@ impl Canister {
 
     /// Calls an update method.
     pub fn update(&mut self, caller: Principal, method: &str, arg: Vec<u8>) -> Result<CallResult> {
-        self.call(Kind::Update, &format!("canister_update {method}"), caller, arg)
+        self.call(Kind::Update, &format!("canister_update {method}"), caller, arg, &mut [])
+    }
+
+    /// Calls an update method; calls it makes to `peers` (by canister id) are delivered to them as
+    /// update calls from this canister.
+    pub fn update_via(
+        &mut self,
+        caller: Principal,
+        method: &str,
+        arg: Vec<u8>,
+        peers: &mut [&mut Canister],
+    ) -> Result<CallResult> {
+        self.call(Kind::Update, &format!("canister_update {method}"), caller, arg, peers)
     }
 
     /// Calls a query method (its state changes are discarded).
     pub fn query(&mut self, caller: Principal, method: &str, arg: Vec<u8>) -> Result<CallResult> {
-        self.call(Kind::Query, &format!("canister_query {method}"), caller, arg)
+        self.call(Kind::Query, &format!("canister_query {method}"), caller, arg, &mut [])
     }
 
-    fn call(&mut self, kind: Kind, export: &str, caller: Principal, arg: Vec<u8>) -> Result<CallResult> {
+    fn call(
+        &mut self,
+        kind: Kind,
+        export: &str,
+        caller: Principal,
+        arg: Vec<u8>,
+        peers: &mut [&mut Canister],
+    ) -> Result<CallResult> {
         if self.instance.get_func(&mut self.store, export).is_none() {
             return Ok(CallResult {
                 outcome: Outcome::Reject(format!("the canister has no method '{export}'")),
@@ -242,7 +270,7 @@ impl Canister {
                 break;
             }
             for call in calls {
-                let (ok, payload) = self.respond(&call);
+                let (ok, payload) = self.respond(&call, peers)?;
                 let (fun, env) = if ok { (call.reply_fun, call.reply_env) } else { (call.reject_fun, call.reject_env) };
                 let (o, n) = self.run(Kind::Callback, "", caller, payload, Some((fun, env, ok)))?;
                 instructions.push(n);
@@ -256,19 +284,23 @@ impl Canister {
     }
 
     /// The management canister's answer to an outgoing call.
-    fn respond(&mut self, call: &OutCall) -> (bool, Vec<u8>) {
+    fn respond(&mut self, call: &OutCall, peers: &mut [&mut Canister]) -> Result<(bool, Vec<u8>)> {
         use rand::RngCore;
         if call.callee.is_empty() && call.method == "raw_rand" {
             let mut b = vec![0u8; 32];
             self.rng.fill_bytes(&mut b);
             let bytes = serde_bytes_compat::Bytes(b);
-            return (true, candid::encode_one(bytes).unwrap_or_default());
+            return Ok((true, candid::encode_one(bytes).unwrap_or_default()));
         }
-        (
-            false,
-            format!("the harness does not emulate {}.{}", Principal::from_slice(&call.callee), call.method)
-                .into_bytes(),
-        )
+        if let Some(peer) = peers.iter_mut().find(|p| p.id.as_slice() == call.callee.as_slice()) {
+            let r = peer.update(self.id, &call.method, call.data.clone())?;
+            return Ok(match r.outcome {
+                Outcome::Reply(b) => (true, b),
+                Outcome::Reject(m) | Outcome::Trap(m) => (false, m.into_bytes()),
+            });
+        }
+        let msg = format!("the harness does not emulate {}.{}", Principal::from_slice(&call.callee), call.method);
+        Ok((false, msg.into_bytes()))
     }
 
     /// Runs one message; returns its outcome (if it replied, rejected or trapped) and instructions.
@@ -418,19 +450,16 @@ pub fn verifier_canister_wasm() -> Result<Vec<u8>> {
     if let Ok(p) = std::env::var("VERINFER_CANISTER_WASM") {
         return std::fs::read(&p).with_context(|| format!("reading VERINFER_CANISTER_WASM={p}"));
     }
+    workspace_canister_wasm("verinfer-verifier-canister", "verinfer_verifier_canister")
+}
+
+/// A workspace canister's release Wasm, built (or found up to date) with `cargo build --profile canister`.
+pub fn workspace_canister_wasm(package: &str, artifact: &str) -> Result<Vec<u8>> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(&cargo)
         .current_dir(&root)
-        .args([
-            "build",
-            "--profile",
-            "canister",
-            "-p",
-            "verinfer-verifier-canister",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
+        .args(["build", "--profile", "canister", "-p", package, "--target", "wasm32-unknown-unknown"])
         .output()
         .with_context(|| format!("running {cargo} to build the canister Wasm"))?;
     if !out.status.success() {
@@ -441,6 +470,6 @@ pub fn verifier_canister_wasm() -> Result<Vec<u8>> {
     }
     let target =
         std::env::var("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| root.join("target"));
-    let path = target.join("wasm32-unknown-unknown/canister/verinfer_verifier_canister.wasm");
+    let path = target.join(format!("wasm32-unknown-unknown/canister/{artifact}.wasm"));
     std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
 }

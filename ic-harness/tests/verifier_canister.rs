@@ -275,3 +275,45 @@ fn unknown_methods_and_queries_do_not_change_state() {
     let s: Stats = query(&mut c, stranger(), "stats", encode_args(()).unwrap());
     assert_eq!(s.models, 0);
 }
+
+#[test]
+fn the_example_defi_caller_settles_only_on_ticketed_proofs() {
+    let caller_wasm = verinfer_ic_harness::workspace_canister_wasm("defi-caller", "defi_caller").unwrap();
+    let mut verifier = install();
+    let d = digits();
+    register(&mut verifier, controller(), d).unwrap();
+    let defi_id = Principal::from_slice(&[0, 0, 0, 0, 0, 0x10, 0, 2, 1, 1]);
+    let mut defi = Canister::install_with_id(
+        &caller_wasm,
+        defi_id,
+        &[controller()],
+        encode_args((verifier.id, d.hash())).unwrap(),
+    )
+    .unwrap();
+
+    #[derive(CandidType, serde::Deserialize, Debug, PartialEq)]
+    enum Decision {
+        Settled { class: u32 },
+        Refused { reason: String },
+    }
+    let mut settle = |args: &VerifyArgs, verifier: &mut Canister| -> Decision {
+        let r = defi.update_via(stranger(), "settle", encode_one(args).unwrap(), &mut [verifier]).unwrap();
+        decode_one(r.reply().unwrap()).unwrap()
+    };
+    let t = request_seed(&mut verifier, d.hash(), d.commitment(9)).unwrap();
+    let proof = d.prove(t.seed.as_slice().try_into().unwrap(), 9);
+    // without a ticket the contract refuses before calling the verifier
+    assert!(matches!(settle(&args_of(&proof, None), &mut verifier), Decision::Refused { .. }));
+    // with the ticket: one inter-canister call, settled on the proven class
+    assert_eq!(
+        settle(&args_of(&proof, Some(t.id)), &mut verifier),
+        Decision::Settled { class: proof.statement.output_index }
+    );
+    // the ticket is consumed: a replay is refused by the verifier
+    assert!(matches!(settle(&args_of(&proof, Some(t.id)), &mut verifier), Decision::Refused { .. }));
+    // a tampered proof is refused
+    let t2 = request_seed(&mut verifier, d.hash(), d.commitment(9)).unwrap();
+    let mut bad = args_of(&d.prove(t2.seed.as_slice().try_into().unwrap(), 9), Some(t2.id));
+    bad.statement.output_index = (bad.statement.output_index + 1) % 10;
+    assert!(matches!(settle(&bad, &mut verifier), Decision::Refused { .. }));
+}
