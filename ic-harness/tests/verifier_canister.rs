@@ -271,9 +271,15 @@ fn unknown_methods_and_queries_do_not_change_state() {
     let mut c = install();
     let r = c.update(stranger(), "no_such_method", encode_args(()).unwrap()).unwrap();
     assert!(matches!(r.outcome, Outcome::Reject(_)));
-    // a query that would consume a ticket does not (checked through stats)
+    // Bytes that are not candid of the method's type are refused by ic-cdk's decoder (the message
+    // traps and is rolled back, the caller gets a reject); the canister keeps working.
+    let r = c.update(controller(), "register_model", b"DIDL garbage".to_vec()).unwrap();
+    assert!(matches!(r.outcome, Outcome::Trap(_)), "{:?}", r.outcome);
     let s: Stats = query(&mut c, stranger(), "stats", encode_args(()).unwrap());
     assert_eq!(s.models, 0);
+    register(&mut c, controller(), digits()).unwrap();
+    let s: Stats = query(&mut c, stranger(), "stats", encode_args(()).unwrap());
+    assert_eq!(s.models, 1);
 }
 
 #[test]
