@@ -61,34 +61,32 @@ pub fn hash_chain(elements: &[Fr]) -> Fr {
     h
 }
 
+/// circomlibjs's test vectors (`fixtures/poseidon/vectors.json`): inputs and expected hash.
+#[cfg(test)]
+pub(crate) fn test_vectors() -> Vec<(Vec<Fr>, Fr)> {
+    use std::str::FromStr;
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/poseidon/vectors.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let inputs =
+                t["inputs"].as_array().unwrap().iter().map(|s| Fr::from_str(s.as_str().unwrap()).unwrap()).collect();
+            (inputs, Fr::from_str(t["output"].as_str().unwrap()).unwrap())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
-
-    pub(crate) fn vectors() -> Vec<(Vec<Fr>, Fr)> {
-        let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/poseidon/vectors.json")).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        v["vectors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                let inputs = t["inputs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| Fr::from_str(s.as_str().unwrap()).unwrap())
-                    .collect();
-                (inputs, Fr::from_str(t["output"].as_str().unwrap()).unwrap())
-            })
-            .collect()
-    }
 
     #[test]
     fn matches_circomlibjs_for_every_arity() {
-        let vs = vectors();
+        let vs = test_vectors();
         assert_eq!(vs.len(), 32);
         for (inputs, want) in vs {
             assert_eq!(hash(&inputs), want, "arity {}", inputs.len());

@@ -78,27 +78,6 @@ pub fn hash_chain(cs: &Cs, elements: &[Wire]) -> Result<Wire> {
 mod tests {
     use super::*;
     use crate::r1cs::testing::*;
-    use std::str::FromStr;
-
-    fn vectors() -> Vec<(Vec<Fr>, Fr)> {
-        let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/poseidon/vectors.json")).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        v["vectors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                let inputs = t["inputs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| Fr::from_str(s.as_str().unwrap()).unwrap())
-                    .collect();
-                (inputs, Fr::from_str(t["output"].as_str().unwrap()).unwrap())
-            })
-            .collect()
-    }
 
     fn wires(cs: &Cs, xs: &[Fr]) -> Vec<Wire> {
         xs.iter().map(|x| Wire { lc: Lc::from(witness(cs, Some(*x)).unwrap()), value: Some(*x) }).collect()
@@ -106,7 +85,7 @@ mod tests {
 
     #[test]
     fn gadget_matches_circomlibjs_vectors_and_cost() {
-        for (inputs, want) in vectors() {
+        for (inputs, want) in crate::poseidon::test_vectors() {
             let cs = prover_cs();
             let w = wires(&cs, &inputs);
             let out = hash(&cs, &w).unwrap();
