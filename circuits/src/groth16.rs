@@ -122,7 +122,8 @@ pub fn prove<R: RngCore + CryptoRng>(
     if pk.model_hash != hash {
         return Err(BackendError::WrongProvingKey { key: hex(&pk.model_hash), model: hex(&hash) });
     }
-    let circuit = ModelCircuit::for_proving(model, witness);
+    // The hash is already computed: build the circuit with it rather than re-serializing the model.
+    let circuit = ModelCircuit { model, model_hash: hash, witness: Some(witness) };
     Groth16::<Bn254>::prove(&pk.pk, circuit, rng).map(Proof).map_err(|e| BackendError::Synthesis(e.to_string()))
 }
 

@@ -15,6 +15,14 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
+/// Compiles the iris fixture into `build` and runs the (test-only) deterministic setup.
+fn compile_and_setup_iris(build: &Path, seed: &str) {
+    let o = run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(build));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(bin().args(["setup", "--insecure-deterministic-seed", seed]).arg(build));
+    assert!(o.status.success(), "{}", text(&o));
+}
+
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
@@ -95,10 +103,7 @@ fn verify_exit_codes_separate_valid_rejected_and_unreadable() {
 fn prove_rejects_bad_inputs_with_a_message() {
     let d = tempfile::tempdir().unwrap();
     let build = d.path().join("build");
-    assert!(run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(&build))
-        .status
-        .success());
-    assert!(run(bin().args(["setup", "--insecure-deterministic-seed", "1"]).arg(&build)).status.success());
+    compile_and_setup_iris(&build, "1");
     let input = d.path().join("in.json");
     for (content, needle) in [
         (r#"{"input_data": [[1, 2, 3]]}"#, "expects 4"),
@@ -152,10 +157,7 @@ fn canister_args_are_valid_candid_for_the_canister_types() {
     use verinfer_verifier_canister::types::{RegisterArgs, VerifyArgs};
     let d = tempfile::tempdir().unwrap();
     let build = d.path().join("build");
-    assert!(run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(&build))
-        .status
-        .success());
-    assert!(run(bin().args(["setup", "--insecure-deterministic-seed", "3"]).arg(&build)).status.success());
+    compile_and_setup_iris(&build, "3");
     let proof = d.path().join("proof.json");
     let o = run(bin()
         .arg("prove")
