@@ -3,6 +3,7 @@
 //! - [`poseidon`]: circomlib-compatible Poseidon (native), [`commit`]: tensor commitments;
 //! - [`r1cs`]: one file per gadget (range check, rescale, ReLU, linear, argmax, Poseidon) and the
 //!   model circuit;
+//! - [`sampling`]: the randomness of a seeded draw (native);
 //! - [`witness`]: the prover's witness from the IR's integer semantics;
 //! - [`groth16`]: setup, proving, constraint counts.
 #![forbid(unsafe_code)]
@@ -12,6 +13,7 @@ pub mod commit;
 pub mod groth16;
 pub mod poseidon;
 pub mod r1cs;
+pub mod sampling;
 pub mod witness;
 
 pub use groth16::{check_witness, constraint_count, prove, setup, BackendError, ProvingKey};

@@ -5,6 +5,7 @@
 //! hash is the SHA-256 of that encoding.
 use crate::error::ArtifactError;
 use crate::graph::CircuitIr;
+use crate::sampling::Sampling;
 use crate::types::ModelHash;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -13,15 +14,6 @@ use sha2::{Digest, Sha256};
 pub const ARTIFACT_FORMAT: &str = "verinfer-compiled-model";
 /// The artifact format version this build writes and reads.
 pub const ARTIFACT_VERSION: u32 = 1;
-
-/// How the output index is chosen from the logits. Part of the model hash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Sampling {
-    /// The index of the first largest logit.
-    Argmax,
-}
 
 /// What the statement reveals of the output tensor besides the chosen index. Part of the model hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +77,8 @@ impl CompiledModel {
         }
         let model: CompiledModel = serde_json::from_slice(bytes).map_err(|e| ArtifactError::Parse(e.to_string()))?;
         model.graph.validate().map_err(ArtifactError::Invalid)?;
+        let out = model.graph.output_node();
+        model.sampling.check(out.scale, out.bits.0, out.len()).map_err(|e| ArtifactError::Invalid(e.to_string()))?;
         Ok(model)
     }
 

@@ -11,10 +11,12 @@ pub mod artifact;
 pub mod error;
 pub mod eval;
 pub mod graph;
+pub mod sampling;
 pub mod types;
 
-pub use artifact::{CompiledModel, OutputMode, Sampling, ARTIFACT_FORMAT, ARTIFACT_VERSION};
+pub use artifact::{CompiledModel, OutputMode, ARTIFACT_FORMAT, ARTIFACT_VERSION};
 pub use error::{ArtifactError, EvalError};
 pub use eval::{argmax, evaluate, quantize_input, rescale_half_up, Evaluation};
 pub use graph::{CircuitIr, InputSpec, Node, Op, TensorId};
+pub use sampling::{Sampling, SamplingError, SamplingSpec, Softmax};
 pub use types::{Bits, ModelHash, Scale};

@@ -10,6 +10,7 @@ pub mod poseidon;
 pub mod range;
 pub mod relu;
 pub mod rescale;
+pub mod sampling;
 
 use ark_bn254::Fr;
 use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};

@@ -1,13 +1,15 @@
 //! The whole-model circuit: public statement, committed input, every gadget of the IR, the revealed
-//! output and the argmax.
+//! output and the sampling of the index (argmax or a seeded draw).
 use super::argmax::argmax;
 use super::linear::{affine, linear};
-use super::poseidon::{hash_chain, Wire};
+use super::poseidon::{hash, hash_chain, Wire};
 use super::range::range_check;
 use super::relu::relu;
 use super::rescale::rescale;
+use super::sampling::sample;
 use super::{constant, enforce_equal, fr, witness, Cs, Lc, Result, Signal};
 use crate::commit::{domain, per_element, INPUT_DOMAIN, OUTPUT_DOMAIN};
+use crate::sampling::SAMPLE_DOMAIN;
 use crate::witness::ProverWitness;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
@@ -80,7 +82,8 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         let pub_var = |v: Option<Fr>| cs.new_input_variable(|| v.ok_or(SynthesisError::AssignmentMissing));
         let hash_vars = [pub_var(st.map(|s| limbs(&s.model_hash)[0]))?, pub_var(st.map(|s| limbs(&s.model_hash)[1]))?];
         let commit_var = pub_var(st.map(|s| Fr::from_be_bytes_mod_order(&s.input_commitment)))?;
-        let _seed_vars = [pub_var(st.map(|s| limbs(&s.seed)[0]))?, pub_var(st.map(|s| limbs(&s.seed)[1]))?];
+        let seed_vals = st.map(|s| limbs(&s.seed));
+        let seed_vars = [pub_var(seed_vals.map(|l| l[0]))?, pub_var(seed_vals.map(|l| l[1]))?];
         let index_var = pub_var(st.map(|s| Fr::from(s.output_index as u64)))?;
         let out_vars = match self.model.output_mode {
             OutputMode::Tensor => (0..n_out)
@@ -165,8 +168,29 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
             }
         }
 
-        // Sampling: argmax.
-        argmax(&cs, outs, Lc::from(index_var), st.map(|s| s.output_index as usize), out_node.bits.0)?;
+        // Sampling: argmax, or a draw with u = Poseidon(tag, seed, input commitment, model hash, step 0).
+        let index = Lc::from(index_var);
+        let index_value = st.map(|s| s.output_index as usize);
+        if self.model.sampling.is_random() {
+            let hash_vals = limbs(&self.model_hash);
+            let commit_val = st.map(|s| Fr::from_be_bytes_mod_order(&s.input_commitment));
+            let public = |v: ark_relations::gr1cs::Variable, value: Option<Fr>| Wire { lc: Lc::from(v), value };
+            let tag = domain(SAMPLE_DOMAIN);
+            let inputs = [
+                Wire { lc: constant(tag), value: Some(tag) },
+                public(seed_vars[0], seed_vals.map(|l| l[0])),
+                public(seed_vars[1], seed_vals.map(|l| l[1])),
+                public(commit_var, commit_val),
+                public(hash_vars[0], Some(hash_vals[0])),
+                public(hash_vars[1], Some(hash_vals[1])),
+                Wire { lc: Lc::new(), value: Some(Fr::from(0u64)) },
+            ];
+            let u = hash(&cs, &inputs)?;
+            let draw = w.and_then(|w| w.draw.as_ref());
+            sample(&cs, outs, out_node.bits.0, &self.model.sampling, &u, index, index_value, draw)?;
+        } else {
+            argmax(&cs, outs, index, index_value, out_node.bits.0)?;
+        }
         Ok(())
     }
 }

@@ -10,10 +10,23 @@ use ark_relations::gr1cs::Variable;
 
 /// `w` boolean variables holding the bits of `value` (which must be below `2^w` when proving).
 pub fn alloc_unsigned(cs: &Cs, value: Option<u128>, w: u8) -> Result<(Vec<Variable>, Lc)> {
+    alloc_unsigned_limbs(cs, value.map(|v| [v as u64, (v >> 64) as u64]).as_ref().map(|l| l.as_slice()), w as u32)
+}
+
+/// `w` boolean variables holding the low `w` bits of a wide unsigned value given as little-endian
+/// 64-bit limbs (bits past the last limb are 0), and their weighted sum. `w` constraints.
+pub fn alloc_unsigned_limbs(cs: &Cs, value: Option<&[u64]>, w: u32) -> Result<(Vec<Variable>, Lc)> {
     let one = Fr::from(1u64);
     let mut vars = Vec::with_capacity(w as usize);
-    for i in 0..w as u32 {
-        let bit = value.map(|v| if i < 128 && (v >> i) & 1 == 1 { one } else { Fr::from(0u64) });
+    for i in 0..w {
+        let bit = value.map(|l| {
+            let limb = l.get((i / 64) as usize).copied().unwrap_or(0);
+            if (limb >> (i % 64)) & 1 == 1 {
+                one
+            } else {
+                Fr::from(0u64)
+            }
+        });
         let b = witness(cs, bit)?;
         // b * (1 - b) = 0
         enforce(cs, Lc::from(b), constant(one) - b, Lc::new())?;
