@@ -26,6 +26,9 @@ pub enum CompileError {
     /// Calibration data is missing or malformed.
     #[error("calibration data: {0}")]
     Calibration(String),
+    /// The sampling mode cannot be built for this model's output.
+    #[error("sampling: {0}")]
+    Sampling(#[from] verinfer_ir::SamplingError),
     /// Quantization cannot represent the model within the configured widths.
     #[error("quantization of '{tensor}': {reason}")]
     Quantization {

@@ -22,7 +22,8 @@ pub use report::Report;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use verinfer_ir::{
-    argmax, evaluate, quantize_input, CompiledModel, OutputMode, Sampling, ARTIFACT_FORMAT, ARTIFACT_VERSION,
+    argmax, evaluate, quantize_input, CompiledModel, OutputMode, Sampling, SamplingSpec, ARTIFACT_FORMAT,
+    ARTIFACT_VERSION,
 };
 
 /// Version recorded in artifacts.
@@ -35,11 +36,17 @@ pub struct CompileOptions {
     pub quant: QuantConfig,
     /// What the statement reveals of the output.
     pub output_mode: OutputMode,
+    /// How the output index is chosen (argmax, or a seeded draw).
+    pub sampling: SamplingSpec,
 }
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        CompileOptions { quant: QuantConfig::default(), output_mode: OutputMode::Tensor }
+        CompileOptions {
+            quant: QuantConfig::default(),
+            output_mode: OutputMode::Tensor,
+            sampling: SamplingSpec::Argmax,
+        }
     }
 }
 
@@ -70,6 +77,9 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
     let float = import_onnx(onnx_bytes)?;
     let (ir, tensors) = quantize::quantize(&float, calibration, &opts.quant)?;
     let calibration_sha256 = hex::encode(Sha256::digest(data::write_samples(calibration).as_bytes()));
+    let out = ir.output_node();
+    let sampling = Sampling::from_spec(opts.sampling, out.scale, out.len())?;
+    sampling.check(out.scale, out.bits.0, out.len())?;
     let model = CompiledModel {
         format: ARTIFACT_FORMAT.into(),
         format_version: ARTIFACT_VERSION,
@@ -80,10 +90,11 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
         opset: float.opset,
         activation_bits: opts.quant.activation_bits,
         weight_bits: opts.quant.weight_bits,
-        sampling: Sampling::Argmax,
+        sampling,
         output_mode: opts.output_mode,
         graph: ir,
     };
+    let sampling_report = report::sampling(&model, &float, calibration);
     let calibration = accuracy(&model, &float, calibration);
     let mut gadgets = BTreeMap::new();
     for n in &model.graph.nodes {
@@ -102,6 +113,7 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
         quantization: opts.quant,
         tensors,
         calibration,
+        sampling: sampling_report,
     };
     Ok(Compiled { model, report, float })
 }

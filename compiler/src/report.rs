@@ -47,6 +47,74 @@ pub struct Report {
     pub tensors: Vec<TensorQuant>,
     /// Float-vs-quantized agreement on the calibration data.
     pub calibration: Accuracy,
+    /// The sampling mode and how closely the integer sampler follows the float softmax.
+    pub sampling: SamplingReport,
+}
+
+/// The sampling mode, its integer constants, and its distance to the float model's softmax.
+#[derive(Clone, Debug, Serialize)]
+pub struct SamplingReport {
+    /// `argmax`, `categorical` or `top_k`.
+    pub mode: &'static str,
+    /// Requested temperature.
+    pub temperature: Option<f64>,
+    /// The temperature the integer constants implement.
+    pub effective_temperature: Option<f64>,
+    /// `k` of top-k.
+    pub k: Option<u32>,
+    /// Largest total variation distance, over the calibration samples, between the integer
+    /// sampler's distribution (on the quantized logits) and the float model's softmax at the same
+    /// temperature. It includes the logits' quantization error, not only the sampler's.
+    pub max_total_variation: Option<f64>,
+    /// Mean of the same distance.
+    pub mean_total_variation: Option<f64>,
+}
+
+/// Total variation distance between two distributions.
+pub fn total_variation(p: &[f64], q: &[f64]) -> f64 {
+    p.iter().zip(q).map(|(a, b)| (a - b).abs()).sum::<f64>() / 2.0
+}
+
+/// The sampling section of the report.
+pub fn sampling(model: &verinfer_ir::CompiledModel, float: &crate::FloatGraph, samples: &[Vec<f64>]) -> SamplingReport {
+    use verinfer_ir::sampling::{float_softmax, probabilities};
+    use verinfer_ir::{evaluate, quantize_input, Sampling};
+    let ir = &model.graph;
+    let out = ir.output_node();
+    let mode = match model.sampling {
+        Sampling::Argmax => "argmax",
+        Sampling::Categorical(_) => "categorical",
+        Sampling::TopK { .. } => "top_k",
+        _ => "unknown",
+    };
+    let Some(softmax) = model.sampling.softmax() else {
+        return SamplingReport {
+            mode,
+            temperature: None,
+            effective_temperature: None,
+            k: None,
+            max_total_variation: None,
+            mean_total_variation: None,
+        };
+    };
+    let k = model.sampling.top_k();
+    let tvs: Vec<f64> = samples
+        .iter()
+        .filter_map(|x| {
+            let q = quantize_input(ir, x).and_then(|q| evaluate(ir, &q)).ok()?;
+            let got = probabilities(&model.sampling, q.output(ir));
+            let want = float_softmax(&float.output(x), softmax.temperature, k.map(|k| k as usize));
+            Some(total_variation(&got, &want))
+        })
+        .collect();
+    SamplingReport {
+        mode,
+        temperature: Some(softmax.temperature),
+        effective_temperature: Some(softmax.effective_temperature(out.scale)),
+        k,
+        max_total_variation: tvs.iter().copied().reduce(f64::max),
+        mean_total_variation: if tvs.is_empty() { None } else { Some(tvs.iter().sum::<f64>() / tvs.len() as f64) },
+    }
 }
 
 impl Report {

@@ -20,7 +20,7 @@
 //!   checks prove `C(k-1) 2^64 <= r C(n-1) < C(k) 2^64`. `3n + 2 (64 + 119 + bitlen(n) + 1) + 2`.
 //!
 //! In all, a categorical draw costs `n (Y + 16) + 2 (184 + bitlen(n)) + 515` plus the Poseidon call
-//! (384), and top-k adds `n (L + 4) + 1`. For the digits MLP (`n = 10`, `Y = 32`) that is 1 767.
+//! (384), and top-k adds `n (L + 4) + 1`. For the digits MLP (`n = 10`, `Y = 32`) that is 1 755, against 202 for argmax.
 use super::poseidon::Wire;
 use super::range::{alloc_unsigned, alloc_unsigned_limbs};
 use super::{constant, enforce, enforce_equal, pow2, witness, Cs, Lc, Result, Signal};

@@ -1,10 +1,10 @@
 //! `verinfer compile model.onnx [--calibration data.json] -o build/`
 use crate::pipeline::compile_to_dir;
 use crate::progress::Step;
-use anyhow::Result;
+use anyhow::{bail, Result};
 use std::path::PathBuf;
 use verinfer_compiler::{CompileOptions, QuantConfig};
-use verinfer_ir::OutputMode;
+use verinfer_ir::{OutputMode, SamplingSpec};
 
 /// Arguments of `compile`.
 #[derive(clap::Args, Debug)]
@@ -30,6 +30,53 @@ pub struct Args {
     /// Reveal only a commitment to the output tensor instead of its values.
     #[arg(long)]
     pub commit_output: bool,
+    /// How the output index is chosen: the first largest logit, or a draw with the seed given at
+    /// prove time (from the softmax, or from the softmax of the k largest logits).
+    #[arg(long, value_enum, default_value_t = SamplingMode::Argmax)]
+    pub sampling: SamplingMode,
+    /// Softmax temperature of `categorical` and `top-k` (in the units of the model's logits).
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Classes kept by `top-k`.
+    #[arg(long)]
+    pub top_k: Option<u32>,
+}
+
+/// `--sampling` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SamplingMode {
+    /// The first largest logit; the seed is not used.
+    Argmax,
+    /// A draw from softmax(logits / temperature).
+    Categorical,
+    /// A draw from the softmax of the k largest logits.
+    #[value(name = "top-k", alias = "top_k")]
+    TopK,
+}
+
+impl Args {
+    /// The sampling mode the flags ask for.
+    pub fn sampling_spec(&self) -> Result<SamplingSpec> {
+        let temperature = self.temperature.unwrap_or(1.0);
+        Ok(match self.sampling {
+            SamplingMode::Argmax => {
+                if self.temperature.is_some() || self.top_k.is_some() {
+                    bail!("--temperature and --top-k apply to --sampling categorical or top-k, not argmax");
+                }
+                SamplingSpec::Argmax
+            }
+            SamplingMode::Categorical => {
+                if self.top_k.is_some() {
+                    bail!("--top-k needs --sampling top-k");
+                }
+                SamplingSpec::Categorical { temperature }
+            }
+            SamplingMode::TopK => {
+                let Some(k) = self.top_k else { bail!("--sampling top-k needs --top-k K") };
+                SamplingSpec::TopK { k, temperature }
+            }
+        })
+    }
 }
 
 /// Runs `compile`.
@@ -42,21 +89,35 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
             ..QuantConfig::default()
         },
         output_mode: if args.commit_output { OutputMode::Commitment } else { OutputMode::Tensor },
+        sampling: args.sampling_spec()?,
     };
     let step = Step::start("compiling");
     let report = compile_to_dir(&args.model, args.calibration.as_deref(), &args.out, &opts)?;
     step.finish();
     let value = serde_json::to_value(&report)?;
     let text = format!(
-        "compiled {} -> {}\n  model hash   {}\n  constraints  {}\n  agreement    {:.2}% of {} calibration samples (max abs error {:.4})",
+        "compiled {} -> {}\n  model hash   {}\n  constraints  {}\n  agreement    {:.2}% of {} calibration samples (max abs error {:.4})\n  sampling     {}",
         args.model.display(),
         args.out.display(),
         report.model_hash,
         report.constraints.unwrap_or(0),
         report.calibration.argmax_agreement * 100.0,
         report.calibration.samples,
-        report.calibration.max_abs_error
+        report.calibration.max_abs_error,
+        sampling_line(&report.sampling)
     );
     super::emit(json, &value, &text);
     Ok(())
+}
+
+fn sampling_line(s: &verinfer_compiler::report::SamplingReport) -> String {
+    match (s.temperature, s.effective_temperature, s.max_total_variation) {
+        (Some(t), Some(te), tv) => format!(
+            "{}{}, temperature {t} (implemented as {te:.6}); total variation to the float softmax {}",
+            s.mode,
+            s.k.map(|k| format!(" k = {k}")).unwrap_or_default(),
+            tv.map(|v| format!("at most {v:.4} on the calibration samples")).unwrap_or_else(|| "not measured".into())
+        ),
+        _ => s.mode.to_string(),
+    }
 }
