@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn packing_is_offset_little_endian() {
         let p = pack(&[-128, 127, 0], 8);
-        assert_eq!(p, vec![Fr::from(0u64 + 255 * 256 + 128 * 65536)]);
+        assert_eq!(p, vec![Fr::from((255 * 256) + 128 * 65536)]);
         assert_eq!(pack(&vec![0; 32], 8).len(), 2);
     }
 

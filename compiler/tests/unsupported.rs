@@ -62,7 +62,7 @@ fn model(nodes: Vec<NodeProto>, inits: Vec<TensorProto>, input: ValueInfoProto, 
 
 fn err(bytes: &[u8]) -> String {
     let cal = vec![vec![0.5; 3]];
-    compile(bytes, &cal, &CompileOptions::default()).err().expect("compile must fail").to_string()
+    compile(bytes, &cal, &CompileOptions::default()).expect_err("compile must fail").to_string()
 }
 
 fn x3() -> ValueInfoProto {

@@ -384,7 +384,7 @@ impl Canister {
             data[mem_snapshot.len()..].fill(0);
             for (g, v) in c.globals().iter().zip(&global_snapshot) {
                 if g.ty(&c.store).mutability() == wasmtime::Mutability::Var {
-                    g.set(&mut c.store, v.clone())?;
+                    g.set(&mut c.store, *v)?;
                 }
             }
             c.store.data_mut().stable = stable_snapshot.clone();

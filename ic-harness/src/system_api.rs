@@ -245,7 +245,7 @@ pub(crate) fn define(l: &mut Linker<Env>, module: &Module) -> Result<()> {
     });
     def!(l, s, "is_controller", |mut c: C<'_>, src: i32, size: i32| -> Result<i32> {
         let p = read(&mut c, u(src), u(size))?;
-        Ok(c.data().controllers.iter().any(|x| *x == p) as i32)
+        Ok(c.data().controllers.contains(&p) as i32)
     });
     def!(l, s, "in_replicated_execution", |c: C<'_>| -> Result<i32> { Ok((c.data().kind != Kind::Query) as i32) });
     def!(l, s, "debug_print", |mut c: C<'_>, src: i32, size: i32| -> Result<()> {

@@ -334,12 +334,12 @@ impl U256 {
         U256 { hi: 0, lo: v }
     }
     /// `self + v`, wrapping at 2^256 (sums here stay far below it).
-    pub fn add(self, v: U256) -> U256 {
+    pub fn wrapping_add(self, v: U256) -> U256 {
         let (lo, carry) = self.lo.overflowing_add(v.lo);
         U256 { hi: self.hi.wrapping_add(v.hi).wrapping_add(carry as u128), lo }
     }
     /// `self - v`, wrapping.
-    pub fn sub(self, v: U256) -> U256 {
+    pub fn wrapping_sub(self, v: U256) -> U256 {
         let (lo, borrow) = self.lo.overflowing_sub(v.lo);
         U256 { hi: self.hi.wrapping_sub(v.hi).wrapping_sub(borrow as u128), lo }
     }
@@ -443,7 +443,7 @@ pub fn draw(sampling: &Sampling, logits: &[i64], r: u64) -> Option<Draw> {
     let mut prefix = Vec::with_capacity(weights.len());
     let mut acc = U256::ZERO;
     for &w in &weights {
-        acc = acc.add(U256::from_u128(w));
+        acc = acc.wrapping_add(U256::from_u128(w));
         prefix.push(acc);
     }
     // The first k with r * C(n-1) < C(k) * 2^64; it exists because r < 2^64 and C(n-1) > 0 (the
@@ -536,7 +536,7 @@ mod tests {
             sm.check(Scale(s), 16).unwrap();
         }
         assert_eq!(Softmax::new(0.0, Scale(8)), Err(SamplingError::Temperature(0.0)));
-        assert_eq!(Softmax::new(f64::NAN, Scale(8)).is_err(), true);
+        assert!(Softmax::new(f64::NAN, Scale(8)).is_err());
         assert!(matches!(Softmax::new(1e-30, Scale(8)), Err(SamplingError::TemperatureTooSmall { .. })));
         let mut bad = Softmax::new(1.0, Scale(8)).unwrap();
         bad.exp_coef += 1;
@@ -546,9 +546,9 @@ mod tests {
     #[test]
     fn u256_arithmetic_matches_u128_where_it_fits() {
         let a = U256::from_u128(u128::MAX);
-        let s = a.add(U256::from_u128(1));
+        let s = a.wrapping_add(U256::from_u128(1));
         assert_eq!(s, U256 { hi: 1, lo: 0 });
-        assert_eq!(s.sub(U256::from_u128(1)), a);
+        assert_eq!(s.wrapping_sub(U256::from_u128(1)), a);
         assert_eq!(U256::from_u128(3).shl64(), U256 { hi: 0, lo: 3u128 << 64 });
         assert_eq!(U256::from_u128(u128::MAX).shl64(), U256 { hi: u64::MAX as u128, lo: (u64::MAX as u128) << 64 });
         let m = U256::from_u128(u128::MAX).mul_u64(u64::MAX);

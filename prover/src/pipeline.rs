@@ -68,7 +68,7 @@ pub fn parse_hex32(s: &str, what: &str) -> Result<[u8; 32]> {
     }
     let padded = format!("{s:0>64}");
     let v = hex::decode(&padded).map_err(|_| anyhow!("{what} '{s}' is not hexadecimal"))?;
-    Ok(v.try_into().map_err(|_| anyhow!("{what} must be 32 bytes"))?)
+    v.try_into().map_err(|_| anyhow!("{what} must be 32 bytes"))
 }
 
 /// Parses a salt: hex, a canonical BN254 scalar.

@@ -11,8 +11,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap();
-    out
+    cmd.output().unwrap()
 }
 
 /// Compiles the iris fixture into `build` and runs the (test-only) deterministic setup.

@@ -34,7 +34,7 @@ pub fn argmax(cs: &Cs, outs: &[Signal], index: Lc, index_value: Option<usize>, w
         let t_val = index_value.zip(o.value).map(|(k, v)| if k == i { v } else { 0 });
         let t = witness(cs, t_val.map(fr))?;
         enforce(cs, Lc::from(*s), o.lc.clone(), Lc::from(t))?;
-        m = m + (one, t);
+        m += (one, t);
     }
     for (j, o) in outs.iter().enumerate() {
         let later: Vec<(Fr, Variable)> = sel[j + 1..].iter().map(|&s| (one, s)).collect();

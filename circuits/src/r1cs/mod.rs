@@ -72,7 +72,7 @@ pub fn bits_lc(vars: &[Variable]) -> Lc {
     let mut lc = Lc::new();
     let mut c = Fr::from(1u64);
     for v in vars {
-        lc = lc + (c, *v);
+        lc += (c, *v);
         c = c + c;
     }
     lc

@@ -80,7 +80,7 @@ fn bit_range(bits: &[Variable], from: usize, to: usize, shift: u32, value: Optio
     let mut lc = Lc::new();
     let mut c = pow2(shift);
     for b in bits.iter().take(to).skip(from) {
-        lc = lc + (c, *b);
+        lc += (c, *b);
         c = c + c;
     }
     let value = value.map(|v| {
@@ -510,7 +510,7 @@ mod tests {
     fn cost_per_class() {
         // n (Y + 16) + 2 (64 + 119 + bitlen n + 1) + 515 for categorical; top-k adds n (L + 4) + 1.
         let logits: Vec<i64> = (0..10).map(|i| i * 37 - 100).collect();
-        let n = logits.len() as usize;
+        let n = logits.len();
         let s = Softmax::new(1.0, Scale(4)).unwrap();
         let y = s.exponent_bits(12) as usize;
         let x = 64 + 119 + 4;

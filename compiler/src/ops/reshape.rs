@@ -35,7 +35,7 @@ pub fn resolve(input: &[usize], target: &[i64], allowzero: bool) -> Result<Vec<u
     }
     let known: usize = out.iter().product();
     if let Some(i) = infer {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(format!("cannot infer -1: {total} elements do not divide into {target:?}"));
         }
         out[i] = total / known;
