@@ -207,3 +207,47 @@ fn canister_args_are_valid_candid_for_the_canister_types() {
     assert_eq!(v.ticket, Some(4));
     assert_eq!(v.proof.len(), 128);
 }
+
+#[test]
+fn sampling_flags_compile_into_the_model_hash_and_bad_ones_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let onnx = fixture("iris_mlp").join("model.onnx");
+    let compile =
+        |out: &str, extra: &[&str]| run(bin().arg("compile").arg(&onnx).arg("-o").arg(d.path().join(out)).args(extra));
+    let mut hashes = Vec::new();
+    for (out, extra) in [
+        ("argmax", &[][..]),
+        ("cat1", &["--sampling", "categorical", "--temperature", "1"][..]),
+        ("cat05", &["--sampling", "categorical", "--temperature", "0.5"][..]),
+        ("top2", &["--sampling", "top-k", "--top-k", "2", "--temperature", "0.5"][..]),
+    ] {
+        let o = compile(out, extra);
+        assert!(o.status.success(), "{out}: {}", text(&o));
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.path().join(out).join("report.json")).unwrap()).unwrap();
+        hashes.push(report["model_hash"].as_str().unwrap().to_string());
+        if out != "argmax" {
+            assert!(report["sampling"]["max_total_variation"].as_f64().unwrap() < 0.01, "{out}: {report}");
+            assert!(text(&o).contains("temperature"), "{}", text(&o));
+        }
+    }
+    hashes.sort();
+    hashes.dedup();
+    assert_eq!(hashes.len(), 4, "each sampling mode is a different model");
+
+    for (extra, want) in [
+        (&["--sampling", "top-k"][..], "--top-k"),
+        (&["--sampling", "top-k", "--top-k", "3"][..], "k = 3"),
+        (&["--sampling", "top-k", "--top-k", "0"][..], "k = 0"),
+        (&["--sampling", "categorical", "--temperature", "0"][..], "temperature 0"),
+        (&["--sampling", "categorical", "--temperature", "-1"][..], "temperature -1"),
+        (&["--temperature", "2"][..], "not argmax"),
+        (&["--sampling", "softmax"][..], "softmax"),
+    ] {
+        let o = compile("bad", extra);
+        assert!(matches!(o.status.code(), Some(1 | 2)), "{extra:?}: {}", text(&o));
+        assert!(text(&o).contains(want), "{extra:?}: {}", text(&o));
+        assert!(!text(&o).contains("panicked"), "{}", text(&o));
+        assert!(!d.path().join("bad").join("model.compiled").exists());
+    }
+}

@@ -22,9 +22,12 @@ struct Built {
 }
 
 fn build(name: &str, mode: OutputMode, seed: u64) -> Built {
+    build_with(name, CompileOptions { output_mode: mode, ..CompileOptions::default() }, seed)
+}
+
+fn build_with(name: &str, opts: CompileOptions, seed: u64) -> Built {
     let tmp = tempfile::tempdir().unwrap();
     let build = tmp.path().join("build");
-    let opts = CompileOptions { output_mode: mode, ..CompileOptions::default() };
     compile_to_dir(&fixture(name).join("model.onnx"), None, &build, &opts).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     setup_dir(&build, &mut rng).unwrap();
@@ -217,4 +220,39 @@ fn truncated_or_garbage_files_cannot_be_checked() {
     let err = verinfer_circuits::ProvingKey::from_bytes(&pk).err().expect("corruption detected");
     assert!(matches!(err, verinfer_circuits::BackendError::MalformedProvingKey(_)));
     assert!(verinfer_circuits::ProvingKey::from_bytes(&pk[..100]).is_err());
+}
+
+#[test]
+fn seeded_draws_prove_and_verify_and_are_bound_to_their_seed() {
+    use verinfer_ir::SamplingSpec;
+    for sampling in [SamplingSpec::Categorical { temperature: 4.0 }, SamplingSpec::TopK { k: 3, temperature: 4.0 }] {
+        let b = build_with("digits_mlp", CompileOptions { sampling, ..CompileOptions::default() }, 5);
+        let model = load_model(&b.build).unwrap();
+        let pk = load_proving_key(&b.build).unwrap();
+        let input = read_input(&fixture("digits_mlp").join("input.json")).unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let prove = |seed: [u8; 32], rng: &mut ChaCha20Rng| {
+            prove_sample(&model, &pk, &input, seed, Fr::from(12345u64), rng).unwrap().file
+        };
+        // seeds until two different classes are drawn (about 1 in 5 seeds leaves the argmax at T = 4)
+        let first = prove([0; 32], &mut rng);
+        let mut other = None;
+        for i in 1..40u8 {
+            let p = prove([i; 32], &mut rng);
+            if p.output.index != first.output.index {
+                other = Some(p);
+                break;
+            }
+        }
+        let other = other.expect("a seed that draws another class");
+        for p in [&first, &other] {
+            let st = verify_bytes(&b.key, &json(p)).unwrap_or_else(|e| panic!("{sampling:?}: {e}"));
+            assert_eq!(st.output_index, p.output.index);
+        }
+        // the first proof presented with the other seed, or with the other class: rejected
+        let bad = edited(&first, |s| s.seed = other.statement.seed.clone());
+        assert_eq!(rejected(verify_bytes(&b.key, &bad)), VerifyError::Rejected);
+        let bad = edited(&first, |s| s.output_index = other.output.index);
+        assert_eq!(rejected(verify_bytes(&b.key, &bad)), VerifyError::Rejected);
+    }
 }

@@ -34,8 +34,9 @@ pub struct Args {
     /// prove time (from the softmax, or from the softmax of the k largest logits).
     #[arg(long, value_enum, default_value_t = SamplingMode::Argmax)]
     pub sampling: SamplingMode,
-    /// Softmax temperature of `categorical` and `top-k` (in the units of the model's logits).
-    #[arg(long)]
+    /// Softmax temperature of `categorical` and `top-k` (in the units of the model's logits;
+    /// default 1).
+    #[arg(long, allow_negative_numbers = true)]
     pub temperature: Option<f64>,
     /// Classes kept by `top-k`.
     #[arg(long)]
