@@ -112,3 +112,25 @@ fn seed_tickets_and_upgrade_on_pocketic() {
     ic.pic.tick();
     assert!(matches!(ic.verify(&args_of(&p2, Some(t2.id))), Err(Error::TicketExpired { .. })));
 }
+
+#[test]
+#[cfg_attr(
+    not(pocket_ic_server),
+    ignore = "POCKET_IC_BIN is not set: PocketIC tests skipped (the harness tests run the same flows)"
+)]
+fn a_seeded_draw_with_its_ticket_on_pocketic() {
+    let ic = Ic::new();
+    let m = digits_sampled();
+    ic.register(ic.controller, m).unwrap();
+    let t = ic.request_seed(m.hash(), m.commitment(4)).unwrap();
+    let proof = m.prove(t.seed.as_slice().try_into().unwrap(), 4);
+    let other =
+        (0..40u8).map(|i| m.prove([i; 32], 4)).find(|p| p.output.index != proof.output.index).expect("another class");
+    assert!(matches!(ic.verify(&args_of(&other, Some(t.id))), Err(Error::TicketMismatch { .. })));
+    let mut forged = args_of(&other, Some(t.id));
+    forged.statement.seed = t.seed.clone();
+    assert_eq!(ic.verify(&forged), Err(Error::ProofRejected));
+    let v = ic.verify(&args_of(&proof, Some(t.id))).unwrap();
+    assert_eq!((v.output_index, v.ticket), (proof.output.index, Some(t.id)));
+    assert_eq!(ic.verify(&args_of(&proof, Some(t.id))), Err(Error::TicketAlreadyUsed { id: t.id }));
+}

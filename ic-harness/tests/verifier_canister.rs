@@ -323,3 +323,39 @@ fn the_example_defi_caller_settles_only_on_ticketed_proofs() {
     bad.statement.output_index = (bad.statement.output_index + 1) % 10;
     assert!(matches!(settle(&bad, &mut verifier), Decision::Refused { .. }));
 }
+
+#[test]
+fn a_seeded_draw_is_verified_with_its_ticket_and_no_other_seed_or_class_passes() {
+    let mut c = install();
+    let m = digits_sampled();
+    register(&mut c, controller(), m).unwrap();
+    let salt = 31;
+    // The operator commits to the input, then the canister draws the seed.
+    let t = request_seed(&mut c, m.hash(), m.commitment(salt)).unwrap();
+    let seed: [u8; 32] = t.seed.as_slice().try_into().unwrap();
+    let proof = m.prove(seed, salt);
+    // Proofs for the same input with other seeds, until one draws another class (about 1 seed in 5
+    // at temperature 4 on this input).
+    let other = (0..40u8)
+        .map(|i| m.prove([i; 32], salt))
+        .find(|p| p.output.index != proof.output.index)
+        .expect("a seed that draws another class");
+
+    // another seed: not the ticket's, refused; relabelled with the ticket's seed, the proof fails
+    assert!(matches!(verify(&mut c, &args_of(&other, Some(t.id))).0, Err(Error::TicketMismatch { .. })));
+    let mut forged = args_of(&other, Some(t.id));
+    forged.statement.seed = t.seed.clone();
+    assert_eq!(verify(&mut c, &forged).0, Err(Error::ProofRejected));
+    // the ticket's proof claiming the other class fails too
+    let mut forged = args_of(&proof, Some(t.id));
+    forged.statement.output_index = other.output.index;
+    assert_eq!(verify(&mut c, &forged).0, Err(Error::ProofRejected));
+
+    // the honest proof verifies and consumes the ticket; the reply carries the drawn class and seed
+    let (v, instructions) = verify(&mut c, &args_of(&proof, Some(t.id)));
+    let v = v.unwrap();
+    assert_eq!((v.output_index, v.ticket, v.seed.clone()), (proof.output.index, Some(t.id), t.seed.clone()));
+    assert!(instructions < 120_000_000, "{instructions}");
+    // replay
+    assert_eq!(verify(&mut c, &args_of(&proof, Some(t.id))).0, Err(Error::TicketAlreadyUsed { id: t.id }));
+}

@@ -37,10 +37,14 @@ pub struct Model {
 
 impl Model {
     pub fn new(name: &'static str) -> Model {
+        Model::with_options(name, CompileOptions::default())
+    }
+
+    pub fn with_options(name: &'static str, opts: CompileOptions) -> Model {
         let tmp = tempfile::tempdir().unwrap();
         let build = tmp.path().join("build");
         let onnx = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name).join("model.onnx");
-        compile_to_dir(&onnx, None, &build, &CompileOptions::default()).unwrap();
+        compile_to_dir(&onnx, None, &build, &opts).unwrap();
         setup_dir(&build, &mut rand_chacha::ChaCha20Rng::seed_from_u64(11)).unwrap();
         let key = std::fs::read(build.join("verifying.key")).unwrap();
         Model { _tmp: tmp, build, name, key }
@@ -87,6 +91,14 @@ impl Model {
 pub fn digits() -> &'static Model {
     static M: OnceLock<Model> = OnceLock::new();
     M.get_or_init(|| Model::new("digits_mlp"))
+}
+/// The digits MLP drawing its class from softmax(logits / 4) with the seed.
+pub fn digits_sampled() -> &'static Model {
+    static M: OnceLock<Model> = OnceLock::new();
+    M.get_or_init(|| {
+        let sampling = verinfer_ir::SamplingSpec::Categorical { temperature: 4.0 };
+        Model::with_options("digits_mlp", CompileOptions { sampling, ..CompileOptions::default() })
+    })
 }
 pub fn iris() -> &'static Model {
     static M: OnceLock<Model> = OnceLock::new();

@@ -61,12 +61,13 @@ pub fn run(cmd: &Command) -> Result<()> {
             VerifyingKey::from_bytes(&key)?;
             let model = load_model(&a.dir)?;
             println!(
-                "(record {{ verifying_key = {}; name = {}; version = {}; metadata = vec {{ record {{ \"onnx_sha256\"; {} }}; record {{ \"compiler_version\"; {} }} }} }})",
+                "(record {{ verifying_key = {}; name = {}; version = {}; metadata = vec {{ record {{ \"onnx_sha256\"; {} }}; record {{ \"compiler_version\"; {} }}; record {{ \"sampling\"; {} }} }} }})",
                 blob(&key),
                 text(&model.name),
                 text(&a.version),
                 text(&model.onnx_sha256),
-                text(&model.compiler_version)
+                text(&model.compiler_version),
+                text(&model.sampling.describe())
             );
         }
         Command::VerifyArgs(a) => {
