@@ -283,6 +283,12 @@ impl Canister {
         Ok(CallResult { outcome, instructions })
     }
 
+    /// Re-seeds the emulated `raw_rand` (deterministic by default, for reproducible tests).
+    pub fn seed_raw_rand(&mut self, seed: [u8; 32]) {
+        use rand::SeedableRng;
+        self.rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+    }
+
     /// The management canister's answer to an outgoing call.
     fn respond(&mut self, call: &OutCall, peers: &mut [&mut Canister]) -> Result<(bool, Vec<u8>)> {
         use rand::RngCore;

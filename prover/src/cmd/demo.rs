@@ -1,14 +1,19 @@
-//! `verinfer demo`: the whole pipeline on the bundled digits MLP, with a timing table.
+//! `verinfer demo`: the whole pipeline on the bundled digits MLP, with a timing table: compile (with a
+//! seeded categorical draw), setup, input commitment, a seed ticket from the verifier canister, prove,
+//! verify, and the canister's verification consuming the ticket.
 use crate::artifacts;
 use crate::fsutil::write_atomic;
 use crate::pipeline::{
     compile_to_dir, load_model, load_proving_key, prove_sample, random_salt, setup_dir, verify_files,
 };
 use anyhow::{anyhow, Result};
-use rand::RngCore;
 use std::path::PathBuf;
 use std::time::Instant;
+use verinfer_circuits::commit::{commit, INPUT_DOMAIN};
 use verinfer_compiler::{data::read_samples, CompileOptions};
+use verinfer_ir::sampling::probabilities;
+use verinfer_ir::SamplingSpec;
+use verinfer_verifier::fr_to_bytes;
 
 const MODEL: &[u8] = include_bytes!("../../../fixtures/digits_mlp/model.onnx");
 const CALIBRATION: &str = include_str!("../../../fixtures/digits_mlp/calibration.json");
@@ -35,7 +40,9 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let mut rows: Vec<(&str, f64, String)> = Vec::new();
 
     let t = Instant::now();
-    let report = compile_to_dir(&src.join("model.onnx"), None, &build, &CompileOptions::default())?;
+    // The model's own softmax (temperature 1): the output class is drawn with the canister's seed.
+    let opts = CompileOptions { sampling: SamplingSpec::Categorical { temperature: 1.0 }, ..CompileOptions::default() };
+    let report = compile_to_dir(&src.join("model.onnx"), None, &build, &opts)?;
     rows.push((
         "compile",
         t.elapsed().as_secs_f64(),
@@ -57,16 +64,42 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let model = load_model(&build)?;
     let pk = load_proving_key(&build)?;
     let input = read_samples(INPUT).map_err(|e| anyhow!(e))?.remove(0);
-    let mut seed = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut seed);
+    let q = verinfer_ir::quantize_input(&model.graph, &input)?;
+
+    // The seed protocol: commit to the input, then let the canister draw the seed.
     let t = Instant::now();
-    let out = prove_sample(&model, &pk, &input, seed, random_salt(&mut rand::rngs::OsRng), &mut rand::rngs::OsRng)?;
+    let mut canister = DemoCanister::start(&build, &model.name)?;
+    rows.push((
+        "register",
+        t.elapsed().as_secs_f64(),
+        "verifier canister Wasm installed in the harness, verifying key registered".into(),
+    ));
+    let t = Instant::now();
+    let salt = random_salt(&mut rand::rngs::OsRng);
+    let commitment = fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, model.graph.nodes[0].bits.0));
+    let ticket = canister.request_seed(&model.model_hash().0, &commitment)?;
+    rows.push((
+        "seed",
+        t.elapsed().as_secs_f64(),
+        format!("input committed, then ticket {} from the canister: seed {}", ticket.id, hex::encode(&ticket.seed)),
+    ));
+
+    let seed: [u8; 32] = ticket.seed.as_slice().try_into().map_err(|_| anyhow!("the ticket's seed is not 32 bytes"))?;
+    let t = Instant::now();
+    let out = prove_sample(&model, &pk, &input, seed, salt, &mut rand::rngs::OsRng)?;
     let proof_path = dir.join(artifacts::PROOF);
     write_atomic(&proof_path, serde_json::to_string_pretty(&out.file)?.as_bytes())?;
+    let logits = verinfer_ir::evaluate(&model.graph, &q)?.output(&model.graph).to_vec();
+    let probability = probabilities(&model.sampling, &logits)[out.file.output.index as usize];
     rows.push((
         "prove",
         t.elapsed().as_secs_f64(),
-        format!("proof {} bytes", hex::decode(&out.file.proof).map(|b| b.len()).unwrap_or(0)),
+        format!(
+            "proof {} bytes: class {} drawn with the ticket's seed (probability {:.4})",
+            hex::decode(&out.file.proof).map(|b| b.len()).unwrap_or(0),
+            out.file.output.index,
+            probability
+        ),
     ));
 
     let t = Instant::now();
@@ -74,35 +107,39 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         .map_err(|e| anyhow!("the demo proof did not verify: {e}"))?;
     rows.push(("verify", t.elapsed().as_secs_f64(), "valid (verifier core, as in the canister)".into()));
 
-    // The same proof, checked by the verifier canister's real Wasm in the harness.
+    // The same proof, checked by the verifier canister's real Wasm in the harness, consuming the ticket.
     let t = Instant::now();
-    let canister = canister_verify(&build, &out.file)?;
+    let run = canister.verify(&out.file, ticket.id)?;
     rows.push((
         "canister",
         t.elapsed().as_secs_f64(),
         format!(
-            "verify: {} instructions, ~{:.1} M cycles on a 13-node subnet (register: {} instructions)",
-            canister.verify_instructions,
-            canister.verify_cycles as f64 / 1e6,
-            canister.register_instructions
+            "verify with ticket {}: {} instructions, ~{:.1} M cycles on a 13-node subnet (register: {} \
+             instructions); a replay is refused",
+            ticket.id,
+            run.verify_instructions,
+            run.verify_cycles as f64 / 1e6,
+            run.register_instructions
         ),
     ));
 
     let expected: serde_json::Value = serde_json::from_str(EXPECTED)?;
     let value = serde_json::json!({
-        "dir": dir, "model_hash": report.model_hash,
+        "dir": dir, "model_hash": report.model_hash, "sampling": model.sampling.describe(),
         "steps": rows.iter().map(|(s, t, d)| serde_json::json!({"step": s, "seconds": t, "detail": d})).collect::<Vec<_>>(),
-        "output_class": statement.output_index, "label": expected["label"], "onnxruntime_argmax": expected["argmax"],
+        "output_class": statement.output_index, "probability": probability, "ticket": ticket.id,
+        "seed": hex::encode(seed), "label": expected["label"], "onnxruntime_argmax": expected["argmax"],
         "output": out.file.output.values,
-        "canister": { "verify_instructions": canister.verify_instructions, "verify_cycles": canister.verify_cycles, "register_instructions": canister.register_instructions },
+        "canister": { "verify_instructions": run.verify_instructions, "verify_cycles": run.verify_cycles, "register_instructions": run.register_instructions },
     });
-    let mut text = format!("verinfer demo: digits MLP (bundled), files in {}\n\n", dir.display());
+    let mut text =
+        format!("verinfer demo: digits MLP (bundled), {}, files in {}\n\n", model.sampling.describe(), dir.display());
     text += &format!("{:<8} {:>9}  {}\n", "step", "time", "detail");
     for (s, t, d) in &rows {
         text += &format!("{:<8} {:>8.3}s  {}\n", s, t, d);
     }
     text += &format!(
-        "\nverified output: class {} (true label {}, onnxruntime says {})\nmodel hash {}",
+        "\nverified output: class {} drawn with the canister's seed (true label {}, onnxruntime's argmax {})\nmodel hash {}",
         statement.output_index, expected["label"], expected["argmax"], report.model_hash
     );
     super::emit(json, &value, &text);
@@ -119,49 +156,87 @@ pub struct CanisterRun {
     pub verify_cycles: u64,
 }
 
-/// Installs the verifier canister's Wasm in the harness, registers the build's key and verifies the
-/// proof with an update call.
-pub fn canister_verify(build: &std::path::Path, proof: &crate::proof_file::ProofFile) -> Result<CanisterRun> {
-    use candid::{decode_one, encode_one, Principal};
-    use serde_bytes::ByteBuf;
-    use verinfer_ic_harness::{Canister, CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE};
-    use verinfer_verifier_canister::types as t;
+/// The verifier canister's real Wasm in the harness, with the demo's model registered.
+pub struct DemoCanister {
+    canister: verinfer_ic_harness::Canister,
+    register_instructions: u64,
+}
 
-    let wasm = verinfer_ic_harness::verifier_canister_wasm()?;
-    let controller = Principal::from_slice(&[1; 29]);
-    let mut c = Canister::install(&wasm, &[controller], encode_one(None::<t::InitArgs>)?)?;
-    let key = std::fs::read(build.join(artifacts::VERIFYING_KEY))?;
-    let reg = t::RegisterArgs {
-        verifying_key: ByteBuf::from(key),
-        name: "digits_mlp".into(),
-        version: "demo".into(),
-        metadata: vec![],
-    };
-    let r = c.update(controller, "register_model", encode_one(reg)?)?;
-    let info: Result<t::ModelInfo, t::Error> = decode_one(r.reply()?)?;
-    let info = info.map_err(|e| anyhow!("register_model: {e:?}"))?;
-    let (statement, proof_bytes) = proof.decode()?;
-    let args = t::VerifyArgs {
-        proof: ByteBuf::from(proof_bytes.to_bytes()),
-        statement: t::Statement {
-            model_hash: ByteBuf::from(statement.model_hash.to_vec()),
-            input_commitment: ByteBuf::from(statement.input_commitment.to_vec()),
-            seed: ByteBuf::from(statement.seed.to_vec()),
-            output_index: statement.output_index,
-            output: match statement.output {
-                verinfer_verifier::OutputClaim::Tensor(v) => t::Output::Tensor(v),
-                verinfer_verifier::OutputClaim::Commitment(c) => t::Output::Commitment(ByteBuf::from(c.to_vec())),
+impl DemoCanister {
+    /// Installs the canister and registers the build's verifying key.
+    pub fn start(build: &std::path::Path, name: &str) -> Result<DemoCanister> {
+        use candid::{decode_one, encode_one, Principal};
+        use serde_bytes::ByteBuf;
+        use verinfer_verifier_canister::types as t;
+        let wasm = verinfer_ic_harness::verifier_canister_wasm()?;
+        let controller = Principal::from_slice(&[1; 29]);
+        let mut c = verinfer_ic_harness::Canister::install(&wasm, &[controller], encode_one(None::<t::InitArgs>)?)?;
+        // raw_rand answers with OS randomness here, as the replica's would be unpredictable.
+        let mut seed = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+        c.seed_raw_rand(seed);
+        let key = std::fs::read(build.join(artifacts::VERIFYING_KEY))?;
+        let reg = t::RegisterArgs {
+            verifying_key: ByteBuf::from(key),
+            name: name.into(),
+            version: "demo".into(),
+            metadata: vec![],
+        };
+        let r = c.update(controller, "register_model", encode_one(reg)?)?;
+        let info: Result<t::ModelInfo, t::Error> = decode_one(r.reply()?)?;
+        let info = info.map_err(|e| anyhow!("register_model: {e:?}"))?;
+        Ok(DemoCanister { canister: c, register_instructions: info.registration_instructions })
+    }
+
+    /// `request_seed(model_hash, input_commitment)`: a ticket with a seed from `raw_rand`.
+    pub fn request_seed(
+        &mut self,
+        model_hash: &[u8; 32],
+        commitment: &[u8; 32],
+    ) -> Result<verinfer_verifier_canister::types::Ticket> {
+        use candid::{decode_one, encode_args, Principal};
+        use serde_bytes::ByteBuf;
+        use verinfer_verifier_canister::types as t;
+        let args = encode_args((ByteBuf::from(model_hash.to_vec()), ByteBuf::from(commitment.to_vec())))?;
+        let r = self.canister.update(Principal::anonymous(), "request_seed", args)?;
+        let ticket: Result<t::Ticket, t::Error> = decode_one(r.reply()?)?;
+        ticket.map_err(|e| anyhow!("request_seed: {e:?}"))
+    }
+
+    /// `verify` with the ticket (an update call that consumes it), then checks that a replay is refused.
+    pub fn verify(&mut self, proof: &crate::proof_file::ProofFile, ticket: u64) -> Result<CanisterRun> {
+        use candid::{decode_one, encode_one, Principal};
+        use serde_bytes::ByteBuf;
+        use verinfer_ic_harness::{CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE};
+        use verinfer_verifier_canister::types as t;
+        let (statement, proof_bytes) = proof.decode()?;
+        let args = t::VerifyArgs {
+            proof: ByteBuf::from(proof_bytes.to_bytes()),
+            statement: t::Statement {
+                model_hash: ByteBuf::from(statement.model_hash.to_vec()),
+                input_commitment: ByteBuf::from(statement.input_commitment.to_vec()),
+                seed: ByteBuf::from(statement.seed.to_vec()),
+                output_index: statement.output_index,
+                output: match statement.output {
+                    verinfer_verifier::OutputClaim::Tensor(v) => t::Output::Tensor(v),
+                    verinfer_verifier::OutputClaim::Commitment(c) => t::Output::Commitment(ByteBuf::from(c.to_vec())),
+                },
             },
-        },
-        ticket: None,
-    };
-    let r = c.update(Principal::anonymous(), "verify", encode_one(args)?)?;
-    let verified: Result<t::Verified, t::Error> = decode_one(r.reply()?)?;
-    verified.map_err(|e| anyhow!("the canister rejected the demo proof: {e:?}"))?;
-    let n = r.instructions.first().copied().unwrap_or(0);
-    Ok(CanisterRun {
-        register_instructions: info.registration_instructions,
-        verify_instructions: n,
-        verify_cycles: CYCLES_PER_UPDATE + n * CYCLES_PER_INSTRUCTION,
-    })
+            ticket: Some(ticket),
+        };
+        let r = self.canister.update(Principal::anonymous(), "verify", encode_one(&args)?)?;
+        let verified: Result<t::Verified, t::Error> = decode_one(r.reply()?)?;
+        verified.map_err(|e| anyhow!("the canister rejected the demo proof: {e:?}"))?;
+        let n = r.instructions.first().copied().unwrap_or(0);
+        let replay = self.canister.update(Principal::anonymous(), "verify", encode_one(&args)?)?;
+        let replay: Result<t::Verified, t::Error> = decode_one(replay.reply()?)?;
+        if !matches!(replay, Err(t::Error::TicketAlreadyUsed { .. })) {
+            return Err(anyhow!("the canister did not refuse a replayed ticket: {replay:?}"));
+        }
+        Ok(CanisterRun {
+            register_instructions: self.register_instructions,
+            verify_instructions: n,
+            verify_cycles: CYCLES_PER_UPDATE + n * CYCLES_PER_INSTRUCTION,
+        })
+    }
 }
