@@ -1,5 +1,6 @@
 //! Prints one table for every fixture: constraints, setup s, prove s, verify ms, proof bytes, peak
-//! memory. Each fixture runs in a child process so that peak memory is its own.
+//! memory. Each fixture runs in a child process so that peak memory is its own. The last row is the
+//! digits MLP with a seeded categorical draw (temperature 1) instead of argmax.
 //!
 //! `cargo run --release -p verinfer-benches --bin bench-table [-- --markdown]`
 use anyhow::{anyhow, Result};
@@ -10,17 +11,27 @@ use verinfer::pipeline::{
 };
 use verinfer_benches::{fixture, peak_rss_kib, FIXTURES};
 use verinfer_compiler::CompileOptions;
+use verinfer_ir::SamplingSpec;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
 
-fn measure(name: &str) -> Result<serde_json::Value> {
+fn measure(row: &str) -> Result<serde_json::Value> {
+    // "name" or "name+categorical" (a seeded draw at temperature 1 instead of argmax)
+    let (name, opts) = match row.split_once('+') {
+        Some((name, "categorical")) => (
+            name,
+            CompileOptions { sampling: SamplingSpec::Categorical { temperature: 1.0 }, ..CompileOptions::default() },
+        ),
+        Some((_, other)) => return Err(anyhow!("unknown row variant '{other}'")),
+        None => (row, CompileOptions::default()),
+    };
     let tmp = tempfile::tempdir()?;
     let build = tmp.path().join("build");
     let t = Instant::now();
-    let report = compile_to_dir(&fixture(name).join("model.onnx"), None, &build, &CompileOptions::default())?;
+    let report = compile_to_dir(&fixture(name).join("model.onnx"), None, &build, &opts)?;
     let compile_s = t.elapsed().as_secs_f64();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let setup_s = median(
@@ -59,7 +70,7 @@ fn measure(name: &str) -> Result<serde_json::Value> {
     );
     let constraints = report.constraints.unwrap_or(0);
     Ok(serde_json::json!({
-        "model": name, "constraints": constraints, "compile_s": compile_s, "setup_s": setup_s, "prove_s": prove_s,
+        "model": row, "constraints": constraints, "compile_s": compile_s, "setup_s": setup_s, "prove_s": prove_s,
         "prove_us_per_constraint": prove_s * 1e6 / constraints.max(1) as f64, "verify_ms": verify_ms,
         "proof_bytes": hex::decode(&proof.proof)?.len(), "peak_rss_mib": peak_rss_kib().unwrap_or(0) as f64 / 1024.0,
         "threads": rayon::current_num_threads(),
@@ -79,8 +90,9 @@ fn main() -> Result<()> {
         "| model | constraints | setup s | prove s | prove us/constraint | verify ms | proof bytes | peak memory MiB |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for name in FIXTURES {
-        let out = std::process::Command::new(&exe).args(["--one", name]).output()?;
+    let rows = FIXTURES.iter().map(|s| s.to_string()).chain(["digits_mlp+categorical".to_string()]);
+    for name in rows {
+        let out = std::process::Command::new(&exe).args(["--one", &name]).output()?;
         if !out.status.success() {
             return Err(anyhow!("{name}: {}", String::from_utf8_lossy(&out.stderr)));
         }
