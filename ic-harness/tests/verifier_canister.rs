@@ -283,10 +283,10 @@ fn unknown_methods_and_queries_do_not_change_state() {
 }
 
 #[test]
-fn the_example_defi_caller_settles_only_on_ticketed_proofs() {
+fn the_example_defi_caller_settles_only_with_the_ticket_it_obtained() {
     let caller_wasm = verinfer_ic_harness::workspace_canister_wasm("defi-caller", "defi_caller").unwrap();
     let mut verifier = install();
-    let d = digits();
+    let d = digits_sampled();
     register(&mut verifier, controller(), d).unwrap();
     let defi_id = Principal::from_slice(&[0, 0, 0, 0, 0, 0x10, 0, 2, 1, 1]);
     let mut defi = Canister::install_with_id(
@@ -302,26 +302,58 @@ fn the_example_defi_caller_settles_only_on_ticketed_proofs() {
         Settled { class: u32 },
         Refused { reason: String },
     }
-    let mut settle = |args: &VerifyArgs, verifier: &mut Canister| -> Decision {
-        let r = defi.update_via(stranger(), "settle", encode_one(args).unwrap(), &mut [verifier]).unwrap();
+    #[derive(CandidType, serde::Deserialize, Debug, Clone, PartialEq)]
+    struct Request {
+        id: u64,
+        input_commitment: ByteBuf,
+        ticket: u64,
+        seed: ByteBuf,
+        opened_by: Principal,
+        settled: Option<u32>,
+    }
+    let salt = 9;
+    // A user opens a request for the committed input: the contract obtains the ticket itself.
+    let r = defi.update_via(stranger(), "open", encode_one(d.commitment(salt)).unwrap(), &mut [&mut verifier]).unwrap();
+    let req: Result<Request, String> = decode_one(r.reply().unwrap()).unwrap();
+    let req = req.unwrap();
+    let ticket: Option<Ticket> = query(&mut verifier, stranger(), "get_ticket", encode_one(req.ticket).unwrap());
+    let ticket = ticket.unwrap();
+    assert_eq!(
+        (ticket.caller, ticket.seed.clone()),
+        (defi_id, req.seed.clone()),
+        "the contract is the ticket's caller"
+    );
+
+    let mut settle = |id: u64, args: &VerifyArgs, verifier: &mut Canister| -> Decision {
+        let r = defi.update_via(stranger(), "settle", encode_args((id, args)).unwrap(), &mut [verifier]).unwrap();
         decode_one(r.reply().unwrap()).unwrap()
     };
-    let t = request_seed(&mut verifier, d.hash(), d.commitment(9)).unwrap();
-    let proof = d.prove(t.seed.as_slice().try_into().unwrap(), 9);
-    // without a ticket the contract refuses before calling the verifier
-    assert!(matches!(settle(&args_of(&proof, None), &mut verifier), Decision::Refused { .. }));
-    // with the ticket: one inter-canister call, settled on the proven class
+    let proof = d.prove(req.seed.as_slice().try_into().unwrap(), salt);
+    // The operator's own ticket for the same input (a re-roll attempt): a valid proof, never accepted.
+    let own = request_seed(&mut verifier, d.hash(), d.commitment(salt)).unwrap();
+    let own_proof = d.prove(own.seed.as_slice().try_into().unwrap(), salt);
+    assert!(verify_query_ok(&mut verifier, &args_of(&own_proof, Some(own.id))), "the re-rolled proof is itself valid");
+    assert!(matches!(settle(req.id, &args_of(&own_proof, Some(own.id)), &mut verifier), Decision::Refused { .. }));
+    // without a ticket, refused before calling the verifier
+    assert!(matches!(settle(req.id, &args_of(&proof, None), &mut verifier), Decision::Refused { .. }));
+    // a tampered proof is refused and leaves the request open
+    let mut bad = args_of(&proof, Some(req.ticket));
+    bad.statement.output_index = (bad.statement.output_index + 1) % 10;
+    assert!(matches!(settle(req.id, &bad, &mut verifier), Decision::Refused { .. }));
+    // the request's ticket: one inter-canister call, settled on the drawn class
     assert_eq!(
-        settle(&args_of(&proof, Some(t.id)), &mut verifier),
+        settle(req.id, &args_of(&proof, Some(req.ticket)), &mut verifier),
         Decision::Settled { class: proof.statement.output_index }
     );
-    // the ticket is consumed: a replay is refused by the verifier
-    assert!(matches!(settle(&args_of(&proof, Some(t.id)), &mut verifier), Decision::Refused { .. }));
-    // a tampered proof is refused
-    let t2 = request_seed(&mut verifier, d.hash(), d.commitment(9)).unwrap();
-    let mut bad = args_of(&d.prove(t2.seed.as_slice().try_into().unwrap(), 9), Some(t2.id));
-    bad.statement.output_index = (bad.statement.output_index + 1) % 10;
-    assert!(matches!(settle(&bad, &mut verifier), Decision::Refused { .. }));
+    // settled once: a replay is refused
+    assert!(matches!(settle(req.id, &args_of(&proof, Some(req.ticket)), &mut verifier), Decision::Refused { .. }));
+    let got: Option<Request> = query(&mut defi, stranger(), "get_request", encode_one(req.id).unwrap());
+    assert_eq!(got.unwrap().settled, Some(proof.statement.output_index));
+}
+
+fn verify_query_ok(c: &mut Canister, args: &VerifyArgs) -> bool {
+    let r: Result<Verified, Error> = query(c, stranger(), "verify_query", encode_one(args).unwrap());
+    r.is_ok()
 }
 
 #[test]
