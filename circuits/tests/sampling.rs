@@ -268,3 +268,19 @@ fn sampling_costs_the_documented_constraints() {
         assert_eq!(constraint_count(&m).unwrap(), base - argmax_cost + cost, "{spec:?}");
     }
 }
+
+#[test]
+fn an_artifact_whose_constants_disagree_with_its_temperature_is_refused() {
+    let m = digits(SamplingSpec::Categorical { temperature: 0.7 }).model;
+    let bytes = m.to_bytes();
+    assert_eq!(CompiledModel::from_bytes(&bytes).unwrap(), m);
+    let c = m.sampling.softmax().unwrap().exp_coef;
+    let text = String::from_utf8(bytes).unwrap();
+    let edited = text.replace(&format!("\"exp_coef\":{c}"), &format!("\"exp_coef\":{}", c + 1));
+    assert_ne!(edited, text);
+    let err = CompiledModel::from_bytes(edited.as_bytes()).unwrap_err().to_string();
+    assert!(err.contains("do not match temperature 0.7"), "{err}");
+    let edited = text.replace("\"temperature\":0.7", "\"temperature\":-0.7");
+    let err = CompiledModel::from_bytes(edited.as_bytes()).unwrap_err().to_string();
+    assert!(err.contains("temperature -0.7"), "{err}");
+}

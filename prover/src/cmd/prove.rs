@@ -58,8 +58,13 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         "proof": args.out, "opening": opening_path, "seconds": secs,
         "output_index": out.file.output.index, "output": out.file.output.values, "statement": out.file.statement,
     });
+    let how = if model.sampling.is_random() {
+        format!(" drawn with seed {} ({})", hex::encode(seed), model.sampling.describe())
+    } else {
+        String::new()
+    };
     let text =
-        format!("proof written to {} in {secs:.2} s: output class {}", args.out.display(), out.file.output.index);
+        format!("proof written to {} in {secs:.2} s: output class {}{how}", args.out.display(), out.file.output.index);
     super::emit(json, &value, &text);
     Ok(())
 }
