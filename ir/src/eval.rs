@@ -115,6 +115,15 @@ pub fn evaluate(ir: &CircuitIr, input: &[i64]) -> Result<Evaluation, EvalError> 
                 .map(|(i, &x)| check(node, i, rescale_half_up(x, *shift) as i128))
                 .collect::<Result<_, _>>()?,
             Op::Relu { .. } => src.iter().map(|&x| x.max(0)).collect(),
+            Op::MaxPool { size, windows, .. } => {
+                if *size == 0 || windows.len() % size != 0 || windows.iter().any(|&j| j as usize >= src.len()) {
+                    return Err(EvalError::Malformed(format!(
+                        "max pool node '{}' has inconsistent windows",
+                        node.name
+                    )));
+                }
+                windows.chunks(*size).map(|w| w.iter().map(|&j| src[j as usize]).max().unwrap_or(0)).collect()
+            }
         };
         values.push(out);
     }

@@ -72,6 +72,16 @@ pub enum Op {
         /// Operand.
         input: TensorId,
     },
+    /// `y_i = max_t x[windows[i * size + t]]`: the largest of `size` operand elements per output
+    /// (max pooling; padding is simply left out of the windows).
+    MaxPool {
+        /// Operand.
+        input: TensorId,
+        /// Elements per window.
+        size: usize,
+        /// Operand indices, `size` per output element.
+        windows: Vec<u32>,
+    },
 }
 
 impl Op {
@@ -79,9 +89,11 @@ impl Op {
     pub fn input(&self) -> Option<TensorId> {
         match self {
             Op::Input => None,
-            Op::Linear { input, .. } | Op::Affine { input, .. } | Op::Rescale { input, .. } | Op::Relu { input } => {
-                Some(*input)
-            }
+            Op::Linear { input, .. }
+            | Op::Affine { input, .. }
+            | Op::Rescale { input, .. }
+            | Op::Relu { input }
+            | Op::MaxPool { input, .. } => Some(*input),
         }
     }
 
@@ -93,6 +105,7 @@ impl Op {
             Op::Affine { .. } => "affine",
             Op::Rescale { .. } => "rescale",
             Op::Relu { .. } => "relu",
+            Op::MaxPool { .. } => "max_pool",
         }
     }
 }
@@ -223,6 +236,18 @@ impl CircuitIr {
                         return Err(at("relu changes the size".into()));
                     }
                     in_max - 1 // relu output lies in [0, 2^(b-1) - 1]
+                }
+                Op::MaxPool { size, windows, .. } => {
+                    if *size == 0 || windows.len() != node.len() * size {
+                        return Err(at("max pool windows do not match the output size".into()));
+                    }
+                    if windows.iter().any(|&j| j as usize >= src.len()) {
+                        return Err(at("max pool window reads past its operand".into()));
+                    }
+                    if node.bits < src.bits {
+                        return Err(at(format!("declared width {} but operands need {}", node.bits.0, src.bits.0)));
+                    }
+                    continue; // one of its operand's values: the operand's width holds
                 }
             };
             let need = Bits::for_bound(bound);

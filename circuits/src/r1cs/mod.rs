@@ -5,6 +5,7 @@
 //! if it has been range-checked, its bits, so that later gadgets (ReLU, commitments) reuse them.
 pub mod argmax;
 pub mod linear;
+pub mod max_pool;
 pub mod model;
 pub mod poseidon;
 pub mod range;

@@ -2,6 +2,7 @@
 //! output and the sampling of the index (argmax or a seeded draw).
 use super::argmax::argmax;
 use super::linear::{affine, linear};
+use super::max_pool::max_pool;
 use super::poseidon::{hash, hash_chain, Wire};
 use super::range::range_check;
 use super::relu::relu;
@@ -126,6 +127,11 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     .enumerate()
                     .map(|(i, s)| rescale(&cs, s, *shift, node.bits.0, value(ni, i)))
                     .collect::<Result<_>>()?,
+                (Op::MaxPool { input, size, windows }, Some(x)) => {
+                    let w_in = ir.node(*input).bits.0;
+                    let y = w.map(|w| w.eval.values[ni].as_slice());
+                    max_pool(&cs, x, w_in, *size, windows, y)?
+                }
                 (Op::Relu { input }, Some(x)) => {
                     let w_in = ir.node(*input).bits.0;
                     x.iter().enumerate().map(|(i, s)| relu(&cs, s, w_in, value(ni, i))).collect::<Result<_>>()?

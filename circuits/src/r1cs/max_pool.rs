@@ -1,0 +1,99 @@
+//! Max pooling: `y = max` of a window of operand values, as a witness `m` with `m - x_j` in
+//! `[0, 2^w)` for every window element (so `m` is at least each) and `prod_j (m - x_j) = 0` (so `m` is
+//! one of them). Operands are `w`-bit signed values (range-checked upstream or statically bounded),
+//! so the differences of honest values fit `w` bits and a negative one, a field element near `p`,
+//! has no `w`-bit decomposition. Cost per output: `K (w + 2)` for a window of `K` elements.
+use super::range::alloc_unsigned;
+use super::{enforce, enforce_equal, fr, witness, Cs, Lc, Result, Signal};
+
+/// The maxima of `windows` (`size` operand indices per output) over `x` (`w`-bit values); `y` holds
+/// the outputs when proving (from the integer evaluator).
+pub fn max_pool(cs: &Cs, x: &[Signal], w: u8, size: usize, windows: &[u32], y: Option<&[i64]>) -> Result<Vec<Signal>> {
+    windows
+        .chunks(size)
+        .enumerate()
+        .map(|(i, window)| {
+            let m_val = y.map(|y| y[i] as i128);
+            let m = Lc::from(witness(cs, m_val.map(fr))?);
+            let mut product: Option<(Lc, Option<i128>)> = None;
+            for &j in window {
+                let xj = &x[j as usize];
+                let d = m.clone() - xj.lc.clone();
+                let d_val = m_val.zip(xj.value).map(|(m, x)| m - x);
+                let (_, bits) = alloc_unsigned(cs, d_val.map(|v| v as u128), w)?;
+                enforce_equal(cs, bits, d.clone())?;
+                product = Some(match product {
+                    None => (d, d_val),
+                    Some((acc, acc_val)) => {
+                        let v = acc_val.zip(d_val).map(|(a, b)| a.wrapping_mul(b));
+                        let out = witness(cs, v.map(fr))?;
+                        enforce(cs, acc, d, Lc::from(out))?;
+                        (Lc::from(out), v)
+                    }
+                });
+            }
+            if let Some((acc, _)) = product {
+                enforce_equal(cs, acc, Lc::new())?;
+            }
+            Ok(Signal { lc: m, value: m_val, bits: None })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::r1cs::testing::*;
+    use ark_bn254::Fr;
+    use proptest::prelude::*;
+
+    fn run(values: &[i128], windows: &[u32], size: usize, claim: &[i64]) -> (bool, usize) {
+        let cs = prover_cs();
+        let x: Vec<Signal> = values.iter().map(|&v| signal(&cs, v)).collect();
+        let before = cs.num_constraints();
+        max_pool(&cs, &x, 8, size, windows, Some(claim)).unwrap();
+        (satisfied(&cs), cs.num_constraints() - before)
+    }
+
+    proptest! {
+        #[test]
+        fn the_maximum_and_only_it_is_accepted(
+            values in prop::collection::vec(-128i128..128, 4..10),
+            size in 1usize..4,
+            delta in prop::sample::select(vec![-2i64, -1, 1, 2, 200]),
+        ) {
+            let n = values.len();
+            let windows: Vec<u32> = (0..3 * size).map(|t| ((t * 7 + 3) % n) as u32).collect();
+            let honest: Vec<i64> = windows.chunks(size).map(|w| w.iter().map(|&j| values[j as usize] as i64).max().unwrap()).collect();
+            let (ok, cost) = run(&values, &windows, size, &honest);
+            prop_assert!(ok);
+            prop_assert_eq!(cost, 3 * size * (8 + 2));
+            // any other value for one output, above or below the maximum, breaks it
+            let mut bad = honest.clone();
+            bad[1] += delta;
+            prop_assert!(!run(&values, &windows, size, &bad).0);
+        }
+    }
+
+    #[test]
+    fn soundness_a_value_above_the_window_or_a_non_member_is_rejected() {
+        // window {3, 9, 5}: 10 is above all (no factor is zero); 9 is right; 7 is no member.
+        for (claim, ok) in [(9i64, true), (10, false), (7, false), (3, false), (-1, false)] {
+            assert_eq!(run(&[3, 9, 5], &[0, 1, 2], 3, &[claim]).0, ok, "claim {claim}");
+        }
+        // ties: the shared maximum
+        assert!(run(&[4, 4, -2], &[0, 1, 2], 3, &[4]).0);
+        // a corrupted difference bit
+        let cs = prover_cs();
+        let x: Vec<Signal> = [3i128, 9, 5].iter().map(|&v| signal(&cs, v)).collect();
+        max_pool(&cs, &x, 8, 3, &[0, 1, 2], Some(&[9])).unwrap();
+        assert!(satisfied(&cs));
+        let n = cs.num_witness_variables();
+        for i in 3..n {
+            let v = ark_relations::gr1cs::Variable::witness(i);
+            corrupt(&cs, v, Fr::from(1u64));
+            assert!(!satisfied(&cs), "witness {i} corrupted but satisfied");
+            corrupt(&cs, v, -Fr::from(1u64));
+        }
+    }
+}
