@@ -28,7 +28,7 @@ fn unsatisfied(m: &CompiledModel, w: &ProverWitness) -> bool {
 
 #[test]
 fn honest_witnesses_satisfy_every_fixture() {
-    for name in ["digits_mlp", "breast_cancer_mlp", "iris_mlp"] {
+    for name in ["digits_mlp", "breast_cancer_mlp", "iris_mlp", "digits_cnn"] {
         for mode in [OutputMode::Tensor, OutputMode::Commitment] {
             let m = model(name, mode);
             check_witness(&m, &honest(&m, name)).unwrap_or_else(|e| panic!("{name} {mode:?}: {e}"));
@@ -38,8 +38,14 @@ fn honest_witnesses_satisfy_every_fixture() {
 
 #[test]
 fn corrupted_activations_are_caught_at_every_node() {
-    let m = model("iris_mlp", OutputMode::Tensor);
-    let w = honest(&m, "iris_mlp");
+    for name in ["iris_mlp", "digits_cnn"] {
+        corrupted_activations_are_caught(name);
+    }
+}
+
+fn corrupted_activations_are_caught(name: &str) {
+    let m = model(name, OutputMode::Tensor);
+    let w = honest(&m, name);
     for (ni, node) in m.graph.nodes.iter().enumerate() {
         if matches!(node.op, Op::Linear { .. } | Op::Affine { .. }) {
             continue; // linear nodes are wires, not witnesses: nothing to corrupt

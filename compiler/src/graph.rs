@@ -1,6 +1,6 @@
 //! The typed float graph: the model as a chain of layers with real-valued constants.
 //!
-//! ONNX operators import into three layer kinds (linear map, element-wise affine map, ReLU); reshapes
+//! ONNX operators import into four layer kinds (linear map, element-wise affine map, ReLU, max pool); reshapes
 //! only change shapes. The float evaluator here exists to calibrate scales and report accuracy; the
 //! integer semantics live in `verinfer-ir`.
 use serde::Serialize;
@@ -28,6 +28,13 @@ pub enum LayerKind {
     },
     /// `y = max(x, 0)`.
     Relu,
+    /// `y_i = max_t x[windows[i * size + t]]` (max pooling, padding left out of the windows).
+    MaxPool {
+        /// Elements per window.
+        size: usize,
+        /// Input indices, `size` per output.
+        windows: Vec<usize>,
+    },
 }
 
 /// A layer and where it came from.
@@ -75,6 +82,9 @@ pub fn eval_layer(kind: &LayerKind, x: &[f64]) -> Vec<f64> {
             .collect(),
         LayerKind::Affine { mul, add } => x.iter().zip(mul.iter().zip(add)).map(|(v, (m, a))| m * v + a).collect(),
         LayerKind::Relu => x.iter().map(|v| v.max(0.0)).collect(),
+        LayerKind::MaxPool { size, windows } => {
+            windows.chunks(*size).map(|w| w.iter().map(|&j| x[j]).fold(f64::NEG_INFINITY, f64::max)).collect()
+        }
     }
 }
 
@@ -129,7 +139,7 @@ fn is_linear(k: &LayerKind) -> bool {
 
 fn as_dense(k: &LayerKind) -> (usize, usize, Vec<f64>, Vec<f64>) {
     match k {
-        LayerKind::Relu => (0, 0, Vec::new(), Vec::new()), // never composed (see `is_linear`)
+        LayerKind::Relu | LayerKind::MaxPool { .. } => (0, 0, Vec::new(), Vec::new()), // never composed (see `is_linear`)
         LayerKind::Linear { rows, cols, weights, bias } => (*rows, *cols, weights.clone(), bias.clone()),
         LayerKind::Affine { mul, add } => {
             let n = mul.len();

@@ -152,6 +152,22 @@ impl OnnxNode {
             Some(_) => Err(format!("attribute '{name}' must be a float")),
         }
     }
+    /// An integer-list attribute (`None` if absent).
+    pub fn attr_ints(&self, name: &str) -> Result<Option<Vec<i64>>, String> {
+        match self.attr(name) {
+            None => Ok(None),
+            Some(Attribute::Ints(v)) => Ok(Some(v.clone())),
+            Some(_) => Err(format!("attribute '{name}' must be a list of integers")),
+        }
+    }
+    /// A string attribute with a default.
+    pub fn attr_string(&self, name: &str, default: &str) -> Result<String, String> {
+        match self.attr(name) {
+            None => Ok(default.into()),
+            Some(Attribute::String(v)) => Ok(v.clone()),
+            Some(_) => Err(format!("attribute '{name}' must be a string")),
+        }
+    }
     /// Any attribute.
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attr(name)

@@ -123,17 +123,24 @@ pub fn quantize(
         let (s_x, b_x) = (nodes[prev.index()].scale.0, nodes[prev.index()].bits);
         let qerr = |reason: String| CompileError::Quantization { tensor: layer.name.clone(), reason };
         match &layer.kind {
-            LayerKind::Relu => {
+            LayerKind::Relu | LayerKind::MaxPool { .. } => {
+                let (op, gadget) = match &layer.kind {
+                    LayerKind::MaxPool { size, windows } => (
+                        Op::MaxPool { input: prev, size: *size, windows: windows.iter().map(|&j| j as u32).collect() },
+                        "max_pool",
+                    ),
+                    _ => (Op::Relu { input: prev }, "relu"),
+                };
                 nodes.push(Node {
                     name: layer.name.clone(),
-                    op: Op::Relu { input: prev },
+                    op,
                     shape: layer.shape.clone(),
                     scale: Scale(s_x),
                     bits: b_x,
                 });
                 report.push(TensorQuant {
                     tensor: layer.name.clone(),
-                    gadget: "relu",
+                    gadget,
                     scale: s_x,
                     bits: b_x.0,
                     calibrated_max_abs: y_max,
@@ -143,7 +150,7 @@ pub fn quantize(
                 let consts: &[f64] = match kind {
                     LayerKind::Linear { weights, .. } => weights,
                     LayerKind::Affine { mul, .. } => mul,
-                    LayerKind::Relu => &[],
+                    LayerKind::Relu | LayerKind::MaxPool { .. } => &[],
                 };
                 let s_y_target = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
                 let layer_inputs: Vec<&[f64]> = acts
@@ -176,7 +183,7 @@ pub fn quantize(
                         weights: weights.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
                         bias: bias.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
                     },
-                    LayerKind::Relu => continue, // handled by the arm above
+                    LayerKind::Relu | LayerKind::MaxPool { .. } => continue, // handled by the arm above
                 };
                 let acc_bits = static_bits(&op, b_x);
                 if acc_bits.0 > MAX_BITS {
@@ -298,7 +305,7 @@ fn weight_scale(
                 LayerKind::Linear { rows: *rows, cols: *cols, weights: rounded, bias: bias.clone() }
             }
             LayerKind::Affine { add, .. } => LayerKind::Affine { mul: rounded, add: add.clone() },
-            LayerKind::Relu => return s_w,
+            LayerKind::Relu | LayerKind::MaxPool { .. } => return s_w,
         };
         let worst = inputs
             .iter()
