@@ -1,39 +1,12 @@
 //! Unsupported or malformed content fails with a message that names the node, its op type and opset.
 use onnx_protobuf::{
-    tensor_proto::DataType, tensor_shape_proto, type_proto, AttributeProto, GraphProto, Message, ModelProto, NodeProto,
-    OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
+    tensor_proto::DataType, AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto,
+    TensorProto, ValueInfoProto,
 };
 use verinfer_compiler::{compile, CompileOptions};
 
-fn value_info(name: &str, elem: DataType, dims: &[Option<i64>]) -> ValueInfoProto {
-    let mut shape = TensorShapeProto::new();
-    for d in dims {
-        let mut dim = tensor_shape_proto::Dimension::new();
-        dim.value = Some(match d {
-            Some(v) => tensor_shape_proto::dimension::Value::DimValue(*v),
-            None => tensor_shape_proto::dimension::Value::DimParam("N".into()),
-        });
-        shape.dim.push(dim);
-    }
-    let mut tt = type_proto::Tensor::new();
-    tt.elem_type = elem as i32;
-    tt.shape = Some(shape).into();
-    let mut t = TypeProto::new();
-    t.value = Some(type_proto::Value::TensorType(tt));
-    let mut v = ValueInfoProto::new();
-    v.name = name.into();
-    v.type_ = Some(t).into();
-    v
-}
-
-fn node(op: &str, name: &str, inputs: &[&str], outputs: &[&str]) -> NodeProto {
-    let mut n = NodeProto::new();
-    n.op_type = op.into();
-    n.name = name.into();
-    n.input = inputs.iter().map(|s| s.to_string()).collect();
-    n.output = outputs.iter().map(|s| s.to_string()).collect();
-    n
-}
+mod common;
+use common::{node, value_info};
 
 fn weights(name: &str, dims: &[i64]) -> TensorProto {
     let mut t = TensorProto::new();
