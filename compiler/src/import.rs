@@ -7,7 +7,7 @@ use crate::ops;
 use std::collections::HashMap;
 
 /// Oldest and newest default-domain opsets the importer accepts.
-pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=23;
+pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=25;
 
 /// A dynamic (input-dependent) tensor: which layer produces it, and its shape.
 #[derive(Clone, Debug, PartialEq)]

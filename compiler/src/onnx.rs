@@ -322,3 +322,35 @@ mod tests {
         assert!(tensor(&b).is_err());
     }
 }
+
+/// Decodes a serialized `TensorProto` (the `.pb` files of ONNX's test data).
+pub fn parse_tensor(bytes: &[u8]) -> Result<OnnxTensor, CompileError> {
+    let t = TensorProto::parse_from_bytes(bytes).map_err(|e| CompileError::Onnx(format!("not a TensorProto: {e}")))?;
+    tensor(&t)
+}
+
+/// Turns the graph inputs after the first into initializers with the given serialized
+/// `TensorProto` values (in input order): a model whose weights arrive as inputs, as in ONNX's node
+/// tests, specialized to those weights. Returns the new model bytes.
+pub fn bind_inputs(model: &[u8], values: &[Vec<u8>]) -> Result<Vec<u8>, CompileError> {
+    let mut m = ModelProto::parse_from_bytes(model)
+        .map_err(|e| CompileError::Onnx(format!("not a valid ONNX protobuf: {e}")))?;
+    let graph = m.graph.as_mut().ok_or_else(|| CompileError::Onnx("the model has no graph".into()))?;
+    let init_names: std::collections::BTreeSet<String> = graph.initializer.iter().map(|t| t.name.clone()).collect();
+    let free: Vec<String> = graph.input.iter().map(|v| v.name.clone()).filter(|n| !init_names.contains(n)).collect();
+    if free.len() != values.len() + 1 {
+        return Err(CompileError::Onnx(format!(
+            "{} graph inputs, {} values to bind after the first",
+            free.len(),
+            values.len()
+        )));
+    }
+    for (name, bytes) in free[1..].iter().zip(values) {
+        let mut t =
+            TensorProto::parse_from_bytes(bytes).map_err(|e| CompileError::Onnx(format!("not a TensorProto: {e}")))?;
+        t.name = name.clone();
+        graph.initializer.push(t);
+    }
+    graph.input.retain(|v| init_names.contains(&v.name) || v.name == free[0]);
+    m.write_to_bytes().map_err(|e| CompileError::Onnx(e.to_string()))
+}

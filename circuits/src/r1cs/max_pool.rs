@@ -5,6 +5,7 @@
 //! has no `w`-bit decomposition. Cost per output: `K (w + 2)` for a window of `K` elements.
 use super::range::alloc_unsigned;
 use super::{enforce, enforce_equal, fr, witness, Cs, Lc, Result, Signal};
+use ark_bn254::Fr;
 
 /// The maxima of `windows` (`size` operand indices per output) over `x` (`w`-bit values); `y` holds
 /// the outputs when proving (from the integer evaluator).
@@ -15,18 +16,19 @@ pub fn max_pool(cs: &Cs, x: &[Signal], w: u8, size: usize, windows: &[u32], y: O
         .map(|(i, window)| {
             let m_val = y.map(|y| y[i] as i128);
             let m = Lc::from(witness(cs, m_val.map(fr))?);
-            let mut product: Option<(Lc, Option<i128>)> = None;
+            let mut product: Option<(Lc, Option<Fr>)> = None;
             for &j in window {
                 let xj = &x[j as usize];
                 let d = m.clone() - xj.lc.clone();
                 let d_val = m_val.zip(xj.value).map(|(m, x)| m - x);
                 let (_, bits) = alloc_unsigned(cs, d_val.map(|v| v as u128), w)?;
                 enforce_equal(cs, bits, d.clone())?;
+                // the running product lives in the field: K differences of w bits overflow any integer
                 product = Some(match product {
-                    None => (d, d_val),
+                    None => (d, d_val.map(fr)),
                     Some((acc, acc_val)) => {
-                        let v = acc_val.zip(d_val).map(|(a, b)| a.wrapping_mul(b));
-                        let out = witness(cs, v.map(fr))?;
+                        let v = acc_val.zip(d_val).map(|(a, b)| a * fr(b));
+                        let out = witness(cs, v)?;
                         enforce(cs, acc, d, Lc::from(out))?;
                         (Lc::from(out), v)
                     }
@@ -44,7 +46,6 @@ pub fn max_pool(cs: &Cs, x: &[Signal], w: u8, size: usize, windows: &[u32], y: O
 mod tests {
     use super::*;
     use crate::r1cs::testing::*;
-    use ark_bn254::Fr;
     use proptest::prelude::*;
 
     fn run(values: &[i128], windows: &[u32], size: usize, claim: &[i64]) -> (bool, usize) {
@@ -73,6 +74,18 @@ mod tests {
             bad[1] += delta;
             prop_assert!(!run(&values, &windows, size, &bad).0);
         }
+    }
+
+    #[test]
+    fn wide_values_in_large_windows() {
+        // nine 24-bit differences: their product overflows 128 bits (found by ONNX's node tests)
+        let cs = prover_cs();
+        let values: Vec<i128> = (0..9).map(|i| (i * 1_234_567) % (1 << 23) - (1 << 22)).collect();
+        let x: Vec<Signal> = values.iter().map(|&v| signal(&cs, v)).collect();
+        let windows: Vec<u32> = (0..9).collect();
+        let max = *values.iter().max().unwrap() as i64;
+        max_pool(&cs, &x, 24, 9, &windows, Some(&[max])).unwrap();
+        assert!(satisfied(&cs));
     }
 
     #[test]

@@ -23,8 +23,8 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
         Value::Dyn(d) => d,
         Value::Const(_) => return Err(ctx.err(node, "the input is constant; fold it before export")),
     };
-    if x.shape.len() < 2 || x.shape[0] != 1 {
-        return Err(ctx.err(node, format!("X must be [1, C, ...], got {:?}", x.shape)));
+    if x.shape.len() < 2 {
+        return Err(ctx.err(node, format!("X must be [N, C, ...], got {:?}", x.shape)));
     }
     let c = x.shape[1];
     let get = |i: usize, what: &str| -> Result<Vec<f64>, CompileError> {
@@ -36,18 +36,16 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     };
     let (scale, b, mean, var) = (get(1, "scale")?, get(2, "B")?, get(3, "mean")?, get(4, "var")?);
     let sp: usize = x.shape[2..].iter().product();
-    let mut mul = Vec::with_capacity(c * sp);
-    let mut add = Vec::with_capacity(c * sp);
+    let mut per_channel = Vec::with_capacity(c);
     for ch in 0..c {
         if var[ch] + eps <= 0.0 {
             return Err(ctx.err(node, format!("var + epsilon is {} for channel {ch}", var[ch] + eps)));
         }
         let m = scale[ch] / (var[ch] + eps).sqrt();
-        for _ in 0..sp {
-            mul.push(m);
-            add.push(b[ch] - mean[ch] * m);
-        }
+        per_channel.push((m, b[ch] - mean[ch] * m));
     }
+    // every element of every batch item: channel = (i / spatial) mod C
+    let (mul, add): (Vec<f64>, Vec<f64>) = (0..x.len()).map(|i| per_channel[(i / sp.max(1)) % c]).unzip();
     let shape = x.shape.clone();
     ctx.push_layer(node, &x, LayerKind::Affine { mul, add }, shape)
 }
