@@ -64,8 +64,8 @@ fn padded_count(win: &Window, o: usize) -> usize {
         idx[i] = o % win.out_shape[i];
         o /= win.out_shape[i];
     }
-    for i in 0..n {
-        let start = idx[i] * win.strides[i];
+    for (i, &oi) in idx.iter().enumerate() {
+        let start = oi * win.strides[i];
         let padded = win.pads_begin[i] + win.in_shape[i] + win.pads_end[i];
         let taps = (0..win.kernel[i]).filter(|&t| start + t * win.dilations[i] < padded).count();
         count *= taps;

@@ -89,7 +89,7 @@ impl Window {
             }
             let room = span - eff[i];
             let mut o = room / strides[i] + 1;
-            if ceil && room % strides[i] != 0 {
+            if ceil && !room.is_multiple_of(strides[i]) {
                 o += 1;
                 // ONNX: the last window must start inside the input or its left padding
                 if (o - 1) * strides[i] >= in_shape[i] + pads_begin[i] {
@@ -140,8 +140,8 @@ impl Window {
             }
             idx[i] = pos as usize;
         }
-        for i in 0..n {
-            flat = flat * self.in_shape[i] + idx[i];
+        for (&pos, &size) in idx.iter().zip(&self.in_shape) {
+            flat = flat * size + pos;
         }
         Some(flat)
     }
