@@ -291,38 +291,6 @@ pub fn tensor(t: &TensorProto) -> Result<OnnxTensor, CompileError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn half_floats_decode() {
-        assert_eq!(f16_to_f64(0x3c00), 1.0);
-        assert_eq!(f16_to_f64(0xc000), -2.0);
-        assert_eq!(f16_to_f64(0x3555), 0.333251953125);
-    }
-
-    #[test]
-    fn garbage_is_a_typed_error() {
-        assert!(matches!(parse(b"\xff\xff\xff definitely not onnx"), Err(CompileError::Onnx(_))));
-    }
-
-    #[test]
-    fn raw_and_typed_float_fields_agree() {
-        let mut a = TensorProto::new();
-        a.name = "a".into();
-        a.dims = vec![2];
-        a.data_type = DataType::FLOAT as i32;
-        a.float_data = vec![1.5, -2.0];
-        let mut b = a.clone();
-        b.float_data.clear();
-        b.raw_data = [1.5f32.to_le_bytes(), (-2.0f32).to_le_bytes()].concat();
-        assert_eq!(tensor(&a).unwrap(), tensor(&b).unwrap());
-        b.raw_data.pop();
-        assert!(tensor(&b).is_err());
-    }
-}
-
 /// Decodes a serialized `TensorProto` (the `.pb` files of ONNX's test data).
 pub fn parse_tensor(bytes: &[u8]) -> Result<OnnxTensor, CompileError> {
     let t = TensorProto::parse_from_bytes(bytes).map_err(|e| CompileError::Onnx(format!("not a TensorProto: {e}")))?;
@@ -353,4 +321,36 @@ pub fn bind_inputs(model: &[u8], values: &[Vec<u8>]) -> Result<Vec<u8>, CompileE
     }
     graph.input.retain(|v| init_names.contains(&v.name) || v.name == free[0]);
     m.write_to_bytes().map_err(|e| CompileError::Onnx(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_floats_decode() {
+        assert_eq!(f16_to_f64(0x3c00), 1.0);
+        assert_eq!(f16_to_f64(0xc000), -2.0);
+        assert_eq!(f16_to_f64(0x3555), 0.333251953125);
+    }
+
+    #[test]
+    fn garbage_is_a_typed_error() {
+        assert!(matches!(parse(b"\xff\xff\xff definitely not onnx"), Err(CompileError::Onnx(_))));
+    }
+
+    #[test]
+    fn raw_and_typed_float_fields_agree() {
+        let mut a = TensorProto::new();
+        a.name = "a".into();
+        a.dims = vec![2];
+        a.data_type = DataType::FLOAT as i32;
+        a.float_data = vec![1.5, -2.0];
+        let mut b = a.clone();
+        b.float_data.clear();
+        b.raw_data = [1.5f32.to_le_bytes(), (-2.0f32).to_le_bytes()].concat();
+        assert_eq!(tensor(&a).unwrap(), tensor(&b).unwrap());
+        b.raw_data.pop();
+        assert!(tensor(&b).is_err());
+    }
 }
