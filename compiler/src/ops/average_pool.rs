@@ -1,10 +1,10 @@
 //! ONNX `AveragePool`: the mean of each window, a linear layer. With `count_include_pad` the padded
 //! positions count as zeros in the divisor.
 use super::gemm::MAX_WEIGHTS;
-use super::window::Window;
+use super::window::{pool_operand, Window};
 use crate::error::CompileError;
 use crate::graph::LayerKind;
-use crate::import::{Ctx, Value};
+use crate::import::Ctx;
 use crate::onnx::OnnxNode;
 
 /// Imports an `AveragePool` node.
@@ -13,20 +13,7 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
         node,
         &["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"],
     )?;
-    let x = match ctx.required(node, 0)?.clone() {
-        Value::Dyn(d) => d,
-        Value::Const(_) => return Err(ctx.err(node, "the input is constant; fold it before export")),
-    };
-    if x.shape.len() < 3 || x.shape[0] != 1 {
-        return Err(ctx.err(node, format!("X must be [1, C, spatial...], got {:?}", x.shape)));
-    }
-    let kernel: Vec<usize> = node
-        .attr_ints("kernel_shape")
-        .map_err(|e| ctx.err(node, e))?
-        .ok_or_else(|| ctx.err(node, "kernel_shape is required"))?
-        .iter()
-        .map(|&k| k.max(0) as usize)
-        .collect();
+    let (x, kernel) = pool_operand(node, ctx)?;
     let include_pad = node.attr_int("count_include_pad", 0).map_err(|e| ctx.err(node, e))? != 0;
     let win = Window::resolve(node, ctx, &x.shape[2..], &kernel)?;
     let (c, out_sp, in_sp, k) = (x.shape[1], win.out_len(), win.in_len(), win.kernel_len());

@@ -1,9 +1,9 @@
 //! ONNX `MaxPool`: the largest value of each window (padding is left out of the windows, as ONNX pads
 //! with minus infinity). Only the first output (`Y`) may be used; `storage_order` must be 0.
-use super::window::Window;
+use super::window::{pool_operand, Window};
 use crate::error::CompileError;
 use crate::graph::LayerKind;
-use crate::import::{Ctx, Value};
+use crate::import::Ctx;
 use crate::onnx::OnnxNode;
 
 /// Imports a `MaxPool` node.
@@ -18,20 +18,7 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     if node.attr_int("storage_order", 0).map_err(|e| ctx.err(node, e))? != 0 {
         return Err(ctx.err(node, "storage_order 1 is not supported"));
     }
-    let x = match ctx.required(node, 0)?.clone() {
-        Value::Dyn(d) => d,
-        Value::Const(_) => return Err(ctx.err(node, "the input is constant; fold it before export")),
-    };
-    if x.shape.len() < 3 || x.shape[0] != 1 {
-        return Err(ctx.err(node, format!("X must be [1, C, spatial...], got {:?}", x.shape)));
-    }
-    let kernel: Vec<usize> = node
-        .attr_ints("kernel_shape")
-        .map_err(|e| ctx.err(node, e))?
-        .ok_or_else(|| ctx.err(node, "kernel_shape is required"))?
-        .iter()
-        .map(|&k| k.max(0) as usize)
-        .collect();
+    let (x, kernel) = pool_operand(node, ctx)?;
     let win = Window::resolve(node, ctx, &x.shape[2..], &kernel)?;
     let (c, out_sp, in_sp) = (x.shape[1], win.out_len(), win.in_len());
     // Every window has the same number of taps so that the gadget is uniform: windows that overlap

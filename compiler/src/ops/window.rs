@@ -1,8 +1,27 @@
 //! Sliding-window geometry shared by Conv and the pooling operators: kernel, strides, dilations,
 //! explicit pads or `auto_pad`, `ceil_mode`, over any number of spatial axes (ONNX's rules).
 use crate::error::CompileError;
-use crate::import::Ctx;
+use crate::import::{Ctx, Dyn, Value};
 use crate::onnx::OnnxNode;
+
+/// The input-dependent `[1, C, spatial...]` operand of a pooling node and its `kernel_shape`.
+pub fn pool_operand(node: &OnnxNode, ctx: &Ctx) -> Result<(Dyn, Vec<usize>), CompileError> {
+    let x = match ctx.required(node, 0)?.clone() {
+        Value::Dyn(d) => d,
+        Value::Const(_) => return Err(ctx.err(node, "the input is constant; fold it before export")),
+    };
+    if x.shape.len() < 3 || x.shape[0] != 1 {
+        return Err(ctx.err(node, format!("X must be [1, C, spatial...], got {:?}", x.shape)));
+    }
+    let kernel: Vec<usize> = node
+        .attr_ints("kernel_shape")
+        .map_err(|e| ctx.err(node, e))?
+        .ok_or_else(|| ctx.err(node, "kernel_shape is required"))?
+        .iter()
+        .map(|&k| k.max(0) as usize)
+        .collect();
+    Ok((x, kernel))
+}
 
 /// A resolved window over `in_shape` (spatial axes only).
 #[derive(Clone, Debug, PartialEq)]
