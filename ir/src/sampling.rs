@@ -196,7 +196,7 @@ impl Softmax {
 
     /// Width of `y = c (m - o)` for `w`-bit logits: `bitlen(c (2^w - 1))`.
     pub fn exponent_bits(&self, logit_bits: u8) -> u32 {
-        let dmax = (1u128 << logit_bits) - 1;
+        let dmax = 1u128.checked_shl(logit_bits as u32).map_or(u128::MAX, |v| v - 1);
         bit_len((self.exp_coef as u128).saturating_mul(dmax))
     }
 
@@ -242,9 +242,10 @@ pub fn frac_top_bits(y: u128, f: u32) -> u32 {
     }
 }
 
-/// `W(t) = sum_i K_i t^i 2^(16 (4 - i))`, about `2^88 2^(-t / 2^16)`, for `t < 2^16`.
+/// `W(t) = sum_i K_i t^i 2^(16 (4 - i))`, about `2^88 2^(-t / 2^16)`, for `t < 2^16` (higher bits of
+/// `t` are ignored).
 pub fn exp2_poly(t: u32) -> u128 {
-    let t = t as i128;
+    let t = (t & 0xffff) as i128;
     let mut acc = 0i128;
     let mut pow = 1i128;
     for (i, &k) in EXP2_POLY.iter().enumerate() {
@@ -411,6 +412,9 @@ pub fn top_k_key(o: i64, j: usize, n: usize) -> i128 {
 /// Top-k membership (`k` largest keys) and the `k`-th largest key.
 pub fn top_k_set(logits: &[i64], k: usize) -> (Vec<bool>, i128) {
     let n = logits.len();
+    if n == 0 {
+        return (Vec::new(), 0);
+    }
     let mut keys: Vec<i128> = logits.iter().enumerate().map(|(j, &o)| top_k_key(o, j, n)).collect();
     let member_keys = keys.clone();
     keys.sort_unstable_by(|a, b| b.cmp(a));
@@ -426,7 +430,7 @@ pub fn weights(softmax: &Softmax, logits: &[i64], mask: Option<&[bool]>) -> (i64
     let weights = exponents
         .iter()
         .enumerate()
-        .map(|(j, &y)| if mask.is_none_or(|m| m[j]) { softmax.weight(y) } else { 0 })
+        .map(|(j, &y)| if mask.is_none_or(|m| m.get(j).copied().unwrap_or(false)) { softmax.weight(y) } else { 0 })
         .collect();
     (max, exponents, weights)
 }

@@ -14,11 +14,11 @@ pub fn max_pool(cs: &Cs, x: &[Signal], w: u8, size: usize, windows: &[u32], y: O
         .chunks(size)
         .enumerate()
         .map(|(i, window)| {
-            let m_val = y.map(|y| y[i] as i128);
+            let m_val = y.and_then(|y| y.get(i)).map(|&v| v as i128);
             let m = Lc::from(witness(cs, m_val.map(fr))?);
             let mut product: Option<(Lc, Option<Fr>)> = None;
             for &j in window {
-                let xj = &x[j as usize];
+                let xj = x.get(j as usize).ok_or(ark_relations::gr1cs::SynthesisError::Unsatisfiable)?;
                 let d = m.clone() - xj.lc.clone();
                 let d_val = m_val.zip(xj.value).map(|(m, x)| m - x);
                 let (_, bits) = alloc_unsigned(cs, d_val.map(|v| v as u128), w)?;

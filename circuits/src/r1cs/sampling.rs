@@ -164,6 +164,9 @@ pub fn exp_prefix(
     draw: Option<&Draw>,
 ) -> Result<Vec<Wire>> {
     let n = outs.len();
+    if n == 0 {
+        return Err(ark_relations::gr1cs::SynthesisError::Unsatisfiable);
+    }
     let c = Fr::from(softmax.exp_coef);
     let f = softmax.exp_frac_bits as usize;
     let ybits = softmax.exponent_bits(w) as usize;
@@ -182,7 +185,8 @@ pub fn exp_prefix(
     let mut prefix = Vec::with_capacity(n);
     let mut prev = cw(Fr::from(0u64));
     for j in 0..n {
-        let y = draw.map(|d| d.exponents[j]);
+        // a draw that does not fit the logits leaves the witness unassigned (an error, not a panic)
+        let y = draw.and_then(|d| d.exponents.get(j).copied());
         let (bits, y_lc) = alloc_unsigned(cs, y, ybits as u8)?;
         enforce_equal(cs, y_lc, d[j].lc.clone() * c)?;
         let mut factors = Vec::with_capacity(8);
@@ -246,16 +250,17 @@ pub fn top_k_mask(cs: &Cs, outs: &[Signal], w: u8, k: u32, draw: Option<&Draw>) 
             &[(Fr::from(n as u64), &Wire { lc: o.lc.clone(), value: o.value.map(super::fr) })],
             Fr::from((n - 1 - j) as u64),
         );
-        let mu = var(cs, tk.map(|(m, _)| if m[j] { one() } else { Fr::from(0u64) }))?;
+        let member = tk.and_then(|(m, _)| m.get(j).copied());
+        let mu = var(cs, member.map(|m| if m { one() } else { Fr::from(0u64) }))?;
         enforce(cs, mu.lc.clone(), constant(one()) - mu.lc.clone(), Lc::new())?;
         count = count + mu.lc.clone();
         let diff = lin(&[(one(), &key), (-one(), &tau)], Fr::from(0u64));
         let pi = mul(cs, &mu, &diff)?;
         // mu = 1: key - tau; mu = 0: tau - 1 - key
         let delta = lin(&[(Fr::from(2u64), &pi), (-one(), &diff), (one(), &mu)], -one());
-        let dv = tk.zip(o.value).map(|((m, t), o)| {
+        let dv = tk.zip(member).zip(o.value).map(|(((_, t), m), o)| {
             let key = o * n as i128 + (n - 1 - j) as i128;
-            (if m[j] { key - t } else { t - 1 - key }) as u128
+            (if m { key - t } else { t - 1 - key }) as u128
         });
         let (_, d_lc) = alloc_unsigned(cs, dv, width)?;
         enforce_equal(cs, d_lc, delta.lc)?;
@@ -268,6 +273,9 @@ pub fn top_k_mask(cs: &Cs, outs: &[Signal], w: u8, k: u32, draw: Option<&Draw>) 
 /// Proves `C(k-1) 2^64 <= r C(n-1) < C(k) 2^64` for the public `index` = k.
 pub fn select(cs: &Cs, prefix: &[Wire], r: &Wire, index: Lc, index_value: Option<usize>) -> Result<()> {
     let n = prefix.len();
+    if n == 0 {
+        return Err(ark_relations::gr1cs::SynthesisError::Unsatisfiable);
+    }
     let sel: Vec<Wire> = (0..n)
         .map(|i| {
             let s = var(cs, index_value.map(|k| if k == i { one() } else { Fr::from(0u64) }))?;

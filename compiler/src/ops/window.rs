@@ -55,6 +55,9 @@ impl Window {
     /// `in_shape`.
     pub fn resolve(node: &OnnxNode, ctx: &Ctx, in_shape: &[usize], kernel: &[usize]) -> Result<Window, CompileError> {
         let n = in_shape.len();
+        if in_shape.contains(&0) {
+            return Err(ctx.err(node, format!("spatial shape {in_shape:?} has a zero-size axis")));
+        }
         if kernel.len() != n || kernel.contains(&0) {
             return Err(ctx.err(node, format!("kernel {kernel:?} does not fit spatial shape {in_shape:?}")));
         }
