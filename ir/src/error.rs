@@ -43,6 +43,21 @@ pub enum EvalError {
         /// Largest allowed value.
         max: i128,
     },
+    /// A divisor or the operand of a reciprocal square root is not positive: no proof exists.
+    #[error(
+        "the {what} of tensor '{tensor}' (element {index}) is {value}, not positive; this input leaves \
+         the calibrated range: recompile with calibration data that covers it"
+    )]
+    NotPositive {
+        /// Tensor name.
+        tensor: String,
+        /// Element index.
+        index: usize,
+        /// The value.
+        value: i64,
+        /// Which operand.
+        what: &'static str,
+    },
     /// The IR is inconsistent (a node refers to a missing tensor or has mismatched sizes).
     #[error("malformed circuit IR: {0}")]
     Malformed(String),

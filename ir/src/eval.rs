@@ -77,57 +77,179 @@ pub fn evaluate(ir: &CircuitIr, input: &[i64]) -> Result<Evaluation, EvalError> 
     }
     let mut values: Vec<Vec<i64>> = Vec::with_capacity(ir.nodes.len());
     for node in &ir.nodes {
-        let src = match node.op.input() {
-            Some(id) => values
-                .get(id.index())
-                .ok_or_else(|| EvalError::Malformed(format!("node '{}' reads a later tensor", node.name)))?,
-            None => input,
-        };
-        let out: Vec<i64> = match &node.op {
-            Op::Input => input.iter().enumerate().map(|(i, &v)| check(node, i, v as i128)).collect::<Result<_, _>>()?,
-            Op::Linear { rows, cols, weights, bias, .. } => {
-                if src.len() != *cols || weights.len() != rows * cols || bias.len() != *rows {
-                    return Err(EvalError::Malformed(format!("linear node '{}' has inconsistent sizes", node.name)));
-                }
-                // Rows are independent: evaluate them on every core (rayon) for large layers.
-                let rows_iter = (0..*rows).into_par_iter().with_min_len((1 << 14) / cols.max(&1) + 1);
-                rows_iter
-                    .map(|r| {
-                        let row = &weights[r * cols..(r + 1) * cols];
-                        let acc = row.iter().zip(src).fold(bias[r] as i128, |a, (&w, &x)| a + w as i128 * x as i128);
-                        check(node, r, acc)
-                    })
-                    .collect::<Result<_, _>>()?
-            }
-            Op::Affine { mul, add, .. } => {
-                if mul.len() != src.len() || add.len() != src.len() {
-                    return Err(EvalError::Malformed(format!("affine node '{}' has inconsistent sizes", node.name)));
-                }
-                src.iter()
-                    .zip(mul.iter().zip(add))
-                    .enumerate()
-                    .map(|(i, (&x, (&m, &a)))| check(node, i, x as i128 * m as i128 + a as i128))
-                    .collect::<Result<_, _>>()?
-            }
-            Op::Rescale { shift, .. } => src
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| check(node, i, rescale_half_up(x, *shift) as i128))
-                .collect::<Result<_, _>>()?,
-            Op::Relu { .. } => src.iter().map(|&x| x.max(0)).collect(),
-            Op::MaxPool { size, windows, .. } => {
-                if *size == 0 || windows.len() % size != 0 || windows.iter().any(|&j| j as usize >= src.len()) {
-                    return Err(EvalError::Malformed(format!(
-                        "max pool node '{}' has inconsistent windows",
-                        node.name
-                    )));
-                }
-                windows.chunks(*size).map(|w| w.iter().map(|&j| src[j as usize]).max().unwrap_or(0)).collect()
-            }
-        };
+        let out = eval_node(ir, node, &values, input)?;
+        if out.len() != node.len() {
+            return Err(EvalError::Malformed(format!(
+                "node '{}' produced {} values for shape {:?}",
+                node.name,
+                out.len(),
+                node.shape
+            )));
+        }
         values.push(out);
     }
     Ok(Evaluation { values })
+}
+
+fn malformed(node: &Node, what: &str) -> EvalError {
+    EvalError::Malformed(format!("{} node '{}' {what}", node.op.kind(), node.name))
+}
+
+/// One node's output given every earlier node's value.
+fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) -> Result<Vec<i64>, EvalError> {
+    let get = |id: crate::graph::TensorId| -> Result<&[i64], EvalError> {
+        values.get(id.index()).map(Vec::as_slice).ok_or_else(|| malformed(node, "reads a later tensor"))
+    };
+    let same = |a: &[i64], b: &[i64]| -> Result<(), EvalError> {
+        if a.len() == b.len() {
+            Ok(())
+        } else {
+            Err(malformed(node, "has operands of different lengths"))
+        }
+    };
+    Ok(match &node.op {
+        Op::Input => input.iter().enumerate().map(|(i, &v)| check(node, i, v as i128)).collect::<Result<_, _>>()?,
+        Op::Linear { input, rows, cols, weights, bias } => {
+            let src = get(*input)?;
+            if src.len() != *cols || weights.len() != rows * cols || bias.len() != *rows {
+                return Err(malformed(node, "has inconsistent sizes"));
+            }
+            // Rows are independent: evaluate them on every core (rayon) for large layers.
+            let rows_iter = (0..*rows).into_par_iter().with_min_len((1 << 14) / cols.max(&1) + 1);
+            rows_iter
+                .map(|r| {
+                    let row = &weights[r * cols..(r + 1) * cols];
+                    let acc = row.iter().zip(src).fold(bias[r] as i128, |a, (&w, &x)| a + w as i128 * x as i128);
+                    check(node, r, acc)
+                })
+                .collect::<Result<_, _>>()?
+        }
+        Op::Affine { input, mul, add } => {
+            let src = get(*input)?;
+            if mul.len() != src.len() || add.len() != src.len() {
+                return Err(malformed(node, "has inconsistent sizes"));
+            }
+            src.iter()
+                .zip(mul.iter().zip(add))
+                .enumerate()
+                .map(|(i, (&x, (&m, &a)))| check(node, i, x as i128 * m as i128 + a as i128))
+                .collect::<Result<_, _>>()?
+        }
+        Op::Rescale { input, shift } => get(*input)?
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| check(node, i, rescale_half_up(x, *shift) as i128))
+            .collect::<Result<_, _>>()?,
+        Op::Relu { input } => get(*input)?.iter().map(|&x| x.max(0)).collect(),
+        Op::MaxPool { input, size, windows } | Op::SumPool { input, size, windows } => {
+            let src = get(*input)?;
+            if *size == 0 || windows.len() % size != 0 || windows.iter().any(|&j| j as usize >= src.len()) {
+                return Err(malformed(node, "has inconsistent windows"));
+            }
+            let is_max = matches!(node.op, Op::MaxPool { .. });
+            windows
+                .chunks(*size)
+                .enumerate()
+                .map(|(i, w)| {
+                    let vals = w.iter().map(|&j| src[j as usize] as i128);
+                    let v = if is_max { vals.max().unwrap_or(0) } else { vals.sum() };
+                    check(node, i, v)
+                })
+                .collect::<Result<_, _>>()?
+        }
+        Op::Sum { terms } => {
+            let mut acc = vec![0i128; node.len()];
+            for (t, c) in terms {
+                let src = get(*t)?;
+                if src.len() != acc.len() {
+                    return Err(malformed(node, "has terms of different lengths"));
+                }
+                for (a, &x) in acc.iter_mut().zip(src) {
+                    *a += x as i128 * *c as i128;
+                }
+            }
+            acc.into_iter().enumerate().map(|(i, v)| check(node, i, v)).collect::<Result<_, _>>()?
+        }
+        Op::Mul { a, b } => {
+            let (a, b) = (get(*a)?, get(*b)?);
+            same(a, b)?;
+            a.iter().zip(b).enumerate().map(|(i, (&x, &y))| check(node, i, x as i128 * y as i128)).collect::<Result<_, _>>()?
+        }
+        Op::Gather { sources, map, fill } => {
+            let srcs: Vec<&[i64]> = sources.iter().map(|&id| get(id)).collect::<Result<_, _>>()?;
+            map.iter()
+                .map(|&(s, j)| {
+                    if s == u32::MAX {
+                        return Ok(*fill);
+                    }
+                    srcs.get(s as usize)
+                        .and_then(|v| v.get(j as usize))
+                        .copied()
+                        .ok_or_else(|| malformed(node, "reads past an operand"))
+                })
+                .collect::<Result<_, _>>()?
+        }
+        Op::MatMul { a, b, batch, m, k, n } => {
+            let (av, bv) = (get(*a)?, get(*b)?);
+            if av.len() != batch * m * k || bv.len() != batch * k * n {
+                return Err(malformed(node, "has operands that do not fit its dimensions"));
+            }
+            let mut out = Vec::with_capacity(batch * m * n);
+            for t in 0..*batch {
+                for i in 0..*m {
+                    for j in 0..*n {
+                        let acc = (0..*k).fold(0i128, |acc, l| {
+                            acc + av[(t * m + i) * k + l] as i128 * bv[(t * k + l) * n + j] as i128
+                        });
+                        out.push(check(node, out.len(), acc)?);
+                    }
+                }
+            }
+            out
+        }
+        Op::Table { input, lo_bits, values: table } => {
+            let src = get(*input)?;
+            let width = ir.node(*input).bits.0;
+            src.iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    let y = crate::func::table_eval(x, width, *lo_bits, table)
+                        .ok_or_else(|| malformed(node, "has a table that does not cover its operand"))?;
+                    check(node, i, y as i128)
+                })
+                .collect::<Result<_, _>>()?
+        }
+        Op::Div { num, den, shift } => {
+            let (nv, dv) = (get(*num)?, get(*den)?);
+            same(nv, dv)?;
+            nv.iter()
+                .zip(dv)
+                .enumerate()
+                .map(|(i, (&x, &d))| {
+                    let q = crate::func::div_round(x, d, *shift).ok_or_else(|| EvalError::NotPositive {
+                        tensor: node.name.clone(),
+                        index: i,
+                        value: d,
+                        what: "divisor",
+                    })?;
+                    check(node, i, q)
+                })
+                .collect::<Result<_, _>>()?
+        }
+        Op::Rsqrt { input, exp } => get(*input)?
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                let y = crate::func::rsqrt(x, *exp).ok_or_else(|| EvalError::NotPositive {
+                    tensor: node.name.clone(),
+                    index: i,
+                    value: x,
+                    what: "operand of the reciprocal square root",
+                })?;
+                check(node, i, y)
+            })
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 #[cfg(test)]

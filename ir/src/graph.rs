@@ -82,18 +82,104 @@ pub enum Op {
         /// Operand indices, `size` per output element.
         windows: Vec<u32>,
     },
+    /// `y_i = sum_t x[windows[i * size + t]]`: sum pooling and reductions (ReduceSum, the mean of
+    /// LayerNorm). Exact; costs no constraints.
+    SumPool {
+        /// Operand.
+        input: TensorId,
+        /// Elements per window.
+        size: usize,
+        /// Operand indices, `size` per output element.
+        windows: Vec<u32>,
+    },
+    /// Element-wise `y_i = sum_t c_t * x_t[i]` over tensors of one length (residual Add, Sub, scale
+    /// alignment). Exact; costs no constraints.
+    Sum {
+        /// Operands and their constant multipliers.
+        terms: Vec<(TensorId, i64)>,
+    },
+    /// Element-wise product `y_i = a_i * b_i` of two tensors of one length. One constraint each.
+    Mul {
+        /// Left operand.
+        a: TensorId,
+        /// Right operand.
+        b: TensorId,
+    },
+    /// Wiring: `y_i = sources[map_i.0][map_i.1]`, or `fill` where `map_i.0 == u32::MAX`
+    /// (Transpose, Concat, Slice, Gather, Pad, broadcasts). Costs no constraints.
+    Gather {
+        /// Operands.
+        sources: Vec<TensorId>,
+        /// Per output element: (operand position in `sources`, element index).
+        map: Vec<(u32, u32)>,
+        /// The value of padding elements.
+        fill: i64,
+    },
+    /// Batched matrix product of two tensors: `y[t, i, j] = sum_l a[t, i, l] * b[t, l, j]` with `a`
+    /// of shape `[batch, m, k]` and `b` of shape `[batch, k, n]` (row-major, broadcasts resolved).
+    /// `k` constraints per output.
+    MatMul {
+        /// Left operand.
+        a: TensorId,
+        /// Right operand.
+        b: TensorId,
+        /// Number of matrix products.
+        batch: usize,
+        /// Rows of `a`.
+        m: usize,
+        /// Inner dimension.
+        k: usize,
+        /// Columns of `b`.
+        n: usize,
+    },
+    /// A univariate function as a piecewise-linear table over the operand's `w`-bit range
+    /// (see [`crate::func::table_eval`]): knots every `2^lo_bits` steps, `2^(w - lo_bits) + 1`
+    /// values, interpolation rounded half up. The output is range-checked to the node's width.
+    Table {
+        /// Operand.
+        input: TensorId,
+        /// Low bits interpolated between knots.
+        lo_bits: u8,
+        /// The function's value at each knot, at the output scale.
+        values: Vec<i64>,
+    },
+    /// Element-wise division rounded half up: `y = floor((2 num 2^shift + den) / (2 den))`, defined
+    /// for `den >= 1` (no proof exists otherwise). Output range-checked.
+    Div {
+        /// Numerator.
+        num: TensorId,
+        /// Denominator.
+        den: TensorId,
+        /// Power of two the numerator is multiplied by.
+        shift: u8,
+    },
+    /// Element-wise reciprocal square root: `y = floor(sqrt(2^exp / x))`, defined for `x >= 1`.
+    /// Output range-checked.
+    Rsqrt {
+        /// Operand.
+        input: TensorId,
+        /// Power of two under the root.
+        exp: u8,
+    },
 }
 
 impl Op {
-    /// The operand, if any.
-    pub fn input(&self) -> Option<TensorId> {
+    /// The operands, in order.
+    pub fn inputs(&self) -> Vec<TensorId> {
         match self {
-            Op::Input => None,
+            Op::Input => Vec::new(),
             Op::Linear { input, .. }
             | Op::Affine { input, .. }
             | Op::Rescale { input, .. }
             | Op::Relu { input }
-            | Op::MaxPool { input, .. } => Some(*input),
+            | Op::MaxPool { input, .. }
+            | Op::SumPool { input, .. }
+            | Op::Table { input, .. }
+            | Op::Rsqrt { input, .. } => vec![*input],
+            Op::Sum { terms } => terms.iter().map(|(t, _)| *t).collect(),
+            Op::Mul { a, b } | Op::MatMul { a, b, .. } => vec![*a, *b],
+            Op::Div { num, den, .. } => vec![*num, *den],
+            Op::Gather { sources, .. } => sources.clone(),
         }
     }
 
@@ -106,6 +192,14 @@ impl Op {
             Op::Rescale { .. } => "rescale",
             Op::Relu { .. } => "relu",
             Op::MaxPool { .. } => "max_pool",
+            Op::SumPool { .. } => "sum_pool",
+            Op::Sum { .. } => "sum",
+            Op::Mul { .. } => "mul",
+            Op::Gather { .. } => "gather",
+            Op::MatMul { .. } => "matmul",
+            Op::Table { .. } => "table",
+            Op::Div { .. } => "div",
+            Op::Rsqrt { .. } => "rsqrt",
         }
     }
 }
@@ -184,77 +278,163 @@ impl CircuitIr {
             if i > 0 && node.op == Op::Input {
                 return Err(at("only node 0 may be the input".into()));
             }
-            let Some(src) = node.op.input() else { continue };
-            if src.index() >= i {
+            let operands = node.op.inputs();
+            if operands.iter().any(|id| id.index() >= i) {
                 return Err(at("operand does not precede its user".into()));
             }
-            let src = &self.nodes[src.index()];
-            let in_max = 1u128 << (src.bits.0 - 1);
-            let bound: u128 = match &node.op {
-                Op::Input => continue,
-                Op::Linear { rows, cols, weights, bias, .. } => {
-                    if *cols != src.len() || *rows != node.len() {
-                        return Err(at(format!(
-                            "linear map {rows}x{cols} does not fit {} -> {}",
-                            src.len(),
-                            node.len()
-                        )));
-                    }
-                    if weights.len() != rows * cols || bias.len() != *rows {
-                        return Err(at("weight or bias length mismatch".into()));
-                    }
-                    let mut worst = 0u128;
-                    for r in 0..*rows {
-                        let row = &weights[r * cols..(r + 1) * cols];
-                        let s: u128 = row.iter().map(|w| w.unsigned_abs() as u128).sum::<u128>() * in_max
-                            + bias[r].unsigned_abs() as u128;
-                        worst = worst.max(s);
-                    }
-                    worst
+            if let Some(bound) = self.bound(node).map_err(at)? {
+                let need = Bits::for_bound(bound);
+                if need > node.bits {
+                    return Err(at(format!("declared width {} but operands need {}", node.bits.0, need.0)));
                 }
-                Op::Affine { mul, add, .. } => {
-                    if mul.len() != src.len() || add.len() != src.len() || node.len() != src.len() {
-                        return Err(at("affine map length mismatch".into()));
-                    }
-                    mul.iter()
-                        .zip(add)
-                        .map(|(m, a)| m.unsigned_abs() as u128 * in_max + a.unsigned_abs() as u128)
-                        .max()
-                        .unwrap_or(0)
-                }
-                Op::Rescale { shift, .. } => {
-                    if node.len() != src.len() {
-                        return Err(at("rescale changes the size".into()));
-                    }
-                    if *shift as u32 + node.bits.0 as u32 > 126 {
-                        return Err(at("rescale shift too large".into()));
-                    }
-                    continue; // range-checked: its width is enforced, not derived
-                }
-                Op::Relu { .. } => {
-                    if node.len() != src.len() {
-                        return Err(at("relu changes the size".into()));
-                    }
-                    in_max - 1 // relu output lies in [0, 2^(b-1) - 1]
-                }
-                Op::MaxPool { size, windows, .. } => {
-                    if *size == 0 || windows.len() != node.len() * size {
-                        return Err(at("max pool windows do not match the output size".into()));
-                    }
-                    if windows.iter().any(|&j| j as usize >= src.len()) {
-                        return Err(at("max pool window reads past its operand".into()));
-                    }
-                    if node.bits < src.bits {
-                        return Err(at(format!("declared width {} but operands need {}", node.bits.0, src.bits.0)));
-                    }
-                    continue; // one of its operand's values: the operand's width holds
-                }
-            };
-            let need = Bits::for_bound(bound);
-            if need > node.bits {
-                return Err(at(format!("declared width {} but operands need {}", node.bits.0, need.0)));
             }
         }
         Ok(())
+    }
+
+    /// The largest absolute value `node` can hold given its operands' widths, or `None` for nodes
+    /// whose width the circuit enforces (input, rescale, table, div, rsqrt) or inherits (max pool,
+    /// gather). Errors describe a structural mismatch. Operands must precede `node`.
+    fn bound(&self, node: &Node) -> Result<Option<u128>, String> {
+        let src = |id: TensorId| &self.nodes[id.index()];
+        let max = |id: TensorId| 1u128 << (src(id).bits.0 - 1);
+        let same_len = |id: TensorId, what: &str| {
+            if src(id).len() == node.len() {
+                Ok(())
+            } else {
+                Err(format!("{what} has {} elements, the output {}", src(id).len(), node.len()))
+            }
+        };
+        Ok(Some(match &node.op {
+            Op::Input => return Ok(None),
+            Op::Linear { input, rows, cols, weights, bias } => {
+                if *cols != src(*input).len() || *rows != node.len() {
+                    return Err(format!("linear map {rows}x{cols} does not fit {} -> {}", src(*input).len(), node.len()));
+                }
+                if weights.len() != rows * cols || bias.len() != *rows {
+                    return Err("weight or bias length mismatch".into());
+                }
+                let in_max = max(*input);
+                let mut worst = 0u128;
+                for r in 0..*rows {
+                    let row = &weights[r * cols..(r + 1) * cols];
+                    let s: u128 = row.iter().map(|w| w.unsigned_abs() as u128).sum::<u128>() * in_max
+                        + bias[r].unsigned_abs() as u128;
+                    worst = worst.max(s);
+                }
+                worst
+            }
+            Op::Affine { input, mul, add } => {
+                same_len(*input, "the operand")?;
+                if mul.len() != node.len() || add.len() != node.len() {
+                    return Err("affine map length mismatch".into());
+                }
+                let in_max = max(*input);
+                mul.iter()
+                    .zip(add)
+                    .map(|(m, a)| m.unsigned_abs() as u128 * in_max + a.unsigned_abs() as u128)
+                    .max()
+                    .unwrap_or(0)
+            }
+            Op::Rescale { input, shift } => {
+                same_len(*input, "the operand")?;
+                if *shift as u32 + node.bits.0 as u32 > 126 {
+                    return Err("rescale shift too large".into());
+                }
+                return Ok(None); // range-checked: its width is enforced, not derived
+            }
+            Op::Relu { input } => {
+                same_len(*input, "the operand")?;
+                max(*input) - 1 // relu output lies in [0, 2^(b-1) - 1]
+            }
+            Op::MaxPool { input, size, windows } | Op::SumPool { input, size, windows } => {
+                if *size == 0 || windows.len() != node.len() * size {
+                    return Err("pooling windows do not match the output size".into());
+                }
+                if windows.iter().any(|&j| j as usize >= src(*input).len()) {
+                    return Err("a pooling window reads past its operand".into());
+                }
+                match node.op {
+                    Op::SumPool { .. } => max(*input) * *size as u128,
+                    _ => max(*input), // one of its operand's values
+                }
+            }
+            Op::Sum { terms } => {
+                if terms.is_empty() {
+                    return Err("a sum needs at least one term".into());
+                }
+                let mut b = 0u128;
+                for (t, c) in terms {
+                    same_len(*t, "a term")?;
+                    b = b.saturating_add(max(*t).saturating_mul(c.unsigned_abs() as u128));
+                }
+                b
+            }
+            Op::Mul { a, b } => {
+                same_len(*a, "the left operand")?;
+                same_len(*b, "the right operand")?;
+                if src(*a).bits.0 as u32 + src(*b).bits.0 as u32 > 2 * MAX_BITS as u32 {
+                    return Err("product too wide".into());
+                }
+                max(*a).saturating_mul(max(*b))
+            }
+            Op::Gather { sources, map, fill } => {
+                if map.len() != node.len() {
+                    return Err("gather map does not match the output size".into());
+                }
+                for &(s, j) in map {
+                    if s == u32::MAX {
+                        continue;
+                    }
+                    let id = sources.get(s as usize).ok_or("gather map names a missing operand")?;
+                    if j as usize >= src(*id).len() {
+                        return Err("gather map reads past its operand".into());
+                    }
+                }
+                sources.iter().map(|&id| max(id)).max().unwrap_or(0).max(fill.unsigned_abs() as u128)
+            }
+            Op::MatMul { a, b, batch, m, k, n } => {
+                if src(*a).len() != batch * m * k || src(*b).len() != batch * k * n || node.len() != batch * m * n {
+                    return Err(format!("matmul [{batch}, {m}, {k}] x [{batch}, {k}, {n}] does not fit its tensors"));
+                }
+                if src(*a).bits.0 as u32 + src(*b).bits.0 as u32 > 2 * MAX_BITS as u32 {
+                    return Err("product too wide".into());
+                }
+                max(*a).saturating_mul(max(*b)).saturating_mul(*k as u128)
+            }
+            Op::Table { input, lo_bits, values } => {
+                same_len(*input, "the operand")?;
+                let w = src(*input).bits.0;
+                if *lo_bits >= w || w - lo_bits > crate::func::MAX_TABLE_BITS {
+                    return Err(format!(
+                        "table over a {w}-bit operand with {lo_bits} interpolated bits: at most {} selected bits",
+                        crate::func::MAX_TABLE_BITS
+                    ));
+                }
+                if values.len() != (1usize << (w - lo_bits)) + 1 {
+                    return Err("table length does not match its operand width".into());
+                }
+                if values.iter().any(|&v| !node.bits.contains(v)) {
+                    return Err("a table value exceeds the declared width".into());
+                }
+                return Ok(None); // range-checked by the gadget
+            }
+            Op::Div { num, den, shift } => {
+                same_len(*num, "the numerator")?;
+                same_len(*den, "the denominator")?;
+                let (bn, bd) = (src(*num).bits.0 as u32, src(*den).bits.0 as u32);
+                if bn + *shift as u32 + 3 > 120 || node.bits.0 as u32 + bd + 2 > 120 {
+                    return Err("division operands too wide".into());
+                }
+                return Ok(None);
+            }
+            Op::Rsqrt { input, exp } => {
+                same_len(*input, "the operand")?;
+                if *exp as u32 > 120 || 2 * node.bits.0 as u32 + src(*input).bits.0 as u32 + 2 > 120 {
+                    return Err("reciprocal square root operands too wide".into());
+                }
+                return Ok(None);
+            }
+        }))
     }
 }

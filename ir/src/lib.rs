@@ -10,6 +10,7 @@
 pub mod artifact;
 pub mod error;
 pub mod eval;
+pub mod func;
 pub mod graph;
 pub mod sampling;
 pub mod types;

@@ -4,14 +4,19 @@
 //! bit decomposition. A [`Signal`] is a linear combination with its integer value (when proving) and,
 //! if it has been range-checked, its bits, so that later gadgets (ReLU, commitments) reuse them.
 pub mod argmax;
+pub mod div;
 pub mod linear;
 pub mod max_pool;
 pub mod model;
 pub mod poseidon;
+pub mod product;
 pub mod range;
 pub mod relu;
 pub mod rescale;
+pub mod rsqrt;
 pub mod sampling;
+pub mod table;
+pub mod wiring;
 
 use ark_bn254::Fr;
 use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};

@@ -7,7 +7,12 @@ use super::poseidon::{hash, hash_chain, Wire};
 use super::range::range_check;
 use super::relu::relu;
 use super::rescale::rescale;
+use super::div::div;
+use super::product::{matmul, mul};
+use super::rsqrt::rsqrt;
 use super::sampling::sample;
+use super::table::table;
+use super::wiring::{gather, sum, sum_pool};
 use super::{constant, enforce_equal, fr, witness, Cs, Lc, Result, Signal};
 use crate::commit::{domain, per_element, INPUT_DOMAIN, OUTPUT_DOMAIN};
 use crate::sampling::SAMPLE_DOMAIN;
@@ -15,7 +20,7 @@ use crate::witness::ProverWitness;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
-use verinfer_ir::{CompiledModel, Op, OutputMode};
+use verinfer_ir::{CompiledModel, Op, OutputMode, TensorId};
 use verinfer_verifier::{limbs, OutputClaim};
 
 /// A model's circuit; `witness` is `None` for setup and constraint counting.
@@ -110,9 +115,10 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         let value = |node: usize, i: usize| w.map(|w| w.eval.values[node][i] as i128);
         let mut signals: Vec<Vec<Signal>> = Vec::with_capacity(ir.nodes.len());
         for (ni, node) in ir.nodes.iter().enumerate() {
-            let src = node.op.input().map(|id| &signals[id.index()]);
-            let out: Vec<Signal> = match (&node.op, src) {
-                (Op::Input, _) => (0..node.len())
+            let operand = |id: &TensorId| signals.get(id.index()).map(Vec::as_slice).ok_or(SynthesisError::Unsatisfiable);
+            let width = |id: &TensorId| ir.node(*id).bits.0;
+            let out: Vec<Signal> = match &node.op {
+                Op::Input => (0..node.len())
                     .map(|i| {
                         let v = witness(&cs, value(ni, i).map(fr))?;
                         let s = Signal { lc: Lc::from(v), value: value(ni, i), bits: None };
@@ -120,24 +126,56 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                         Ok(Signal { bits: Some(bits), ..s })
                     })
                     .collect::<Result<_>>()?,
-                (Op::Linear { rows, cols, weights, bias, .. }, Some(x)) => linear(&cs, x, *rows, *cols, weights, bias)?,
-                (Op::Affine { mul, add, .. }, Some(x)) => affine(x, mul, add),
-                (Op::Rescale { shift, .. }, Some(x)) => x
+                Op::Linear { input, rows, cols, weights, bias } => linear(&cs, operand(input)?, *rows, *cols, weights, bias)?,
+                Op::Affine { input, mul, add } => affine(operand(input)?, mul, add),
+                Op::Rescale { input, shift } => operand(input)?
                     .iter()
                     .enumerate()
                     .map(|(i, s)| rescale(&cs, s, *shift, node.bits.0, value(ni, i)))
                     .collect::<Result<_>>()?,
-                (Op::MaxPool { input, size, windows }, Some(x)) => {
-                    let w_in = ir.node(*input).bits.0;
+                Op::MaxPool { input, size, windows } => {
                     let y = w.map(|w| w.eval.values[ni].as_slice());
-                    max_pool(&cs, x, w_in, *size, windows, y)?
+                    max_pool(&cs, operand(input)?, width(input), *size, windows, y)?
                 }
-                (Op::Relu { input }, Some(x)) => {
-                    let w_in = ir.node(*input).bits.0;
-                    x.iter().enumerate().map(|(i, s)| relu(&cs, s, w_in, value(ni, i))).collect::<Result<_>>()?
+                Op::Relu { input } => operand(input)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| relu(&cs, s, width(input), value(ni, i)))
+                    .collect::<Result<_>>()?,
+                Op::SumPool { input, size, windows } => sum_pool(&cs, operand(input)?, *size, windows)?,
+                Op::Sum { terms } => {
+                    let terms = terms.iter().map(|(t, c)| Ok((operand(t)?, *c))).collect::<Result<Vec<_>>>()?;
+                    sum(&cs, &terms, node.len())?
                 }
+                Op::Mul { a, b } => mul(&cs, operand(a)?, operand(b)?)?,
+                Op::Gather { sources, map, fill } => {
+                    let srcs = sources.iter().map(operand).collect::<Result<Vec<_>>>()?;
+                    gather(&srcs, map, *fill)?
+                }
+                Op::MatMul { a, b, batch, m, k, n } => matmul(&cs, operand(a)?, operand(b)?, [*batch, *m, *k, *n])?,
+                Op::Table { input, lo_bits, values } => operand(input)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| table(&cs, s, width(input), *lo_bits, values, node.bits.0, value(ni, i)))
+                    .collect::<Result<_>>()?,
+                Op::Div { num, den, shift } => {
+                    let (ns, ds) = (operand(num)?, operand(den)?);
+                    ns.iter()
+                        .zip(ds)
+                        .enumerate()
+                        .map(|(i, (n, d))| div(&cs, n, d, *shift, width(den), node.bits.0, value(ni, i)))
+                        .collect::<Result<_>>()?
+                }
+                Op::Rsqrt { input, exp } => operand(input)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| rsqrt(&cs, s, *exp, width(input), node.bits.0, value(ni, i)))
+                    .collect::<Result<_>>()?,
                 _ => return Err(SynthesisError::Unsatisfiable),
             };
+            if out.len() != node.len() {
+                return Err(SynthesisError::Unsatisfiable);
+            }
             signals.push(out);
         }
 
