@@ -1,11 +1,107 @@
-//! The typed float graph: the model as a chain of layers with real-valued constants.
+//! The typed float graph: the model as a DAG of layers with real-valued constants.
 //!
-//! ONNX operators import into four layer kinds (linear map, element-wise affine map, ReLU, max pool); reshapes
-//! only change shapes. The float evaluator here exists to calibrate scales and report accuracy; the
-//! integer semantics live in `verinfer-ir`.
+//! ONNX operators import into a small set of layer kinds (linear maps, element-wise functions,
+//! pooling, products, wiring); reshapes only change shapes, and composite operators (Softmax,
+//! LayerNormalization) import as several layers. The float evaluator here exists to calibrate
+//! scales and report accuracy; the integer semantics live in `verinfer-ir`.
 use serde::Serialize;
 
-/// What a layer computes.
+/// A univariate function, implemented in the circuit by a piecewise-linear table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Func {
+    /// `1 / (1 + e^-x)`.
+    Sigmoid,
+    /// `tanh x`.
+    Tanh,
+    /// `e^x`.
+    Exp,
+    /// The error function.
+    Erf,
+    /// `x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`.
+    Gelu,
+    /// GELU's tanh approximation.
+    GeluTanh,
+    /// `max(0, min(1, alpha x + beta))`.
+    HardSigmoid {
+        /// Slope.
+        alpha: f64,
+        /// Offset.
+        beta: f64,
+    },
+    /// `x` for `x >= 0`, `alpha x` otherwise.
+    LeakyRelu {
+        /// Negative slope.
+        alpha: f64,
+    },
+    /// `min(max(x, lo), hi)`.
+    Clip {
+        /// Lower bound.
+        lo: f64,
+        /// Upper bound.
+        hi: f64,
+    },
+    /// `sqrt(max(x, 0))`.
+    Sqrt,
+    /// `ln(1 + e^x)`.
+    Softplus,
+    /// `x^p` for a small integer `p` (on the table's bounded range).
+    Pow(i32),
+}
+
+impl Func {
+    /// The function's value.
+    pub fn eval(self, x: f64) -> f64 {
+        match self {
+            Func::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+            Func::Tanh => x.tanh(),
+            Func::Exp => x.exp(),
+            Func::Erf => libm::erf(x),
+            Func::Gelu => 0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2)),
+            Func::GeluTanh => {
+                let c = (2.0 / std::f64::consts::PI).sqrt();
+                0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
+            }
+            Func::HardSigmoid { alpha, beta } => (alpha * x + beta).clamp(0.0, 1.0),
+            Func::LeakyRelu { alpha } => {
+                if x >= 0.0 {
+                    x
+                } else {
+                    alpha * x
+                }
+            }
+            Func::Clip { lo, hi } => x.max(lo).min(hi),
+            Func::Sqrt => x.max(0.0).sqrt(),
+            Func::Softplus => {
+                if x > 30.0 {
+                    x
+                } else {
+                    x.exp().ln_1p()
+                }
+            }
+            Func::Pow(p) => x.powi(p),
+        }
+    }
+
+    /// Name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Sigmoid => "sigmoid",
+            Func::Tanh => "tanh",
+            Func::Exp => "exp",
+            Func::Erf => "erf",
+            Func::Gelu => "gelu",
+            Func::GeluTanh => "gelu_tanh",
+            Func::HardSigmoid { .. } => "hard_sigmoid",
+            Func::LeakyRelu { .. } => "leaky_relu",
+            Func::Clip { .. } => "clip",
+            Func::Sqrt => "sqrt",
+            Func::Softplus => "softplus",
+            Func::Pow(_) => "pow",
+        }
+    }
+}
+
+/// What a layer computes. Single-operand kinds read `inputs[0]`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LayerKind {
     /// `y = W x + b` over flattened tensors (`rows x cols`, row-major).
@@ -35,6 +131,64 @@ pub enum LayerKind {
         /// Input indices, `size` per output.
         windows: Vec<usize>,
     },
+    /// `y_i = sum_t x[windows[i * size + t]]` (reductions).
+    SumPool {
+        /// Elements per window.
+        size: usize,
+        /// Input indices, `size` per output.
+        windows: Vec<usize>,
+    },
+    /// `y_i = sum_t coeffs[t] * inputs[t][i]`.
+    Sum {
+        /// One multiplier per operand.
+        coeffs: Vec<f64>,
+    },
+    /// `y_i = a_i * b_i` (two operands).
+    Mul,
+    /// `y_i = inputs[map_i.0][map_i.1]`, or `fill` where `map_i.0 == usize::MAX`.
+    Gather {
+        /// Per output: (operand, element).
+        map: Vec<(usize, usize)>,
+        /// Padding value.
+        fill: f64,
+    },
+    /// Batched matrix product of two operands (`[batch, m, k] x [batch, k, n]`).
+    MatMul {
+        /// Products.
+        batch: usize,
+        /// Rows.
+        m: usize,
+        /// Inner dimension.
+        k: usize,
+        /// Columns.
+        n: usize,
+    },
+    /// A univariate function.
+    Func(Func),
+    /// `y_i = a_i / b_i` (two operands).
+    Div,
+    /// `y_i = 1 / sqrt(x_i)`.
+    Rsqrt,
+}
+
+impl LayerKind {
+    /// Name for reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LayerKind::Linear { .. } => "linear",
+            LayerKind::Affine { .. } => "affine",
+            LayerKind::Relu => "relu",
+            LayerKind::MaxPool { .. } => "max_pool",
+            LayerKind::SumPool { .. } => "sum_pool",
+            LayerKind::Sum { .. } => "sum",
+            LayerKind::Mul => "mul",
+            LayerKind::Gather { .. } => "gather",
+            LayerKind::MatMul { .. } => "matmul",
+            LayerKind::Func(f) => f.name(),
+            LayerKind::Div => "div",
+            LayerKind::Rsqrt => "rsqrt",
+        }
+    }
 }
 
 /// A layer and where it came from.
@@ -48,14 +202,14 @@ pub struct Layer {
     pub kind: LayerKind,
     /// Output shape.
     pub shape: Vec<usize>,
-    /// Input layer (`None` for the graph input).
-    pub input: Option<usize>,
+    /// Operand layers in order (`None` is the graph input). Every operand precedes the layer.
+    pub inputs: Vec<Option<usize>>,
 }
 
 /// Operator counts, in name order for a deterministic report.
 pub type OpCounts = std::collections::BTreeMap<String, usize>;
 
-/// An imported model: one float input and a chain of layers to the output.
+/// An imported model: one float input and a DAG of layers whose last layer is the output.
 #[derive(Clone, Debug)]
 pub struct FloatGraph {
     /// Graph name.
@@ -66,7 +220,7 @@ pub struct FloatGraph {
     pub input_name: String,
     /// Graph input shape (batch 1).
     pub input_shape: Vec<usize>,
-    /// Layers, input to output; layer `i` reads layer `i - 1` (or the input for `i == 0`).
+    /// Layers in evaluation order; the last is the model output.
     pub layers: Vec<Layer>,
     /// Output shape.
     pub output_shape: Vec<usize>,
@@ -74,8 +228,9 @@ pub struct FloatGraph {
     pub op_counts: OpCounts,
 }
 
-/// A layer's output for one input sample.
-pub fn eval_layer(kind: &LayerKind, x: &[f64]) -> Vec<f64> {
+/// A layer's output for one input sample, given its operands' values.
+pub fn eval_layer(kind: &LayerKind, xs: &[&[f64]]) -> Vec<f64> {
+    let x = xs.first().copied().unwrap_or(&[]);
     match kind {
         LayerKind::Linear { rows, cols, weights, bias } => (0..*rows)
             .map(|r| weights[r * cols..(r + 1) * cols].iter().zip(x).fold(bias[r], |a, (w, v)| a + w * v))
@@ -85,6 +240,35 @@ pub fn eval_layer(kind: &LayerKind, x: &[f64]) -> Vec<f64> {
         LayerKind::MaxPool { size, windows } => {
             windows.chunks(*size).map(|w| w.iter().map(|&j| x[j]).fold(f64::NEG_INFINITY, f64::max)).collect()
         }
+        LayerKind::SumPool { size, windows } => windows.chunks(*size).map(|w| w.iter().map(|&j| x[j]).sum()).collect(),
+        LayerKind::Sum { coeffs } => {
+            let mut y = vec![0.0; x.len()];
+            for (src, c) in xs.iter().zip(coeffs) {
+                for (a, v) in y.iter_mut().zip(src.iter()) {
+                    *a += c * v;
+                }
+            }
+            y
+        }
+        LayerKind::Mul => x.iter().zip(xs.get(1).copied().unwrap_or(&[])).map(|(a, b)| a * b).collect(),
+        LayerKind::Div => x.iter().zip(xs.get(1).copied().unwrap_or(&[])).map(|(a, b)| a / b).collect(),
+        LayerKind::Gather { map, fill } => {
+            map.iter().map(|&(s, j)| if s == usize::MAX { *fill } else { xs[s][j] }).collect()
+        }
+        LayerKind::MatMul { batch, m, k, n } => {
+            let b = xs.get(1).copied().unwrap_or(&[]);
+            let mut y = Vec::with_capacity(batch * m * n);
+            for t in 0..*batch {
+                for i in 0..*m {
+                    for j in 0..*n {
+                        y.push((0..*k).map(|l| x[(t * m + i) * k + l] * b[(t * k + l) * n + j]).sum());
+                    }
+                }
+            }
+            y
+        }
+        LayerKind::Func(f) => x.iter().map(|&v| f.eval(v)).collect(),
+        LayerKind::Rsqrt => x.iter().map(|&v| 1.0 / v.sqrt()).collect(),
     }
 }
 
@@ -93,8 +277,9 @@ impl FloatGraph {
     pub fn eval(&self, x: &[f64]) -> Vec<Vec<f64>> {
         let mut outs: Vec<Vec<f64>> = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            let src = outs.last().map(Vec::as_slice).unwrap_or(x);
-            let y = eval_layer(&layer.kind, src);
+            let srcs: Vec<&[f64]> =
+                layer.inputs.iter().map(|s| s.and_then(|i| outs.get(i)).map(Vec::as_slice).unwrap_or(x)).collect();
+            let y = eval_layer(&layer.kind, &srcs);
             outs.push(y);
         }
         outs
@@ -106,28 +291,51 @@ impl FloatGraph {
         outs.last().cloned().unwrap_or_else(|| x.to_vec())
     }
 
-    /// Merges adjacent linear and affine layers (exact in real arithmetic), so that each merged chain
-    /// is quantized and rounded once.
-    pub fn fold_linear_chains(&mut self) {
-        let mut out: Vec<Layer> = Vec::with_capacity(self.layers.len());
-        for layer in self.layers.drain(..) {
-            let merged = match (out.last().map(|l| &l.kind), &layer.kind) {
-                (Some(prev), next) if is_linear(prev) && is_linear(next) => Some(compose(prev, next)),
-                _ => None,
-            };
-            match merged {
-                Some(kind) => {
-                    let Some(prev) = out.last_mut() else { continue };
-                    prev.kind = kind;
-                    prev.name = layer.name;
-                    prev.origin = format!("{}+{}", prev.origin, layer.origin);
-                    prev.shape = layer.shape;
+    /// How many layers read each layer's output.
+    pub fn uses(&self) -> (usize, Vec<usize>) {
+        let mut uses = vec![0; self.layers.len()];
+        let mut input = 0;
+        for l in &self.layers {
+            for s in &l.inputs {
+                match s {
+                    Some(i) => uses[*i] += 1,
+                    None => input += 1,
                 }
-                None => out.push(layer),
             }
         }
-        for (i, l) in out.iter_mut().enumerate() {
-            l.input = i.checked_sub(1);
+        (input, uses)
+    }
+
+    /// Merges linear and affine layers into the linear or affine layer that is their only reader
+    /// (exact in real arithmetic), so that each merged chain is quantized and rounded once.
+    pub fn fold_linear_chains(&mut self) {
+        let (_, uses) = self.uses();
+        let n = self.layers.len();
+        let mut slots: Vec<Option<Layer>> = self.layers.drain(..).map(Some).collect();
+        for j in 0..n {
+            let Some(next) = slots[j].as_ref() else { continue };
+            let [Some(i)] = next.inputs.as_slice() else { continue };
+            let i = *i;
+            let foldable = is_linear(&next.kind)
+                && uses[i] == 1
+                && slots[i].as_ref().is_some_and(|l| is_linear(&l.kind) && l.inputs.len() == 1);
+            if !foldable {
+                continue;
+            }
+            let Some(prev) = slots[i].take() else { continue };
+            let Some(next) = slots[j].as_mut() else { continue };
+            next.kind = compose(&prev.kind, &next.kind);
+            next.origin = format!("{}+{}", prev.origin, next.origin);
+            next.inputs = prev.inputs;
+        }
+        let mut index = vec![usize::MAX; n];
+        let mut out = Vec::with_capacity(n);
+        for (old, slot) in slots.into_iter().enumerate() {
+            if let Some(mut l) = slot {
+                l.inputs = l.inputs.iter().map(|s| s.map(|i| index[i])).collect();
+                index[old] = out.len();
+                out.push(l);
+            }
         }
         self.layers = out;
     }
@@ -139,7 +347,6 @@ fn is_linear(k: &LayerKind) -> bool {
 
 fn as_dense(k: &LayerKind) -> (usize, usize, Vec<f64>, Vec<f64>) {
     match k {
-        LayerKind::Relu | LayerKind::MaxPool { .. } => (0, 0, Vec::new(), Vec::new()), // never composed (see `is_linear`)
         LayerKind::Linear { rows, cols, weights, bias } => (*rows, *cols, weights.clone(), bias.clone()),
         LayerKind::Affine { mul, add } => {
             let n = mul.len();
@@ -149,6 +356,7 @@ fn as_dense(k: &LayerKind) -> (usize, usize, Vec<f64>, Vec<f64>) {
             }
             (n, n, w, add.clone())
         }
+        _ => (0, 0, Vec::new(), Vec::new()), // never composed (see `is_linear`)
     }
 }
 
@@ -211,7 +419,7 @@ mod tests {
                     origin: format!("n{i}"),
                     kind,
                     shape: vec![1, 2],
-                    input: i.checked_sub(1),
+                    inputs: vec![i.checked_sub(1)],
                 })
                 .collect(),
             output_shape: vec![1, 2],
@@ -233,10 +441,27 @@ mod tests {
         let before: Vec<_> = xs.iter().map(|x| g.output(x)).collect();
         g.fold_linear_chains();
         assert_eq!(g.layers.len(), 3, "two linear chains around one relu");
+        assert_eq!(g.layers[2].inputs, vec![Some(1)]);
         for (x, want) in xs.iter().zip(before) {
             for (a, b) in g.output(x).iter().zip(want) {
                 assert!((a - b).abs() < 1e-12);
             }
         }
+    }
+
+    #[test]
+    fn folding_leaves_shared_layers_alone() {
+        // x -> A -> B, and Sum(A, B): A has two readers, so B must not absorb it.
+        let mut g = graph(vec![
+            LayerKind::Affine { mul: vec![2.0, 3.0], add: vec![1.0, 0.0] },
+            LayerKind::Affine { mul: vec![0.5, 0.5], add: vec![0.0, 1.0] },
+            LayerKind::Sum { coeffs: vec![1.0, -1.0] },
+        ]);
+        g.layers[2].inputs = vec![Some(0), Some(1)];
+        let x = [1.5, -2.0];
+        let before = g.output(&x);
+        g.fold_linear_chains();
+        assert_eq!(g.layers.len(), 3);
+        assert_eq!(g.output(&x), before);
     }
 }

@@ -108,10 +108,36 @@ impl Ctx {
         kind: LayerKind,
         shape: Vec<usize>,
     ) -> Result<(), CompileError> {
-        let name = node.outputs.first().cloned().unwrap_or_else(|| node.name.clone());
-        self.layers.push(Layer { name, origin: node.name.clone(), kind, shape: shape.clone(), input: input.src });
-        let src = Some(self.layers.len() - 1);
-        self.set(node, 0, Value::Dyn(Dyn { src, shape }))
+        self.push_layer_multi(node, &[input], kind, shape)
+    }
+
+    /// Adds a layer reading `inputs`, binds it to output 0 of `node`.
+    pub fn push_layer_multi(
+        &mut self,
+        node: &OnnxNode,
+        inputs: &[&Dyn],
+        kind: LayerKind,
+        shape: Vec<usize>,
+    ) -> Result<(), CompileError> {
+        let d = self.add_layer(node, inputs, kind, shape, "")?;
+        self.set(node, 0, Value::Dyn(d))
+    }
+
+    /// Adds an intermediate layer of a composite operator (named after `node`'s output with
+    /// `suffix`) and returns its tensor without binding any output.
+    pub fn add_layer(
+        &mut self,
+        node: &OnnxNode,
+        inputs: &[&Dyn],
+        kind: LayerKind,
+        shape: Vec<usize>,
+        suffix: &str,
+    ) -> Result<Dyn, CompileError> {
+        let base = node.outputs.first().cloned().unwrap_or_else(|| node.name.clone());
+        let name = if suffix.is_empty() { base } else { format!("{base}::{suffix}") };
+        let inputs = inputs.iter().map(|d| d.src).collect();
+        self.layers.push(Layer { name, origin: node.name.clone(), kind, shape: shape.clone(), inputs });
+        Ok(Dyn { src: Some(self.layers.len() - 1), shape })
     }
 
     /// Checks that `node` has only attributes from `known`, so that none is silently ignored.
@@ -251,19 +277,32 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
         }
         None => return Err(CompileError::Unsupported(format!("graph output '{output}' is produced by no node"))),
     };
-    // Keep the chain of layers from the input to the output; dead branches are dropped.
-    let mut chain = Vec::new();
-    let mut cur = out.src;
-    while let Some(i) = cur {
-        chain.push(i);
-        cur = ctx.layers[i].input;
-    }
-    chain.reverse();
-    let layers: Vec<Layer> = chain
-        .iter()
-        .enumerate()
-        .map(|(pos, &i)| Layer { input: pos.checked_sub(1), ..ctx.layers[i].clone() })
-        .collect();
+    // Keep the layers the output depends on, in order; dead branches are dropped.
+    let layers = match out.src {
+        None => Vec::new(),
+        Some(o) => {
+            let mut live = vec![false; o + 1];
+            live[o] = true;
+            for i in (0..=o).rev() {
+                if live[i] {
+                    for s in ctx.layers[i].inputs.iter().flatten() {
+                        live[*s] = true;
+                    }
+                }
+            }
+            let mut index = vec![usize::MAX; o + 1];
+            let mut layers = Vec::new();
+            for i in 0..=o {
+                if live[i] {
+                    let mut l = ctx.layers[i].clone();
+                    l.inputs = l.inputs.iter().map(|s| s.map(|j| index[j])).collect();
+                    index[i] = layers.len();
+                    layers.push(l);
+                }
+            }
+            layers
+        }
+    };
     Ok(FloatGraph {
         name: if model.name.is_empty() { "model".into() } else { model.name.clone() },
         opset: model.opset,

@@ -13,6 +13,7 @@ pub mod onnx;
 mod ops;
 pub mod quantize;
 pub mod report;
+pub mod table;
 
 pub use error::CompileError;
 pub use graph::FloatGraph;

@@ -29,6 +29,10 @@ impl Default for QuantConfig {
     }
 }
 
+/// Tables aim for an error within this fraction of the calibrated output range (or one output
+/// step, if larger).
+pub const TABLE_TOLERANCE: f64 = 1.0 / 1024.0;
+
 /// How one tensor was quantized, for the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct TensorQuant {
@@ -42,6 +46,10 @@ pub struct TensorQuant {
     pub bits: u8,
     /// Largest absolute float value seen in calibration.
     pub calibrated_max_abs: f64,
+    /// For tables: the largest difference between the table and the real function over every
+    /// operand value whose image fits the output range (in real units).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function_error: Option<f64>,
 }
 
 /// The largest scale at which `max_abs * headroom` fits a signed `bits`-bit integer.
@@ -63,6 +71,142 @@ fn max_abs(v: impl Iterator<Item = f64>) -> f64 {
     v.fold(0.0, |a, x| a.max(x.abs()))
 }
 
+/// Per-layer calibration statistics.
+struct Calibrated {
+    /// Largest absolute value of the graph input.
+    input_max: f64,
+    /// Largest absolute value of each layer's output.
+    max: Vec<f64>,
+    /// Smallest value of each layer's output.
+    min: Vec<f64>,
+    /// Every layer's output for every sample.
+    acts: Vec<Vec<Vec<f64>>>,
+}
+
+fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>]) -> Result<Calibrated, CompileError> {
+    let input_len: usize = graph.input_shape.iter().product();
+    let n = graph.layers.len();
+    let mut c = Calibrated { input_max: 0.0, max: vec![0.0; n], min: vec![f64::INFINITY; n], acts: Vec::new() };
+    for (i, x) in calibration.iter().enumerate() {
+        if x.len() != input_len {
+            return Err(CompileError::Calibration(format!(
+                "sample {i} has {} values, the model input {:?} has {input_len}",
+                x.len(),
+                graph.input_shape
+            )));
+        }
+        if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
+            return Err(CompileError::Calibration(format!("sample {i} holds a non-finite value {bad}")));
+        }
+        c.input_max = c.input_max.max(max_abs(x.iter().copied()));
+        let outs = graph.eval(x);
+        for (li, out) in outs.iter().enumerate() {
+            if let Some(bad) = out.iter().find(|v| !v.is_finite()) {
+                let l = &graph.layers[li];
+                return Err(CompileError::Calibration(format!(
+                    "tensor '{}' (node '{}', {}) is {bad} on sample {i}; the float model itself overflows or divides by zero there",
+                    l.name,
+                    l.origin,
+                    l.kind.name()
+                )));
+            }
+            c.max[li] = c.max[li].max(max_abs(out.iter().copied()));
+            c.min[li] = out.iter().copied().fold(c.min[li], f64::min);
+        }
+        c.acts.push(outs);
+    }
+    Ok(c)
+}
+
+/// The IR under construction.
+struct Builder<'a> {
+    cfg: &'a QuantConfig,
+    nodes: Vec<Node>,
+    report: Vec<TensorQuant>,
+}
+
+impl Builder<'_> {
+    fn push(
+        &mut self,
+        name: String,
+        op: Op,
+        shape: Vec<usize>,
+        scale: i32,
+        bits: Bits,
+        max: f64,
+    ) -> Result<TensorId, CompileError> {
+        let scale = i8::try_from(scale).map_err(|_| CompileError::Quantization {
+            tensor: name.clone(),
+            reason: format!("scale 2^{scale} is outside 2^-128..2^127; the tensor's range is too wide or too narrow for fixed point"),
+        })?;
+        if bits.0 > MAX_BITS {
+            return Err(CompileError::Quantization {
+                tensor: name,
+                reason: format!(
+                    "the {} needs {} bits (limit {MAX_BITS}); lower --weight-bits or --activation-bits",
+                    op.kind(),
+                    bits.0
+                ),
+            });
+        }
+        self.report.push(TensorQuant {
+            tensor: name.clone(),
+            gadget: op.kind(),
+            scale,
+            bits: bits.0,
+            calibrated_max_abs: max,
+            function_error: None,
+        });
+        self.nodes.push(Node { name, op, shape, scale: Scale(scale), bits });
+        Ok(TensorId((self.nodes.len() - 1) as u32))
+    }
+
+    fn node(&self, id: TensorId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// Rescales `acc` to the activation scale chosen for `max`, never multiplying up.
+    fn rescale(&mut self, acc: TensorId, name: String, max: f64) -> Result<TensorId, CompileError> {
+        let s_acc = self.node(acc).scale.0 as i32;
+        let s_y = (choose_scale(max, self.cfg.activation_bits, self.cfg.headroom) as i32).min(s_acc);
+        let shift = u8::try_from(s_acc - s_y).map_err(|_| CompileError::Quantization {
+            tensor: name.clone(),
+            reason: format!("rescale by 2^{} is out of range", s_acc - s_y),
+        })?;
+        let shape = self.node(acc).shape.clone();
+        self.push(name, Op::Rescale { input: acc, shift }, shape, s_y, Bits(self.cfg.activation_bits), max)
+    }
+
+    /// `id` if its width is enforced at a calibrated scale, else a rescale of it (so that tables,
+    /// divisions and roots see a tight range).
+    fn calibrated(&mut self, id: TensorId, max: f64) -> Result<TensorId, CompileError> {
+        match self.node(id).op {
+            Op::Input | Op::Rescale { .. } | Op::Table { .. } | Op::Div { .. } | Op::Rsqrt { .. } => Ok(id),
+            _ => {
+                let name = format!("{}::range", self.node(id).name);
+                self.rescale(id, name, max)
+            }
+        }
+    }
+
+    /// Multiplies `id` by `2^up` (exact), for aligning scales.
+    fn scale_up(&mut self, id: TensorId, up: i32) -> Result<TensorId, CompileError> {
+        if up == 0 {
+            return Ok(id);
+        }
+        let n = self.node(id).clone();
+        let bits = Bits::for_bound((1u128 << (n.bits.0 - 1)) << up.clamp(0, 64));
+        self.push(
+            format!("{}::align", n.name),
+            Op::Sum { terms: vec![(id, 1i64 << up.clamp(0, 60))] },
+            n.shape,
+            n.scale.0 as i32 + up,
+            bits,
+            0.0,
+        )
+    }
+}
+
 /// Quantizes `graph` using `calibration` (flattened input samples).
 pub fn quantize(
     graph: &FloatGraph,
@@ -78,86 +222,200 @@ pub fn quantize(
             reason: format!("widths out of range: activations and input 2..={MAX_BITS}, weights 2..=32"),
         });
     }
-    let input_len: usize = graph.input_shape.iter().product();
-    // Per-layer maxima over the calibration data.
-    let mut in_max = 0.0f64;
-    let mut layer_max = vec![0.0f64; graph.layers.len()];
-    let mut acts: Vec<Vec<Vec<f64>>> = Vec::with_capacity(calibration.len());
-    for (i, x) in calibration.iter().enumerate() {
-        if x.len() != input_len {
-            return Err(CompileError::Calibration(format!(
-                "sample {i} has {} values, the model input {:?} has {input_len}",
-                x.len(),
-                graph.input_shape
-            )));
-        }
-        if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
-            return Err(CompileError::Calibration(format!("sample {i} holds a non-finite value {bad}")));
-        }
-        in_max = in_max.max(max_abs(x.iter().copied()));
-        let outs = graph.eval(x);
-        for (m, out) in layer_max.iter_mut().zip(&outs) {
-            *m = m.max(max_abs(out.iter().copied()));
-        }
-        acts.push(outs);
-    }
+    let cal = calibrate(graph, calibration)?;
+    let (input_uses, _) = graph.uses();
+    let (s_in, in_bits) = input_scale(graph, calibration, cal.input_max, cal.max.first().copied(), input_uses, cfg);
+    let mut b = Builder { cfg, nodes: Vec::new(), report: Vec::new() };
+    b.push(graph.input_name.clone(), Op::Input, graph.input_shape.clone(), s_in as i32, Bits(in_bits), cal.input_max)?;
+    let mut ir_of: Vec<TensorId> = Vec::with_capacity(graph.layers.len());
 
-    let (s_in, in_bits) = input_scale(graph, calibration, in_max, layer_max.first().copied(), cfg);
-    let mut nodes = vec![Node {
-        name: graph.input_name.clone(),
-        op: Op::Input,
-        shape: graph.input_shape.clone(),
-        scale: Scale(s_in),
-        bits: Bits(in_bits),
-    }];
-    let mut report = vec![TensorQuant {
-        tensor: graph.input_name.clone(),
-        gadget: "input",
-        scale: s_in,
-        bits: in_bits,
-        calibrated_max_abs: in_max,
-    }];
-
-    for (li, (layer, &y_max)) in graph.layers.iter().zip(&layer_max).enumerate() {
-        let prev = TensorId((nodes.len() - 1) as u32);
-        let (s_x, b_x) = (nodes[prev.index()].scale.0, nodes[prev.index()].bits);
+    for (li, layer) in graph.layers.iter().enumerate() {
+        let y_max = cal.max[li];
+        let srcs: Vec<TensorId> = layer.inputs.iter().map(|s| s.map(|i| ir_of[i]).unwrap_or(TensorId(0))).collect();
         let qerr = |reason: String| CompileError::Quantization { tensor: layer.name.clone(), reason };
-        match &layer.kind {
+        let src = *srcs.first().ok_or_else(|| qerr("layer has no operand".into()))?;
+        let operand_values = |k: usize| -> Vec<&[f64]> {
+            cal.acts
+                .iter()
+                .zip(calibration)
+                .map(|(a, x)| match layer.inputs.get(k).copied().flatten() {
+                    Some(i) => a[i].as_slice(),
+                    None => x.as_slice(),
+                })
+                .collect()
+        };
+        let operand_max = |k: usize| match layer.inputs.get(k).copied().flatten() {
+            Some(i) => cal.max[i],
+            None => cal.input_max,
+        };
+        let id = match &layer.kind {
             LayerKind::Relu | LayerKind::MaxPool { .. } => {
-                let (op, gadget) = match &layer.kind {
-                    LayerKind::MaxPool { size, windows } => (
-                        Op::MaxPool { input: prev, size: *size, windows: windows.iter().map(|&j| j as u32).collect() },
-                        "max_pool",
-                    ),
-                    _ => (Op::Relu { input: prev }, "relu"),
+                let (s_x, b_x) = (b.node(src).scale.0, b.node(src).bits);
+                let op = match &layer.kind {
+                    LayerKind::MaxPool { size, windows } => {
+                        Op::MaxPool { input: src, size: *size, windows: windows.iter().map(|&j| j as u32).collect() }
+                    }
+                    _ => Op::Relu { input: src },
                 };
-                nodes.push(Node {
-                    name: layer.name.clone(),
+                b.push(layer.name.clone(), op, layer.shape.clone(), s_x as i32, b_x, y_max)?
+            }
+            LayerKind::SumPool { size, windows } => {
+                let (s_x, b_x) = (b.node(src).scale.0, b.node(src).bits);
+                let bits = Bits::for_bound((1u128 << (b_x.0 - 1)) * *size as u128);
+                let op = Op::SumPool { input: src, size: *size, windows: windows.iter().map(|&j| j as u32).collect() };
+                b.push(layer.name.clone(), op, layer.shape.clone(), s_x as i32, bits, y_max)?
+            }
+            LayerKind::Gather { map, fill } => {
+                let s = srcs.iter().map(|&t| b.node(t).scale.0 as i32).max().unwrap_or(0);
+                let aligned: Vec<TensorId> = srcs
+                    .iter()
+                    .map(|&t| {
+                        let up = s - b.node(t).scale.0 as i32;
+                        b.scale_up(t, up)
+                    })
+                    .collect::<Result<_, _>>()?;
+                let fill_q = round_half_up(fill * (s as f64).exp2());
+                if fill_q.abs() >= (1u64 << 60) as f64 {
+                    return Err(qerr(format!("padding value {fill} does not fit at scale 2^{s}")));
+                }
+                let fill_q = fill_q as i64;
+                let width = aligned.iter().map(|&t| b.node(t).bits).max().unwrap_or(Bits(2));
+                let bits = std::cmp::max(width, Bits::for_bound(fill_q.unsigned_abs() as u128));
+                let map = map
+                    .iter()
+                    .map(|&(k, j)| if k == usize::MAX { (u32::MAX, 0) } else { (k as u32, j as u32) })
+                    .collect();
+                let op = Op::Gather { sources: aligned, map, fill: fill_q };
+                b.push(layer.name.clone(), op, layer.shape.clone(), s, bits, y_max)?
+            }
+            LayerKind::Sum { coeffs } => {
+                let integral = coeffs.iter().all(|c| c.fract() == 0.0 && c.abs() <= (1u64 << 20) as f64);
+                let s_w = if integral {
+                    0
+                } else {
+                    choose_scale(max_abs(coeffs.iter().copied()), cfg.weight_bits, 1.0) as i32
+                };
+                let s_acc = srcs.iter().map(|&t| b.node(t).scale.0 as i32).max().unwrap_or(0) + s_w;
+                let mut terms = Vec::with_capacity(srcs.len());
+                let mut bound = 0u128;
+                for (&t, &c) in srcs.iter().zip(coeffs) {
+                    let k = round_half_up(c * ((s_acc - b.node(t).scale.0 as i32) as f64).exp2());
+                    if k.abs() >= (1u64 << 40) as f64 {
+                        return Err(qerr(format!(
+                            "operands' scales differ by 2^{}; the sum cannot align them exactly",
+                            s_acc - b.node(t).scale.0 as i32
+                        )));
+                    }
+                    bound = bound.saturating_add((k.abs() as u128).saturating_mul(1u128 << (b.node(t).bits.0 - 1)));
+                    terms.push((t, k as i64));
+                }
+                let acc = b.push(
+                    format!("{}::acc", layer.name),
+                    Op::Sum { terms },
+                    layer.shape.clone(),
+                    s_acc,
+                    Bits::for_bound(bound),
+                    y_max,
+                )?;
+                b.rescale(acc, layer.name.clone(), y_max)?
+            }
+            LayerKind::Mul | LayerKind::MatMul { .. } => {
+                let rhs = *srcs.get(1).ok_or_else(|| qerr("a product needs two operands".into()))?;
+                let (na, nb) = (b.node(src).clone(), b.node(rhs).clone());
+                let (op, terms) = match &layer.kind {
+                    LayerKind::MatMul { batch, m, k, n } => {
+                        (Op::MatMul { a: src, b: rhs, batch: *batch, m: *m, k: *k, n: *n }, *k as u128)
+                    }
+                    _ => (Op::Mul { a: src, b: rhs }, 1),
+                };
+                let bound = (1u128 << (na.bits.0 - 1)).saturating_mul(1u128 << (nb.bits.0 - 1)).saturating_mul(terms);
+                let s_acc = na.scale.0 as i32 + nb.scale.0 as i32;
+                let acc = b.push(
+                    format!("{}::acc", layer.name),
                     op,
-                    shape: layer.shape.clone(),
-                    scale: Scale(s_x),
-                    bits: b_x,
-                });
-                report.push(TensorQuant {
-                    tensor: layer.name.clone(),
-                    gadget,
-                    scale: s_x,
-                    bits: b_x.0,
-                    calibrated_max_abs: y_max,
-                });
+                    layer.shape.clone(),
+                    s_acc,
+                    Bits::for_bound(bound),
+                    y_max,
+                )?;
+                b.rescale(acc, layer.name.clone(), y_max)?
+            }
+            LayerKind::Func(f) => {
+                let x = b.calibrated(src, operand_max(0))?;
+                let (s_x, w) = (b.node(x).scale.0 as i32, b.node(x).bits.0);
+                let s_y = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
+                let tolerance = ((-(s_y as f64)).exp2()).max(y_max * TABLE_TOLERANCE);
+                let t = crate::table::build(*f, s_x, w, s_y, cfg.activation_bits, tolerance);
+                let op = Op::Table { input: x, lo_bits: t.lo_bits, values: t.values };
+                let id = b.push(layer.name.clone(), op, layer.shape.clone(), s_y, Bits(cfg.activation_bits), y_max)?;
+                if let Some(r) = b.report.last_mut() {
+                    r.function_error = Some(t.max_error);
+                }
+                id
+            }
+            LayerKind::Div => {
+                let den_min = match layer.inputs.get(1).copied().flatten() {
+                    Some(i) => cal.min[i],
+                    None => f64::NAN,
+                };
+                if !(den_min > 0.0) {
+                    return Err(qerr(format!(
+                        "division by a tensor needs a positive divisor (node '{}'); calibration saw a smallest divisor of {den_min}. Divide by a constant, or make the divisor positive (e.g. add an epsilon)",
+                        layer.origin
+                    )));
+                }
+                let num = b.calibrated(src, operand_max(0))?;
+                let den = b.calibrated(srcs[1], operand_max(1))?;
+                let (s_n, s_d) = (b.node(num).scale.0 as i32, b.node(den).scale.0 as i32);
+                let s_q = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
+                let mut shift = s_q + s_d - s_n;
+                let num = if shift < 0 {
+                    // coarsen nothing: scale the numerator's reading of the divisor instead
+                    let up = -shift;
+                    shift = 0;
+                    b.scale_up(num, up)?
+                } else {
+                    num
+                };
+                let shift = u8::try_from(shift).map_err(|_| qerr("division shift out of range".into()))?;
+                b.push(
+                    layer.name.clone(),
+                    Op::Div { num, den, shift },
+                    layer.shape.clone(),
+                    s_q,
+                    Bits(cfg.activation_bits),
+                    y_max,
+                )?
+            }
+            LayerKind::Rsqrt => {
+                let v = b.calibrated(src, operand_max(0))?;
+                let s_v = b.node(v).scale.0 as i32;
+                let mut s_y = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
+                if 2 * s_y + s_v < 0 {
+                    s_y = (-s_v + 1) / 2;
+                }
+                let exp = u8::try_from(2 * s_y + s_v)
+                    .ok()
+                    .filter(|e| *e <= 100)
+                    .ok_or_else(|| qerr(format!("reciprocal square root needs 2^{} under the root", 2 * s_y + s_v)))?;
+                b.push(
+                    layer.name.clone(),
+                    Op::Rsqrt { input: v, exp },
+                    layer.shape.clone(),
+                    s_y,
+                    Bits(cfg.activation_bits),
+                    y_max,
+                )?
             }
             kind @ (LayerKind::Linear { .. } | LayerKind::Affine { .. }) => {
+                let (s_x, b_x) = (b.node(src).scale.0, b.node(src).bits);
                 let consts: &[f64] = match kind {
                     LayerKind::Linear { weights, .. } => weights,
                     LayerKind::Affine { mul, .. } => mul,
-                    LayerKind::Relu | LayerKind::MaxPool { .. } => &[],
+                    _ => &[],
                 };
                 let s_y_target = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
-                let layer_inputs: Vec<&[f64]> = acts
-                    .iter()
-                    .zip(calibration)
-                    .map(|(a, x)| if li == 0 { x.as_slice() } else { a[li - 1].as_slice() })
-                    .collect();
+                let layer_inputs = operand_values(0);
                 let s_w = weight_scale(kind, consts, &layer_inputs, s_y_target, cfg.weight_bits, s_x, b_x);
                 let s_acc = s_x as i32 + s_w as i32;
                 let quant = |v: f64, s: i32| -> Result<i64, CompileError> {
@@ -169,75 +427,36 @@ pub fn quantize(
                     }
                     Ok(q as i64)
                 };
-                let acc_name = format!("{}::acc", layer.name);
                 let op = match kind {
                     LayerKind::Affine { mul, add } => Op::Affine {
-                        input: prev,
+                        input: src,
                         mul: mul.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
                         add: add.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
                     },
                     LayerKind::Linear { rows, cols, weights, bias } => Op::Linear {
-                        input: prev,
+                        input: src,
                         rows: *rows,
                         cols: *cols,
                         weights: weights.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
                         bias: bias.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
                     },
-                    LayerKind::Relu | LayerKind::MaxPool { .. } => continue, // handled by the arm above
+                    _ => return Err(qerr("not a linear layer".into())),
                 };
                 let acc_bits = static_bits(&op, b_x);
-                if acc_bits.0 > MAX_BITS {
-                    return Err(qerr(format!(
-                        "the accumulator needs {} bits (limit {MAX_BITS}); lower --weight-bits or --activation-bits",
-                        acc_bits.0
-                    )));
-                }
-                let s_acc8 = i8::try_from(s_acc).map_err(|_| qerr(format!("scale 2^{s_acc} out of range")))?;
-                nodes.push(Node {
-                    name: acc_name.clone(),
-                    op,
-                    shape: layer.shape.clone(),
-                    scale: Scale(s_acc8),
-                    bits: acc_bits,
-                });
-                report.push(TensorQuant {
-                    tensor: acc_name,
-                    gadget: nodes.last().map(|n| n.op.kind()).unwrap_or("linear"),
-                    scale: s_acc8,
-                    bits: acc_bits.0,
-                    calibrated_max_abs: y_max,
-                });
-
-                let mut s_y = s_y_target;
-                if s_y > s_acc {
-                    s_y = s_acc; // never multiply up: keep the exact accumulator scale
-                }
-                let shift = u8::try_from(s_acc - s_y).map_err(|_| qerr("rescale shift out of range".into()))?;
-                let acc = TensorId((nodes.len() - 1) as u32);
-                nodes.push(Node {
-                    name: layer.name.clone(),
-                    op: Op::Rescale { input: acc, shift },
-                    shape: layer.shape.clone(),
-                    scale: Scale(s_y as i8),
-                    bits: Bits(cfg.activation_bits),
-                });
-                report.push(TensorQuant {
-                    tensor: layer.name.clone(),
-                    gadget: "rescale",
-                    scale: s_y as i8,
-                    bits: cfg.activation_bits,
-                    calibrated_max_abs: y_max,
-                });
+                let acc = b.push(format!("{}::acc", layer.name), op, layer.shape.clone(), s_acc, acc_bits, y_max)?;
+                b.rescale(acc, layer.name.clone(), y_max)?
             }
-        }
+        };
+        ir_of.push(id);
     }
+    let output = ir_of.last().copied().unwrap_or(TensorId(0));
     let ir = CircuitIr {
         input: InputSpec { name: graph.input_name.clone(), shape: graph.input_shape.clone() },
-        output: TensorId((nodes.len() - 1) as u32),
-        nodes,
+        output,
+        nodes: b.nodes,
     };
     ir.validate().map_err(|e| CompileError::Quantization { tensor: "(graph)".into(), reason: e })?;
-    Ok((ir, report))
+    Ok((ir, b.report))
 }
 
 /// The input's scale and width: the coarsest grid (at most the `input_bits` budget allows) at which
@@ -249,6 +468,7 @@ fn input_scale(
     calibration: &[Vec<f64>],
     in_max: f64,
     first_max: Option<f64>,
+    input_uses: usize,
     cfg: &QuantConfig,
 ) -> (i8, u8) {
     let s_max = choose_scale(in_max, cfg.input_bits, cfg.headroom);
@@ -257,11 +477,15 @@ fn input_scale(
         (Bits::for_bound(q as u128).0).clamp(2, cfg.input_bits)
     };
     let first = match graph.layers.first() {
-        Some(l @ crate::graph::Layer { kind: LayerKind::Linear { .. } | LayerKind::Affine { .. }, .. }) => l,
+        Some(l @ crate::graph::Layer { kind: LayerKind::Linear { .. } | LayerKind::Affine { .. }, .. })
+            if input_uses == 1 && l.inputs == [None] =>
+        {
+            l
+        }
         _ => return (s_max, cfg.input_bits),
     };
     let step = (-(choose_scale(first_max.unwrap_or(0.0), cfg.activation_bits, cfg.headroom) as f64)).exp2();
-    let exact: Vec<Vec<f64>> = calibration.iter().map(|x| crate::graph::eval_layer(&first.kind, x)).collect();
+    let exact: Vec<Vec<f64>> = calibration.iter().map(|x| crate::graph::eval_layer(&first.kind, &[x])).collect();
     for s in (s_max as i32 - 40).max(-60)..=s_max as i32 {
         let f = (s as f64).exp2();
         let worst = calibration
@@ -269,7 +493,7 @@ fn input_scale(
             .zip(&exact)
             .map(|(x, want)| {
                 let xq: Vec<f64> = x.iter().map(|&v| round_half_up(v * f) / f).collect();
-                crate::graph::eval_layer(&first.kind, &xq)
+                crate::graph::eval_layer(&first.kind, &[&xq])
                     .iter()
                     .zip(want)
                     .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
@@ -305,12 +529,12 @@ fn weight_scale(
                 LayerKind::Linear { rows: *rows, cols: *cols, weights: rounded, bias: bias.clone() }
             }
             LayerKind::Affine { add, .. } => LayerKind::Affine { mul: rounded, add: add.clone() },
-            LayerKind::Relu | LayerKind::MaxPool { .. } => return s_w,
+            _ => return s_w,
         };
         let worst = inputs
             .iter()
             .map(|x| {
-                let (a, b) = (crate::graph::eval_layer(kind, x), crate::graph::eval_layer(&probe, x));
+                let (a, b) = (crate::graph::eval_layer(kind, &[x]), crate::graph::eval_layer(&probe, &[x]));
                 a.iter().zip(&b).fold(0.0f64, |m, (p, q)| m.max((p - q).abs()))
             })
             .fold(0.0f64, f64::max);

@@ -173,7 +173,11 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
         Op::Mul { a, b } => {
             let (a, b) = (get(*a)?, get(*b)?);
             same(a, b)?;
-            a.iter().zip(b).enumerate().map(|(i, (&x, &y))| check(node, i, x as i128 * y as i128)).collect::<Result<_, _>>()?
+            a.iter()
+                .zip(b)
+                .enumerate()
+                .map(|(i, (&x, &y))| check(node, i, x as i128 * y as i128))
+                .collect::<Result<_, _>>()?
         }
         Op::Gather { sources, map, fill } => {
             let srcs: Vec<&[i64]> = sources.iter().map(|&id| get(id)).collect::<Result<_, _>>()?;

@@ -309,7 +309,11 @@ impl CircuitIr {
             Op::Input => return Ok(None),
             Op::Linear { input, rows, cols, weights, bias } => {
                 if *cols != src(*input).len() || *rows != node.len() {
-                    return Err(format!("linear map {rows}x{cols} does not fit {} -> {}", src(*input).len(), node.len()));
+                    return Err(format!(
+                        "linear map {rows}x{cols} does not fit {} -> {}",
+                        src(*input).len(),
+                        node.len()
+                    ));
                 }
                 if weights.len() != rows * cols || bias.len() != *rows {
                     return Err("weight or bias length mismatch".into());
@@ -355,8 +359,8 @@ impl CircuitIr {
                     return Err("a pooling window reads past its operand".into());
                 }
                 match node.op {
-                    Op::SumPool { .. } => max(*input) * *size as u128,
-                    _ => max(*input), // one of its operand's values
+                    Op::SumPool { .. } => max(*input).saturating_mul(*size as u128),
+                    _ => return inherits(node, &[src(*input).bits]), // one of its operand's values
                 }
             }
             Op::Sum { terms } => {
@@ -391,7 +395,11 @@ impl CircuitIr {
                         return Err("gather map reads past its operand".into());
                     }
                 }
-                sources.iter().map(|&id| max(id)).max().unwrap_or(0).max(fill.unsigned_abs() as u128)
+                let mut widths: Vec<Bits> = sources.iter().map(|&id| src(id).bits).collect();
+                if map.iter().any(|&(s, _)| s == u32::MAX) {
+                    widths.push(Bits::for_bound(fill.unsigned_abs() as u128));
+                }
+                return inherits(node, &widths);
             }
             Op::MatMul { a, b, batch, m, k, n } => {
                 if src(*a).len() != batch * m * k || src(*b).len() != batch * k * n || node.len() != batch * m * n {
@@ -436,5 +444,13 @@ impl CircuitIr {
                 return Ok(None);
             }
         }))
+    }
+}
+
+/// Checks that `node` is at least as wide as each of `widths` (it holds one of their values).
+fn inherits(node: &Node, widths: &[Bits]) -> Result<Option<u128>, String> {
+    match widths.iter().max() {
+        Some(w) if *w > node.bits => Err(format!("declared width {} but operands need {}", node.bits.0, w.0)),
+        _ => Ok(None),
     }
 }

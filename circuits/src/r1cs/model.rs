@@ -1,14 +1,14 @@
 //! The whole-model circuit: public statement, committed input, every gadget of the IR, the revealed
 //! output and the sampling of the index (argmax or a seeded draw).
 use super::argmax::argmax;
+use super::div::div;
 use super::linear::{affine, linear};
 use super::max_pool::max_pool;
 use super::poseidon::{hash, hash_chain, Wire};
+use super::product::{matmul, mul};
 use super::range::range_check;
 use super::relu::relu;
 use super::rescale::rescale;
-use super::div::div;
-use super::product::{matmul, mul};
 use super::rsqrt::rsqrt;
 use super::sampling::sample;
 use super::table::table;
@@ -115,7 +115,8 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         let value = |node: usize, i: usize| w.map(|w| w.eval.values[node][i] as i128);
         let mut signals: Vec<Vec<Signal>> = Vec::with_capacity(ir.nodes.len());
         for (ni, node) in ir.nodes.iter().enumerate() {
-            let operand = |id: &TensorId| signals.get(id.index()).map(Vec::as_slice).ok_or(SynthesisError::Unsatisfiable);
+            let operand =
+                |id: &TensorId| signals.get(id.index()).map(Vec::as_slice).ok_or(SynthesisError::Unsatisfiable);
             let width = |id: &TensorId| ir.node(*id).bits.0;
             let out: Vec<Signal> = match &node.op {
                 Op::Input => (0..node.len())
@@ -126,7 +127,9 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                         Ok(Signal { bits: Some(bits), ..s })
                     })
                     .collect::<Result<_>>()?,
-                Op::Linear { input, rows, cols, weights, bias } => linear(&cs, operand(input)?, *rows, *cols, weights, bias)?,
+                Op::Linear { input, rows, cols, weights, bias } => {
+                    linear(&cs, operand(input)?, *rows, *cols, weights, bias)?
+                }
                 Op::Affine { input, mul, add } => affine(operand(input)?, mul, add),
                 Op::Rescale { input, shift } => operand(input)?
                     .iter()
