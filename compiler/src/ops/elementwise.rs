@@ -1,10 +1,12 @@
-//! Shared by Add, Sub and Mul: a binary element-wise operation where one operand is constant.
-//! Constant-constant operations are folded; the constant is broadcast (numpy rules) to the dynamic
-//! operand's shape, which must not grow.
+//! Shared by Add, Sub, Mul and Div: binary element-wise operations with numpy broadcasting.
+//! Constant-constant operations are folded; with one constant operand they are an affine layer
+//! (free in the circuit); with two input-dependent operands a sum (free), a product (one
+//! constraint per element) or a rounded division (divisor must be positive).
 use crate::error::CompileError;
 use crate::graph::LayerKind;
 use crate::import::{Ctx, Value};
 use crate::onnx::{OnnxNode, OnnxTensor};
+use super::layout::{broadcast_dyn, broadcast_shape};
 use ndarray::{ArrayD, IxDyn};
 
 /// The operation.
@@ -16,6 +18,8 @@ pub enum Binary {
     Sub,
     /// a * b
     Mul,
+    /// a / b
+    Div,
 }
 
 impl Binary {
@@ -24,24 +28,9 @@ impl Binary {
             Binary::Add => a + b,
             Binary::Sub => a - b,
             Binary::Mul => a * b,
+            Binary::Div => a / b,
         }
     }
-}
-
-fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
-    let n = a.len().max(b.len());
-    (0..n)
-        .map(|i| {
-            let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-            let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
-            match (da, db) {
-                (x, y) if x == y => Some(x),
-                (1, y) => Some(y),
-                (x, 1) => Some(x),
-                _ => None,
-            }
-        })
-        .collect()
 }
 
 /// Imports `node` as `op(input0, input1)`.
@@ -67,12 +56,7 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, op: Binary) -> Result<(), CompileE
             let dyn_first = matches!(a, Value::Dyn(_));
             let c = float(c);
             let shape = broadcast_shape(&d.shape, c.shape()).ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", d.shape, c.shape())))?;
-            if shape != d.shape {
-                return Err(ctx.err(node, format!(
-                    "the constant operand (shape {:?}) would enlarge the input-dependent operand (shape {:?}); only broadcasts into the input-dependent shape are supported",
-                    c.shape(), d.shape
-                )));
-            }
+            let d = broadcast_dyn(ctx, node, d, &shape, "broadcast")?;
             let cb: Vec<f64> = c.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?.iter().copied().collect();
             let n = cb.len();
             let (mul, add) = match (op, dyn_first) {
@@ -80,19 +64,40 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, op: Binary) -> Result<(), CompileE
                 (Binary::Sub, true) => (vec![1.0; n], cb.iter().map(|v| -v).collect()),
                 (Binary::Sub, false) => (vec![-1.0; n], cb),
                 (Binary::Mul, _) => (cb, vec![0.0; n]),
+                (Binary::Div, true) => {
+                    if let Some(z) = cb.iter().find(|v| **v == 0.0 || !v.is_finite()) {
+                        return Err(ctx.err(node, format!("division by the constant {z}")));
+                    }
+                    (cb.iter().map(|v| 1.0 / v).collect(), vec![0.0; n])
+                }
+                (Binary::Div, false) => {
+                    return Err(ctx.err(
+                        node,
+                        "a constant divided by an input-dependent tensor is not supported (only tensor / tensor with both input-dependent, or tensor / constant)",
+                    ))
+                }
             };
-            ctx.push_layer(node, d, LayerKind::Affine { mul, add }, shape)
+            ctx.push_layer(node, &d, LayerKind::Affine { mul, add }, shape)
         }
-        (Value::Dyn(_), Value::Dyn(_)) => Err(ctx.err(
-            node,
-            "both operands depend on the input; this version supports element-wise operations with one constant operand",
-        )),
+        (Value::Dyn(x), Value::Dyn(y)) => {
+            let shape = broadcast_shape(&x.shape, &y.shape)
+                .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", x.shape, y.shape)))?;
+            let x = broadcast_dyn(ctx, node, x, &shape, "a_broadcast")?;
+            let y = broadcast_dyn(ctx, node, y, &shape, "b_broadcast")?;
+            let kind = match op {
+                Binary::Add => LayerKind::Sum { coeffs: vec![1.0, 1.0] },
+                Binary::Sub => LayerKind::Sum { coeffs: vec![1.0, -1.0] },
+                Binary::Mul => LayerKind::Mul,
+                Binary::Div => LayerKind::Div,
+            };
+            ctx.push_layer_multi(node, &[&x, &y], kind, shape)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::broadcast_shape;
+    use super::super::layout::broadcast_shape;
 
     #[test]
     fn numpy_broadcasting() {

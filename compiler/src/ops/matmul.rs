@@ -1,9 +1,10 @@
-//! ONNX `MatMul` with one constant 1-D or 2-D operand: a linear layer (free in R1CS). Leading
-//! (batch) dimensions of the input-dependent operand are kept.
+//! ONNX `MatMul`. With one constant 1-D or 2-D operand: a linear layer (free in R1CS), leading
+//! (batch) dimensions of the input-dependent operand kept. With two input-dependent operands
+//! (attention): the batched matrix-product gadget, batch dimensions broadcast numpy-style.
 use super::gemm::MAX_WEIGHTS;
 use crate::error::CompileError;
 use crate::graph::LayerKind;
-use crate::import::{Ctx, Value};
+use crate::import::{Ctx, Dyn, Value};
 use crate::onnx::OnnxNode;
 
 /// Imports a `MatMul` node.
@@ -12,12 +13,7 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let (x, w, x_left) = match (ctx.required(node, 0)?.clone(), ctx.required(node, 1)?.clone()) {
         (Value::Dyn(d), Value::Const(_)) => (d, ctx.const_float(node, 1, "B")?, true),
         (Value::Const(_), Value::Dyn(d)) => (d, ctx.const_float(node, 0, "A")?, false),
-        (Value::Dyn(_), Value::Dyn(_)) => {
-            return Err(ctx.err(
-                node,
-                "both operands depend on the input; this version supports MatMul with one constant operand",
-            ))
-        }
+        (Value::Dyn(a), Value::Dyn(b)) => return dynamic(node, ctx, &a, &b),
         (Value::Const(_), Value::Const(_)) => {
             return Err(ctx.err(node, "both operands are constant; fold constant MatMuls before export"))
         }
@@ -99,4 +95,38 @@ fn out_rank_keeps_n(node: &OnnxNode, ctx: &Ctx) -> Result<bool, CompileError> {
         Value::Const(t) => t.shape().len() == 2,
         Value::Dyn(_) => true,
     })
+}
+
+/// Both operands input-dependent: `[..., M, K] @ [..., K, N]`.
+fn dynamic(node: &OnnxNode, ctx: &mut Ctx, a: &Dyn, b: &Dyn) -> Result<(), CompileError> {
+    use super::layout::{broadcast_dyn, broadcast_shape};
+    if a.shape.is_empty() || b.shape.is_empty() {
+        return Err(ctx.err(node, "operands must be at least 1-D"));
+    }
+    let (a_vec, b_vec) = (a.shape.len() == 1, b.shape.len() == 1);
+    let a2 = if a_vec { vec![1, a.shape[0]] } else { a.shape.clone() };
+    let b2 = if b_vec { vec![b.shape[0], 1] } else { b.shape.clone() };
+    let (m, k) = (a2[a2.len() - 2], a2[a2.len() - 1]);
+    let (kb, n) = (b2[b2.len() - 2], b2[b2.len() - 1]);
+    if k != kb {
+        return Err(ctx.err(node, format!("inner dimensions differ: {:?} @ {:?}", a.shape, b.shape)));
+    }
+    let batch_shape = broadcast_shape(&a2[..a2.len() - 2], &b2[..b2.len() - 2])
+        .ok_or_else(|| ctx.err(node, format!("batch dimensions of {:?} and {:?} do not broadcast", a.shape, b.shape)))?;
+    let batch: usize = batch_shape.iter().product();
+    let full = |mut s: Vec<usize>, x: usize, y: usize| {
+        s.push(x);
+        s.push(y);
+        s
+    };
+    let a_in = broadcast_dyn(ctx, node, &Dyn { src: a.src, shape: a2 }, &full(batch_shape.clone(), m, k), "a_broadcast")?;
+    let b_in = broadcast_dyn(ctx, node, &Dyn { src: b.src, shape: b2 }, &full(batch_shape.clone(), k, n), "b_broadcast")?;
+    let mut out = batch_shape;
+    if !a_vec {
+        out.push(m);
+    }
+    if !b_vec {
+        out.push(n);
+    }
+    ctx.push_layer_multi(node, &[&a_in, &b_in], LayerKind::MatMul { batch, m, k, n }, out)
 }

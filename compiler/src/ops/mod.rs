@@ -8,19 +8,45 @@ mod add;
 mod average_pool;
 mod batch_normalization;
 mod cast;
+mod clip;
+mod concat;
 mod constant;
 mod conv;
+mod div;
 mod elementwise;
+mod erf;
+mod exp;
 mod flatten;
+mod gather;
+mod gelu;
 mod gemm;
 mod global_average_pool;
+mod hard_sigmoid;
 mod identity;
+mod layer_normalization;
+mod layout;
+mod leaky_relu;
 mod matmul;
 mod max_pool;
 mod mul;
+mod pad;
+mod pow;
+mod reduce;
+mod reduce_mean;
+mod reduce_sum;
 mod relu;
 mod reshape;
+mod sigmoid;
+mod slice;
+mod softmax;
+mod softplus;
+mod sqrt;
+mod squeeze;
 mod sub;
+mod tanh;
+mod transpose;
+mod unary;
+mod unsqueeze;
 mod window;
 
 /// Imports one node: reads its inputs from the context and binds its outputs.
@@ -31,18 +57,41 @@ const REGISTRY: &[(&str, ImportFn)] = &[
     ("AveragePool", average_pool::import),
     ("BatchNormalization", batch_normalization::import),
     ("Cast", cast::import),
+    ("Clip", clip::import),
+    ("Concat", concat::import),
     ("Constant", constant::import),
     ("Conv", conv::import),
+    ("Div", div::import),
+    ("Erf", erf::import),
+    ("Exp", exp::import),
     ("Flatten", flatten::import),
+    ("Gather", gather::import),
+    ("Gelu", gelu::import),
     ("Gemm", gemm::import),
     ("GlobalAveragePool", global_average_pool::import),
+    ("HardSigmoid", hard_sigmoid::import),
     ("Identity", identity::import),
+    ("LayerNormalization", layer_normalization::import),
+    ("LeakyRelu", leaky_relu::import),
     ("MatMul", matmul::import),
     ("MaxPool", max_pool::import),
     ("Mul", mul::import),
+    ("Pad", pad::import),
+    ("Pow", pow::import),
+    ("ReduceMean", reduce_mean::import),
+    ("ReduceSum", reduce_sum::import),
     ("Relu", relu::import),
     ("Reshape", reshape::import),
+    ("Sigmoid", sigmoid::import),
+    ("Slice", slice::import),
+    ("Softmax", softmax::import),
+    ("Softplus", softplus::import),
+    ("Sqrt", sqrt::import),
+    ("Squeeze", squeeze::import),
     ("Sub", sub::import),
+    ("Tanh", tanh::import),
+    ("Transpose", transpose::import),
+    ("Unsqueeze", unsqueeze::import),
 ];
 
 /// The importer of an operator type.

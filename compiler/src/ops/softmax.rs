@@ -1,0 +1,35 @@
+//! ONNX `Softmax`: `e^(x - max) / sum e^(x - max)` over `axis` (from opset 13), or over the
+//! flattened axes from `axis` on (before 13, where the default axis is 1).
+//!
+//! Lowered to: the group maximum (max-pool gadget), `d = x - max <= 0` (a sum, range-checked),
+//! `e^d` (a table), the group sum (free), and one rounded division per element. Subtracting the
+//! maximum keeps every exponential in `(0, 1]` and the sum at least 1, so the divisor is positive.
+use super::reduce::{groups, spread};
+use crate::error::CompileError;
+use crate::graph::{Func, LayerKind};
+use crate::import::{Ctx, Value};
+use crate::onnx::OnnxNode;
+
+/// Imports a `Softmax` node.
+pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
+    ctx.check_attributes(node, &["axis"])?;
+    let x = match ctx.required(node, 0)?.clone() {
+        Value::Dyn(d) => d,
+        Value::Const(_) => return Err(ctx.err(node, "the input is constant; fold it before export")),
+    };
+    let rank = x.shape.len();
+    let legacy = ctx.opset < 13;
+    let a = node.attr_int("axis", if legacy { 1 } else { -1 }).map_err(|e| ctx.err(node, e))?;
+    let a = super::layout::axis(ctx, node, a, rank)?;
+    let axes: Vec<usize> = if legacy { (a..rank).collect() } else { vec![a] };
+    let g = groups(&x.shape, &axes);
+    let shape = x.shape.clone();
+    let windows = g.windows.clone();
+    let max = ctx.add_layer(node, &[&x], LayerKind::MaxPool { size: g.size, windows: windows.clone() }, g.kept.clone(), "max")?;
+    let maxb = spread(ctx, node, &max, &g, &shape, "max_b")?;
+    let d = ctx.add_layer(node, &[&x, &maxb], LayerKind::Sum { coeffs: vec![1.0, -1.0] }, shape.clone(), "shifted")?;
+    let e = ctx.add_layer(node, &[&d], LayerKind::Func(Func::Exp), shape.clone(), "exp")?;
+    let s = ctx.add_layer(node, &[&e], LayerKind::SumPool { size: g.size, windows }, g.kept.clone(), "sum")?;
+    let sb = spread(ctx, node, &s, &g, &shape, "sum_b")?;
+    ctx.push_layer_multi(node, &[&e, &sb], LayerKind::Div, shape)
+}

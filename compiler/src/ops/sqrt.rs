@@ -1,0 +1,11 @@
+//! ONNX `Sqrt`: a piecewise-linear table (see `crate::table` for its error).
+use crate::error::CompileError;
+use crate::graph::Func;
+use crate::import::Ctx;
+use crate::onnx::OnnxNode;
+
+/// Imports a `Sqrt` node.
+pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
+    ctx.check_attributes(node, &[])?;
+    super::unary::import(node, ctx, Func::Sqrt)
+}
