@@ -145,12 +145,12 @@ pub enum LayerKind {
     },
     /// `y_i = a_i * b_i` (two operands).
     Mul,
-    /// `y_i = inputs[map_i.0][map_i.1]`, or `fill` where `map_i.0 == usize::MAX`.
+    /// `y_i = inputs[map_i.0][map_i.1]`, or `constants[map_i.1]` where `map_i.0 == usize::MAX`.
     Gather {
         /// Per output: (operand, element).
         map: Vec<(usize, usize)>,
-        /// Padding value.
-        fill: f64,
+        /// Constant elements.
+        constants: Vec<f64>,
     },
     /// Batched matrix product of two operands (`[batch, m, k] x [batch, k, n]`).
     MatMul {
@@ -252,8 +252,8 @@ pub fn eval_layer(kind: &LayerKind, xs: &[&[f64]]) -> Vec<f64> {
         }
         LayerKind::Mul => x.iter().zip(xs.get(1).copied().unwrap_or(&[])).map(|(a, b)| a * b).collect(),
         LayerKind::Div => x.iter().zip(xs.get(1).copied().unwrap_or(&[])).map(|(a, b)| a / b).collect(),
-        LayerKind::Gather { map, fill } => {
-            map.iter().map(|&(s, j)| if s == usize::MAX { *fill } else { xs[s][j] }).collect()
+        LayerKind::Gather { map, constants } => {
+            map.iter().map(|&(s, j)| if s == usize::MAX { constants[j] } else { xs[s][j] }).collect()
         }
         LayerKind::MatMul { batch, m, k, n } => {
             let b = xs.get(1).copied().unwrap_or(&[]);

@@ -323,6 +323,16 @@ pub fn bind_inputs(model: &[u8], values: &[Vec<u8>]) -> Result<Vec<u8>, CompileE
     m.write_to_bytes().map_err(|e| CompileError::Onnx(e.to_string()))
 }
 
+/// `model` with only its first graph output kept (for operators with optional extra outputs, such
+/// as LayerNormalization's Mean and InvStdDev, when only the first is wanted).
+pub fn keep_first_output(model: &[u8]) -> Result<Vec<u8>, CompileError> {
+    let mut m = ModelProto::parse_from_bytes(model)
+        .map_err(|e| CompileError::Onnx(format!("not a valid ONNX protobuf: {e}")))?;
+    let graph = m.graph.as_mut().ok_or_else(|| CompileError::Onnx("the model has no graph".into()))?;
+    graph.output.truncate(1);
+    m.write_to_bytes().map_err(|e| CompileError::Onnx(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 //! their own scale; products are exact; each linear layer is followed by a rescale (division by a
 //! power of two, round half up) back to an activation scale, which range-checks the result.
 use crate::error::CompileError;
-use crate::graph::{FloatGraph, LayerKind};
+use crate::graph::{FloatGraph, Func, LayerKind};
 use serde::Serialize;
 use verinfer_ir::graph::MAX_BITS;
 use verinfer_ir::{Bits, CircuitIr, InputSpec, Node, Op, Scale, TensorId};
@@ -181,7 +181,9 @@ impl Builder<'_> {
     /// divisions and roots see a tight range).
     fn calibrated(&mut self, id: TensorId, max: f64) -> Result<TensorId, CompileError> {
         match self.node(id).op {
-            Op::Input | Op::Rescale { .. } | Op::Table { .. } | Op::Div { .. } | Op::Rsqrt { .. } => Ok(id),
+            Op::Input | Op::Rescale { .. } | Op::Table { .. } | Op::Div { .. } | Op::Rsqrt { .. } | Op::Sqrt { .. } => {
+                Ok(id)
+            }
             _ => {
                 let name = format!("{}::range", self.node(id).name);
                 self.rescale(id, name, max)
@@ -265,7 +267,7 @@ pub fn quantize(
                 let op = Op::SumPool { input: src, size: *size, windows: windows.iter().map(|&j| j as u32).collect() };
                 b.push(layer.name.clone(), op, layer.shape.clone(), s_x as i32, bits, y_max)?
             }
-            LayerKind::Gather { map, fill } => {
+            LayerKind::Gather { map, constants } => {
                 let s = srcs.iter().map(|&t| b.node(t).scale.0 as i32).max().unwrap_or(0);
                 let aligned: Vec<TensorId> = srcs
                     .iter()
@@ -274,18 +276,22 @@ pub fn quantize(
                         b.scale_up(t, up)
                     })
                     .collect::<Result<_, _>>()?;
-                let fill_q = round_half_up(fill * (s as f64).exp2());
-                if fill_q.abs() >= (1u64 << 60) as f64 {
-                    return Err(qerr(format!("padding value {fill} does not fit at scale 2^{s}")));
-                }
-                let fill_q = fill_q as i64;
-                let width = aligned.iter().map(|&t| b.node(t).bits).max().unwrap_or(Bits(2));
-                let bits = std::cmp::max(width, Bits::for_bound(fill_q.unsigned_abs() as u128));
-                let map = map
+                let constants_q: Vec<i64> = constants
                     .iter()
-                    .map(|&(k, j)| if k == usize::MAX { (u32::MAX, 0) } else { (k as u32, j as u32) })
-                    .collect();
-                let op = Op::Gather { sources: aligned, map, fill: fill_q };
+                    .map(|&c| {
+                        let q = round_half_up(c * (s as f64).exp2());
+                        if q.abs() >= (1u64 << 60) as f64 {
+                            return Err(qerr(format!("the constant {c} does not fit at scale 2^{s}")));
+                        }
+                        Ok(q as i64)
+                    })
+                    .collect::<Result<_, _>>()?;
+                let width = aligned.iter().map(|&t| b.node(t).bits).max().unwrap_or(Bits(2));
+                let bits =
+                    constants_q.iter().map(|c| Bits::for_bound(c.unsigned_abs() as u128)).fold(width, std::cmp::max);
+                let map =
+                    map.iter().map(|&(k, j)| (if k == usize::MAX { u32::MAX } else { k as u32 }, j as u32)).collect();
+                let op = Op::Gather { sources: aligned, map, constants: constants_q };
                 b.push(layer.name.clone(), op, layer.shape.clone(), s, bits, y_max)?
             }
             LayerKind::Sum { coeffs } => {
@@ -339,6 +345,27 @@ pub fn quantize(
                     y_max,
                 )?;
                 b.rescale(acc, layer.name.clone(), y_max)?
+            }
+            LayerKind::Func(Func::Sqrt) => {
+                // exact integer root: Y = floor(sqrt(X 2^(2 s_y - s_x)))
+                let x = b.calibrated(src, operand_max(0))?;
+                let s_x = b.node(x).scale.0 as i32;
+                let mut s_y = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
+                if 2 * s_y - s_x < 0 {
+                    s_y = (s_x + 1) / 2;
+                }
+                let exp = u8::try_from(2 * s_y - s_x)
+                    .ok()
+                    .filter(|e| *e <= 64)
+                    .ok_or_else(|| qerr(format!("square root needs 2^{} under the root", 2 * s_y - s_x)))?;
+                b.push(
+                    layer.name.clone(),
+                    Op::Sqrt { input: x, exp },
+                    layer.shape.clone(),
+                    s_y,
+                    Bits(cfg.activation_bits),
+                    y_max,
+                )?
             }
             LayerKind::Func(f) => {
                 let x = b.calibrated(src, operand_max(0))?;

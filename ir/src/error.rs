@@ -43,9 +43,10 @@ pub enum EvalError {
         /// Largest allowed value.
         max: i128,
     },
-    /// A divisor or the operand of a reciprocal square root is not positive: no proof exists.
+    /// A divisor or the operand of a root is out of its domain (not positive, or negative for the
+    /// square root): no proof exists.
     #[error(
-        "the {what} of tensor '{tensor}' (element {index}) is {value}, not positive; this input leaves \
+        "the {what} of tensor '{tensor}' (element {index}) is {value}, outside its domain; this input leaves \
          the calibrated range: recompile with calibration data that covers it"
     )]
     NotPositive {

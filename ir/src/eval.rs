@@ -179,12 +179,15 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
                 .map(|(i, (&x, &y))| check(node, i, x as i128 * y as i128))
                 .collect::<Result<_, _>>()?
         }
-        Op::Gather { sources, map, fill } => {
+        Op::Gather { sources, map, constants } => {
             let srcs: Vec<&[i64]> = sources.iter().map(|&id| get(id)).collect::<Result<_, _>>()?;
             map.iter()
                 .map(|&(s, j)| {
                     if s == u32::MAX {
-                        return Ok(*fill);
+                        return constants
+                            .get(j as usize)
+                            .copied()
+                            .ok_or_else(|| malformed(node, "reads a missing constant"));
                     }
                     srcs.get(s as usize)
                         .and_then(|v| v.get(j as usize))
@@ -240,6 +243,19 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
                 })
                 .collect::<Result<_, _>>()?
         }
+        Op::Sqrt { input, exp } => get(*input)?
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                let y = crate::func::sqrt(x, *exp).ok_or_else(|| EvalError::NotPositive {
+                    tensor: node.name.clone(),
+                    index: i,
+                    value: x,
+                    what: "operand of the square root",
+                })?;
+                check(node, i, y)
+            })
+            .collect::<Result<_, _>>()?,
         Op::Rsqrt { input, exp } => get(*input)?
             .iter()
             .enumerate()

@@ -63,6 +63,14 @@ pub fn rsqrt(x: i64, exp: u8) -> Option<i128> {
     Some(isqrt((1u128 << exp) / x as u128) as i128)
 }
 
+/// `floor(sqrt(x 2^exp))` for `x >= 0`. `None` otherwise.
+pub fn sqrt(x: i64, exp: u8) -> Option<i128> {
+    if x < 0 || exp > 64 {
+        return None;
+    }
+    Some(isqrt((x as u128) << exp) as i128)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,15 +105,16 @@ pub enum Op {
         /// Right operand.
         b: TensorId,
     },
-    /// Wiring: `y_i = sources[map_i.0][map_i.1]`, or `fill` where `map_i.0 == u32::MAX`
+    /// Wiring: `y_i = sources[map_i.0][map_i.1]`, or the constant `constants[map_i.1]` where
+    /// `map_i.0 == u32::MAX`
     /// (Transpose, Concat, Slice, Gather, Pad, broadcasts). Costs no constraints.
     Gather {
         /// Operands.
         sources: Vec<TensorId>,
         /// Per output element: (operand position in `sources`, element index).
         map: Vec<(u32, u32)>,
-        /// The value of padding elements.
-        fill: i64,
+        /// Constant elements (padding values, constant operands of a Concat).
+        constants: Vec<i64>,
     },
     /// Batched matrix product of two tensors: `y[t, i, j] = sum_l a[t, i, l] * b[t, l, j]` with `a`
     /// of shape `[batch, m, k]` and `b` of shape `[batch, k, n]` (row-major, broadcasts resolved).
@@ -153,6 +154,14 @@ pub enum Op {
         /// Power of two the numerator is multiplied by.
         shift: u8,
     },
+    /// Element-wise square root: `y = floor(sqrt(x 2^exp))`, defined for `x >= 0`. Output
+    /// range-checked.
+    Sqrt {
+        /// Operand.
+        input: TensorId,
+        /// Power of two under the root.
+        exp: u8,
+    },
     /// Element-wise reciprocal square root: `y = floor(sqrt(2^exp / x))`, defined for `x >= 1`.
     /// Output range-checked.
     Rsqrt {
@@ -175,7 +184,8 @@ impl Op {
             | Op::MaxPool { input, .. }
             | Op::SumPool { input, .. }
             | Op::Table { input, .. }
-            | Op::Rsqrt { input, .. } => vec![*input],
+            | Op::Rsqrt { input, .. }
+            | Op::Sqrt { input, .. } => vec![*input],
             Op::Sum { terms } => terms.iter().map(|(t, _)| *t).collect(),
             Op::Mul { a, b } | Op::MatMul { a, b, .. } => vec![*a, *b],
             Op::Div { num, den, .. } => vec![*num, *den],
@@ -200,6 +210,7 @@ impl Op {
             Op::Table { .. } => "table",
             Op::Div { .. } => "div",
             Op::Rsqrt { .. } => "rsqrt",
+            Op::Sqrt { .. } => "sqrt",
         }
     }
 }
@@ -382,12 +393,15 @@ impl CircuitIr {
                 }
                 max(*a).saturating_mul(max(*b))
             }
-            Op::Gather { sources, map, fill } => {
+            Op::Gather { sources, map, constants } => {
                 if map.len() != node.len() {
                     return Err("gather map does not match the output size".into());
                 }
                 for &(s, j) in map {
                     if s == u32::MAX {
+                        if j as usize >= constants.len() {
+                            return Err("gather map names a missing constant".into());
+                        }
                         continue;
                     }
                     let id = sources.get(s as usize).ok_or("gather map names a missing operand")?;
@@ -396,9 +410,7 @@ impl CircuitIr {
                     }
                 }
                 let mut widths: Vec<Bits> = sources.iter().map(|&id| src(id).bits).collect();
-                if map.iter().any(|&(s, _)| s == u32::MAX) {
-                    widths.push(Bits::for_bound(fill.unsigned_abs() as u128));
-                }
+                widths.extend(constants.iter().map(|c| Bits::for_bound(c.unsigned_abs() as u128)));
                 return inherits(node, &widths);
             }
             Op::MatMul { a, b, batch, m, k, n } => {
@@ -433,6 +445,13 @@ impl CircuitIr {
                 let (bn, bd) = (src(*num).bits.0 as u32, src(*den).bits.0 as u32);
                 if bn + *shift as u32 + 3 > 120 || node.bits.0 as u32 + bd + 2 > 120 {
                     return Err("division operands too wide".into());
+                }
+                return Ok(None);
+            }
+            Op::Sqrt { input, exp } => {
+                same_len(*input, "the operand")?;
+                if src(*input).bits.0 as u32 + *exp as u32 + 2 > 120 || 2 * node.bits.0 as u32 + 2 > 120 {
+                    return Err("square root operands too wide".into());
                 }
                 return Ok(None);
             }

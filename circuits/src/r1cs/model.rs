@@ -9,7 +9,7 @@ use super::product::{matmul, mul};
 use super::range::range_check;
 use super::relu::relu;
 use super::rescale::rescale;
-use super::rsqrt::rsqrt;
+use super::rsqrt::{rsqrt, sqrt};
 use super::sampling::sample;
 use super::table::table;
 use super::wiring::{gather, sum, sum_pool};
@@ -151,9 +151,9 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     sum(&cs, &terms, node.len())?
                 }
                 Op::Mul { a, b } => mul(&cs, operand(a)?, operand(b)?)?,
-                Op::Gather { sources, map, fill } => {
+                Op::Gather { sources, map, constants } => {
                     let srcs = sources.iter().map(operand).collect::<Result<Vec<_>>>()?;
-                    gather(&srcs, map, *fill)?
+                    gather(&srcs, map, constants)?
                 }
                 Op::MatMul { a, b, batch, m, k, n } => matmul(&cs, operand(a)?, operand(b)?, [*batch, *m, *k, *n])?,
                 Op::Table { input, lo_bits, values } => operand(input)?
@@ -169,6 +169,11 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                         .map(|(i, (n, d))| div(&cs, n, d, *shift, width(den), node.bits.0, value(ni, i)))
                         .collect::<Result<_>>()?
                 }
+                Op::Sqrt { input, exp } => operand(input)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| sqrt(&cs, s, *exp, width(input), node.bits.0, value(ni, i)))
+                    .collect::<Result<_>>()?,
                 Op::Rsqrt { input, exp } => operand(input)?
                     .iter()
                     .enumerate()

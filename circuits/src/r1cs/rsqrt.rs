@@ -1,3 +1,8 @@
+//! Square roots. `sqrt`: `y = floor(sqrt(x 2^e))` for `x >= 0`, as `y^2 <= x 2^e < (y + 1)^2`
+//! (`y^2` one constraint, the two differences decomposed into `b_x + e + 1` and `w_out + 2` bits;
+//! a negative `y` fails the second, a negative `x` the first). Cost per element:
+//! `w_out + 1 + (b_x + e + 2) + (w_out + 3)`.
+//!
 //! Reciprocal square root: `y = floor(sqrt(2^e / v))` for `v >= 1` (`verinfer_ir::func::rsqrt`), as
 //! in LayerNormalization's `1 / sqrt(var + eps)`.
 //!
@@ -12,6 +17,21 @@ use super::product::product;
 use super::range::{alloc_signed, alloc_unsigned};
 use super::{constant, enforce_equal, pow2, Cs, Result, Signal};
 use ark_bn254::Fr;
+
+/// `floor(sqrt(x 2^e))` with `y` range-checked to `w_out` bits; `b_x` is the operand's width.
+pub fn sqrt(cs: &Cs, x: &Signal, e: u8, b_x: u8, w_out: u8, y: Option<i128>) -> Result<Signal> {
+    let y_sig = alloc_signed(cs, y, w_out)?;
+    let y2 = product(cs, &y_sig, &y_sig)?;
+    let scaled = x.lc.clone() * pow2(e as u32);
+    let scaled_val = x.value.map(|v| v << e);
+    let below = scaled_val.zip(y2.value).map(|(s, q)| s - q);
+    let (_, below_bits) = alloc_unsigned(cs, below.map(|b| b as u128), b_x + e + 1)?;
+    enforce_equal(cs, below_bits, scaled.clone() - y2.lc.clone())?;
+    let above = scaled_val.zip(y2.value).zip(y).map(|((s, q), y)| q + 2 * y - s);
+    let (_, above_bits) = alloc_unsigned(cs, above.map(|b| b as u128), w_out + 2)?;
+    enforce_equal(cs, above_bits, y2.lc + y_sig.lc.clone() * Fr::from(2u64) - scaled)?;
+    Ok(y_sig)
+}
 
 /// `floor(sqrt(2^e / v))` with `y` range-checked to `w_out` bits; `b_v` is the operand's width.
 pub fn rsqrt(cs: &Cs, v: &Signal, e: u8, b_v: u8, w_out: u8, y: Option<i128>) -> Result<Signal> {
@@ -65,6 +85,37 @@ mod tests {
                     assert!(!run(v, e, Some(claim)).0, "rsqrt({v}, {e}) = {claim} accepted");
                 }
             }
+        }
+    }
+
+    fn run_sqrt(x: i128, e: u8, claim: Option<i128>) -> bool {
+        let cs = prover_cs();
+        let xs = signal(&cs, x);
+        sqrt(&cs, &xs, e, 20, 16, claim.or(verinfer_ir::func::sqrt(x as i64, e))).unwrap();
+        satisfied(&cs)
+    }
+
+    proptest! {
+        #[test]
+        fn sqrt_matches_the_integer_semantics(x in 0i128..(1 << 19), e in 0u8..10) {
+            let want = verinfer_ir::func::sqrt(x as i64, e).unwrap();
+            prop_assert_eq!(run_sqrt(x, e, None), want < (1 << 15));
+        }
+    }
+
+    #[test]
+    fn soundness_wrong_square_root_is_rejected() {
+        for (x, e) in [(0i128, 4u8), (2, 8), (1000, 0), (99999, 6)] {
+            let y = verinfer_ir::func::sqrt(x as i64, e).unwrap();
+            assert!(run_sqrt(x, e, None));
+            for claim in [y - 1, y + 1, -y - 1] {
+                if claim != y {
+                    assert!(!run_sqrt(x, e, Some(claim)), "sqrt({x}, {e}) = {claim} accepted");
+                }
+            }
+        }
+        for claim in [-1i128, 0, 1] {
+            assert!(!run_sqrt(-4, 2, Some(claim)), "sqrt of a negative operand accepted");
         }
     }
 

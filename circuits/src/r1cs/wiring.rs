@@ -38,12 +38,13 @@ pub fn sum_pool(cs: &Cs, x: &[Signal], size: usize, windows: &[u32]) -> Result<V
         .collect()
 }
 
-/// `y_i = sources[map_i.0][map_i.1]`, or the constant `fill` where `map_i.0 == u32::MAX`.
-pub fn gather(sources: &[&[Signal]], map: &[(u32, u32)], fill: i64) -> Result<Vec<Signal>> {
+/// `y_i = sources[map_i.0][map_i.1]`, or the constant `constants[map_i.1]` where `map_i.0 == u32::MAX`.
+pub fn gather(sources: &[&[Signal]], map: &[(u32, u32)], constants: &[i64]) -> Result<Vec<Signal>> {
     map.iter()
         .map(|&(s, j)| {
             if s == u32::MAX {
-                return Ok(Signal { lc: constant(fr(fill as i128)), value: Some(fill as i128), bits: None });
+                let c = *constants.get(j as usize).ok_or(SynthesisError::Unsatisfiable)?;
+                return Ok(Signal { lc: constant(fr(c as i128)), value: Some(c as i128), bits: None });
             }
             sources.get(s as usize).and_then(|v| v.get(j as usize)).cloned().ok_or(SynthesisError::Unsatisfiable)
         })
@@ -66,10 +67,10 @@ mod tests {
         assert_eq!(s.iter().map(|x| x.value.unwrap()).collect::<Vec<_>>(), vec![-6, -28, -18]);
         let p = sum_pool(&cs, &a, 2, &[0, 1, 1, 2]).unwrap();
         assert_eq!(p.iter().map(|x| x.value.unwrap()).collect::<Vec<_>>(), vec![-1, 1]);
-        let g = gather(&[&a, &b], &[(1, 2), (u32::MAX, 0), (0, 0)], 7).unwrap();
+        let g = gather(&[&a, &b], &[(1, 2), (u32::MAX, 0), (0, 0)], &[7]).unwrap();
         assert_eq!(g.iter().map(|x| x.value.unwrap()).collect::<Vec<_>>(), vec![30, 7, 1]);
         assert_eq!(cs.num_constraints(), before);
-        assert!(gather(&[&a], &[(1, 0)], 0).is_err(), "a missing operand is an error, not a panic");
+        assert!(gather(&[&a], &[(1, 0)], &[]).is_err(), "a missing operand is an error, not a panic");
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! Constant-constant operations are folded; with one constant operand they are an affine layer
 //! (free in the circuit); with two input-dependent operands a sum (free), a product (one
 //! constraint per element) or a rounded division (divisor must be positive).
+use super::layout::{broadcast_dyn, broadcast_shape};
 use crate::error::CompileError;
 use crate::graph::LayerKind;
 use crate::import::{Ctx, Value};
 use crate::onnx::{OnnxNode, OnnxTensor};
-use super::layout::{broadcast_dyn, broadcast_shape};
 use ndarray::{ArrayD, IxDyn};
 
 /// The operation.
@@ -45,7 +45,8 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, op: Binary) -> Result<(), CompileE
     match (&a, &b) {
         (Value::Const(x), Value::Const(y)) => {
             let (x, y) = (float(x), float(y));
-            let shape = broadcast_shape(x.shape(), y.shape()).ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", x.shape(), y.shape())))?;
+            let shape = broadcast_shape(x.shape(), y.shape())
+                .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", x.shape(), y.shape())))?;
             let xb = x.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?;
             let yb = y.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?;
             let mut out = ArrayD::zeros(IxDyn(&shape));
@@ -55,9 +56,11 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, op: Binary) -> Result<(), CompileE
         (Value::Dyn(d), Value::Const(c)) | (Value::Const(c), Value::Dyn(d)) => {
             let dyn_first = matches!(a, Value::Dyn(_));
             let c = float(c);
-            let shape = broadcast_shape(&d.shape, c.shape()).ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", d.shape, c.shape())))?;
+            let shape = broadcast_shape(&d.shape, c.shape())
+                .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", d.shape, c.shape())))?;
             let d = broadcast_dyn(ctx, node, d, &shape, "broadcast")?;
-            let cb: Vec<f64> = c.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?.iter().copied().collect();
+            let cb: Vec<f64> =
+                c.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?.iter().copied().collect();
             let n = cb.len();
             let (mul, add) = match (op, dyn_first) {
                 (Binary::Add, _) => (vec![1.0; n], cb),

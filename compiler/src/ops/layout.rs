@@ -79,11 +79,14 @@ pub fn broadcast_dyn(ctx: &mut Ctx, node: &OnnxNode, d: &Dyn, to: &[usize], suff
     if d.shape == to {
         return Ok(d.clone());
     }
-    if d.len() == to.iter().product::<usize>() && d.shape.iter().product::<usize>() == d.len() && squeeze_eq(&d.shape, to) {
+    if d.len() == to.iter().product::<usize>()
+        && d.shape.iter().product::<usize>() == d.len()
+        && squeeze_eq(&d.shape, to)
+    {
         return Ok(Dyn { src: d.src, shape: to.to_vec() });
     }
     let map = broadcast_map(&d.shape, to).into_iter().map(|j| (0, j)).collect();
-    ctx.add_layer(node, &[d], LayerKind::Gather { map, fill: 0.0 }, to.to_vec(), suffix)
+    ctx.add_layer(node, &[d], LayerKind::Gather { map, constants: Vec::new() }, to.to_vec(), suffix)
 }
 
 fn squeeze_eq(a: &[usize], b: &[usize]) -> bool {
@@ -93,7 +96,7 @@ fn squeeze_eq(a: &[usize], b: &[usize]) -> bool {
 
 /// Binds output 0 of `node` to `y_i = sources[map_i.0][map_i.1]` (or `fill` where
 /// `map_i.0 == usize::MAX`), of shape `shape`: a constant if every operand is constant, else a
-/// gather layer (every operand must then be input-dependent).
+/// gather layer whose constants hold the constant operands' elements.
 pub fn bind_gather(
     ctx: &mut Ctx,
     node: &OnnxNode,
@@ -124,15 +127,41 @@ pub fn bind_gather(
         };
         return ctx.set(node, 0, Value::Const(t));
     }
-    if dyns.len() != sources.len() {
-        return Err(ctx.err(
-            node,
-            "mixing constant and input-dependent operands is not supported here; fold the constant part before export",
-        ));
+    // Constant operands become the layer's constants; input-dependent ones its operands.
+    let mut constants = Vec::new();
+    let mut slot = Vec::with_capacity(sources.len()); // per source: Ok(operand) or Err(constant offset)
+    let mut k = 0;
+    for v in sources {
+        match v {
+            Value::Dyn(_) => {
+                slot.push(Ok(k));
+                k += 1;
+            }
+            Value::Const(t) => {
+                slot.push(Err(constants.len()));
+                match t {
+                    OnnxTensor::Float(a) => constants.extend(a.iter().copied()),
+                    OnnxTensor::Int(a) => constants.extend(a.iter().map(|&x| x as f64)),
+                }
+            }
+        }
+    }
+    let fill_at = constants.len();
+    constants.push(fill);
+    let map: Vec<(usize, usize)> = map
+        .iter()
+        .map(|&(s, j)| match slot.get(s) {
+            Some(Ok(k)) => (*k, j),
+            Some(Err(off)) => (usize::MAX, off + j),
+            None => (usize::MAX, fill_at),
+        })
+        .collect();
+    if !map.iter().any(|&(s, _)| s == usize::MAX) {
+        constants.clear();
     }
     // A gather that reads one operand in order is a reshape.
     if dyns.len() == 1 && map.len() == dyns[0].len() && map.iter().enumerate().all(|(i, &(s, j))| s == 0 && j == i) {
         return ctx.set(node, 0, Value::Dyn(Dyn { src: dyns[0].src, shape }));
     }
-    ctx.push_layer_multi(node, &dyns, LayerKind::Gather { map, fill }, shape)
+    ctx.push_layer_multi(node, &dyns, LayerKind::Gather { map, constants }, shape)
 }

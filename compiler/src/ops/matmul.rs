@@ -111,16 +111,19 @@ fn dynamic(node: &OnnxNode, ctx: &mut Ctx, a: &Dyn, b: &Dyn) -> Result<(), Compi
     if k != kb {
         return Err(ctx.err(node, format!("inner dimensions differ: {:?} @ {:?}", a.shape, b.shape)));
     }
-    let batch_shape = broadcast_shape(&a2[..a2.len() - 2], &b2[..b2.len() - 2])
-        .ok_or_else(|| ctx.err(node, format!("batch dimensions of {:?} and {:?} do not broadcast", a.shape, b.shape)))?;
+    let batch_shape = broadcast_shape(&a2[..a2.len() - 2], &b2[..b2.len() - 2]).ok_or_else(|| {
+        ctx.err(node, format!("batch dimensions of {:?} and {:?} do not broadcast", a.shape, b.shape))
+    })?;
     let batch: usize = batch_shape.iter().product();
     let full = |mut s: Vec<usize>, x: usize, y: usize| {
         s.push(x);
         s.push(y);
         s
     };
-    let a_in = broadcast_dyn(ctx, node, &Dyn { src: a.src, shape: a2 }, &full(batch_shape.clone(), m, k), "a_broadcast")?;
-    let b_in = broadcast_dyn(ctx, node, &Dyn { src: b.src, shape: b2 }, &full(batch_shape.clone(), k, n), "b_broadcast")?;
+    let a_in =
+        broadcast_dyn(ctx, node, &Dyn { src: a.src, shape: a2 }, &full(batch_shape.clone(), m, k), "a_broadcast")?;
+    let b_in =
+        broadcast_dyn(ctx, node, &Dyn { src: b.src, shape: b2 }, &full(batch_shape.clone(), k, n), "b_broadcast")?;
     let mut out = batch_shape;
     if !a_vec {
         out.push(m);

@@ -16,7 +16,10 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     }
     let (pads, value, axes): (Vec<i64>, f64, Vec<usize>) = if ctx.opset < 11 {
         ctx.check_attributes(node, &["mode", "pads", "value"])?;
-        let pads = node.attr_ints("pads").map_err(|e| ctx.err(node, e))?.ok_or_else(|| ctx.err(node, "attribute 'pads' is required"))?;
+        let pads = node
+            .attr_ints("pads")
+            .map_err(|e| ctx.err(node, e))?
+            .ok_or_else(|| ctx.err(node, "attribute 'pads' is required"))?;
         (pads, node.attr_float("value", 0.0).map_err(|e| ctx.err(node, e))? as f64, (0..rank).collect())
     } else {
         ctx.check_attributes(node, &["mode"])?;
@@ -27,7 +30,9 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
         };
         let axes = match ctx.input(node, 3)? {
             None => (0..rank).collect(),
-            Some(_) => ctx.const_int(node, 3, "axes")?.iter().map(|&a| axis(ctx, node, a, rank)).collect::<Result<_, _>>()?,
+            Some(_) => {
+                ctx.const_int(node, 3, "axes")?.iter().map(|&a| axis(ctx, node, a, rank)).collect::<Result<_, _>>()?
+            }
         };
         (pads, value, axes)
     };

@@ -49,7 +49,9 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, mean: bool, axes_input_from: i64) 
     let x = match ctx.required(node, 0)?.clone() {
         Value::Dyn(d) => d,
         v @ Value::Const(_) => {
-            return Err(ctx.err(node, format!("the input is constant (shape {:?}); fold it before export", shape_of(&v))))
+            return Err(
+                ctx.err(node, format!("the input is constant (shape {:?}); fold it before export", shape_of(&v)))
+            )
         }
     };
     let rank = x.shape.len();
@@ -86,7 +88,14 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, mean: bool, axes_input_from: i64) 
 }
 
 /// `per_group` (one value per group) broadcast back to every element of its group.
-pub fn spread(ctx: &mut Ctx, node: &OnnxNode, per_group: &Dyn, g: &Groups, shape: &[usize], suffix: &str) -> Result<Dyn, CompileError> {
+pub fn spread(
+    ctx: &mut Ctx,
+    node: &OnnxNode,
+    per_group: &Dyn,
+    g: &Groups,
+    shape: &[usize],
+    suffix: &str,
+) -> Result<Dyn, CompileError> {
     let map = g.group_of.iter().map(|&k| (0, k)).collect();
-    ctx.add_layer(node, &[per_group], LayerKind::Gather { map, fill: 0.0 }, shape.to_vec(), suffix)
+    ctx.add_layer(node, &[per_group], LayerKind::Gather { map, constants: Vec::new() }, shape.to_vec(), suffix)
 }

@@ -15,7 +15,9 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
         ctx.check_attributes(node, &["starts", "ends", "axes"])?;
         (
             node.attr_ints("starts").map_err(e)?.ok_or_else(|| ctx.err(node, "attribute 'starts' is required"))?,
-            node.attr_ints("ends").map_err(|m| ctx.err(node, m))?.ok_or_else(|| ctx.err(node, "attribute 'ends' is required"))?,
+            node.attr_ints("ends")
+                .map_err(|m| ctx.err(node, m))?
+                .ok_or_else(|| ctx.err(node, "attribute 'ends' is required"))?,
             node.attr_ints("axes").map_err(|m| ctx.err(node, m))?,
             None,
         )

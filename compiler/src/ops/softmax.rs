@@ -25,7 +25,13 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let g = groups(&x.shape, &axes);
     let shape = x.shape.clone();
     let windows = g.windows.clone();
-    let max = ctx.add_layer(node, &[&x], LayerKind::MaxPool { size: g.size, windows: windows.clone() }, g.kept.clone(), "max")?;
+    let max = ctx.add_layer(
+        node,
+        &[&x],
+        LayerKind::MaxPool { size: g.size, windows: windows.clone() },
+        g.kept.clone(),
+        "max",
+    )?;
     let maxb = spread(ctx, node, &max, &g, &shape, "max_b")?;
     let d = ctx.add_layer(node, &[&x, &maxb], LayerKind::Sum { coeffs: vec![1.0, -1.0] }, shape.clone(), "shifted")?;
     let e = ctx.add_layer(node, &[&d], LayerKind::Func(Func::Exp), shape.clone(), "exp")?;
