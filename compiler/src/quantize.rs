@@ -385,7 +385,7 @@ pub fn quantize(
                     Some(i) => cal.min[i],
                     None => f64::NAN,
                 };
-                if !(den_min > 0.0) {
+                if den_min.is_nan() || den_min <= 0.0 {
                     return Err(qerr(format!(
                         "division by a tensor needs a positive divisor (node '{}'); calibration saw a smallest divisor of {den_min}. Divide by a constant, or make the divisor positive (e.g. add an epsilon)",
                         layer.origin

@@ -82,9 +82,18 @@ fn unsupported_attribute_and_values_are_named() {
     let e = err(&model(vec![c], vec![], x3(), 13));
     assert!(e.contains("to_int") && e.contains("int64"), "{e}");
 
-    // two input-dependent operands
-    let e = err(&model(vec![node("Add", "residual", &["x", "x"], &["y"])], vec![], x3(), 13));
-    assert!(e.contains("residual") && e.contains("both operands"), "{e}");
+    // a constant divided by an input-dependent tensor
+    let e = err(&model(vec![node("Div", "recip", &["one", "x"], &["y"])], vec![weights("one", &[3])], x3(), 13));
+    assert!(e.contains("recip") && e.contains("Div") && e.contains("constant divided by"), "{e}");
+
+    // a division by a tensor that is not positive on the calibration data names the node
+    let e = err(&model(
+        vec![node("Sub", "shift", &["c", "x"], &["d"]), node("Div", "ratio", &["x", "d"], &["y"])],
+        vec![weights("c", &[3])],
+        x3(),
+        13,
+    ));
+    assert!(e.contains("ratio") && e.contains("positive divisor") && e.contains("smallest divisor"), "{e}");
 }
 
 #[test]

@@ -44,7 +44,9 @@ mod tests {
         let cs = prover_cs();
         let (ns, ds) = (signal(&cs, n), signal(&cs, d));
         let honest = div_round(n as i64, d as i64, s);
+        let before = cs.num_constraints();
         let q = div(&cs, &ns, &ds, s, 17, 24, claim.or(honest)).unwrap();
+        assert_eq!(cs.num_constraints() - before, 24 + 3 + 2 * 17, "cost w_out + 3 + 2 b_d");
         (satisfied(&cs), q.value)
     }
 

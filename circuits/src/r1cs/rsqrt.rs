@@ -60,7 +60,9 @@ mod tests {
     fn run(v: i128, e: u8, claim: Option<i128>) -> (bool, Option<i128>) {
         let cs = prover_cs();
         let vs = signal(&cs, v);
+        let before = cs.num_constraints();
         let y = rsqrt(&cs, &vs, e, 24, 16, claim.or(reference(v as i64, e))).unwrap();
+        assert_eq!(cs.num_constraints() - before, 2 * 16 + 24 + e as usize + 7, "cost 2 w_out + b_v + e + 7");
         (satisfied(&cs), y.value)
     }
 
@@ -91,7 +93,9 @@ mod tests {
     fn run_sqrt(x: i128, e: u8, claim: Option<i128>) -> bool {
         let cs = prover_cs();
         let xs = signal(&cs, x);
+        let before = cs.num_constraints();
         sqrt(&cs, &xs, e, 20, 16, claim.or(verinfer_ir::func::sqrt(x as i64, e))).unwrap();
+        assert_eq!(cs.num_constraints() - before, 2 * 16 + 20 + e as usize + 6, "cost 2 w_out + b_x + e + 6");
         satisfied(&cs)
     }
 

@@ -11,7 +11,8 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let shape = shape_of(&x);
     let rank = shape.len();
     let e = |m: String| ctx.err(node, m);
-    let (starts, ends, axes, steps): (Vec<i64>, Vec<i64>, Option<Vec<i64>>, Option<Vec<i64>>) = if ctx.opset < 10 {
+    type Operands = (Vec<i64>, Vec<i64>, Option<Vec<i64>>, Option<Vec<i64>>);
+    let (starts, ends, axes, steps): Operands = if ctx.opset < 10 {
         ctx.check_attributes(node, &["starts", "ends", "axes"])?;
         (
             node.attr_ints("starts").map_err(e)?.ok_or_else(|| ctx.err(node, "attribute 'starts' is required"))?,

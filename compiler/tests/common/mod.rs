@@ -88,6 +88,17 @@ pub fn one_input_model(
     in_dims: &[usize],
     out_dims: &[usize],
 ) -> Vec<u8> {
+    model_with_opset(nodes, inits, in_dims, out_dims, 13)
+}
+
+/// [`one_input_model`] at another default-domain opset.
+pub fn model_with_opset(
+    nodes: Vec<NodeProto>,
+    inits: Vec<TensorProto>,
+    in_dims: &[usize],
+    out_dims: &[usize],
+    opset: i64,
+) -> Vec<u8> {
     let mut g = GraphProto::new();
     g.name = "t".into();
     g.node = nodes;
@@ -98,7 +109,7 @@ pub fn one_input_model(
     let mut m = ModelProto::new();
     m.ir_version = 8;
     let mut os = OperatorSetIdProto::new();
-    os.version = 13;
+    os.version = opset;
     m.opset_import.push(os);
     m.graph = Some(g).into();
     m.write_to_bytes().unwrap()
