@@ -349,15 +349,8 @@ pub fn quantize(
             LayerKind::Func(Func::Sqrt) => {
                 // exact integer root: Y = floor(sqrt(X 2^(2 s_y - s_x)))
                 let x = b.calibrated(src, operand_max(0))?;
-                let s_x = b.node(x).scale.0 as i32;
-                let mut s_y = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
-                if 2 * s_y - s_x < 0 {
-                    s_y = (s_x + 1) / 2;
-                }
-                let exp = u8::try_from(2 * s_y - s_x)
-                    .ok()
-                    .filter(|e| *e <= 64)
-                    .ok_or_else(|| qerr(format!("square root needs 2^{} under the root", 2 * s_y - s_x)))?;
+                let (s_y, exp) = root_scale(y_max, cfg, -(b.node(x).scale.0 as i32), 64)
+                    .ok_or_else(|| qerr("square root: no output scale keeps 2^e under the root in range".into()))?;
                 b.push(
                     layer.name.clone(),
                     Op::Sqrt { input: x, exp },
@@ -416,15 +409,9 @@ pub fn quantize(
             }
             LayerKind::Rsqrt => {
                 let v = b.calibrated(src, operand_max(0))?;
-                let s_v = b.node(v).scale.0 as i32;
-                let mut s_y = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
-                if 2 * s_y + s_v < 0 {
-                    s_y = (-s_v + 1) / 2;
-                }
-                let exp = u8::try_from(2 * s_y + s_v)
-                    .ok()
-                    .filter(|e| *e <= 100)
-                    .ok_or_else(|| qerr(format!("reciprocal square root needs 2^{} under the root", 2 * s_y + s_v)))?;
+                let (s_y, exp) = root_scale(y_max, cfg, b.node(v).scale.0 as i32, 100).ok_or_else(|| {
+                    qerr("reciprocal square root: no output scale keeps 2^e under the root in range".into())
+                })?;
                 b.push(
                     layer.name.clone(),
                     Op::Rsqrt { input: v, exp },
@@ -484,6 +471,18 @@ pub fn quantize(
     };
     ir.validate().map_err(|e| CompileError::Quantization { tensor: "(graph)".into(), reason: e })?;
     Ok((ir, b.report))
+}
+
+/// The output scale `s_y` of a root and its exponent `e = 2 s_y + k` (`k = -s_x` for the square
+/// root, `+s_v` for the reciprocal one): the calibrated scale, raised until `e >= 0`; `None` if `e`
+/// exceeds `limit`.
+fn root_scale(y_max: f64, cfg: &QuantConfig, k: i32, limit: u8) -> Option<(i32, u8)> {
+    let mut s_y = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
+    if 2 * s_y + k < 0 {
+        s_y = (1 - k) / 2;
+    }
+    let e = u8::try_from(2 * s_y + k).ok().filter(|e| *e <= limit)?;
+    Some((s_y, e))
 }
 
 /// The input's scale and width: the coarsest grid (at most the `input_bits` budget allows) at which
