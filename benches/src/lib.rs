@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 /// The bundled fixtures measured by the benchmarks.
-pub const FIXTURES: &[&str] = &["digits_mlp", "breast_cancer_mlp", "iris_mlp", "digits_cnn"];
+pub const FIXTURES: &[&str] =
+    &["digits_mlp", "breast_cancer_mlp", "iris_mlp", "digits_cnn", "digits_bn_cnn", "digits_transformer"];
 
 /// Path of a fixture directory.
 pub fn fixture(name: &str) -> PathBuf {

@@ -32,7 +32,7 @@ fn compile_fixture(name: &str) -> verinfer_compiler::Compiled {
 
 #[test]
 fn float_graph_matches_onnxruntime() {
-    for name in ["digits_mlp", "breast_cancer_mlp", "iris_mlp", "digits_cnn"] {
+    for name in ["digits_mlp", "breast_cancer_mlp", "iris_mlp", "digits_cnn", "digits_bn_cnn", "digits_transformer"] {
         let g = import_onnx(&std::fs::read(fixture(name).join("model.onnx")).unwrap()).unwrap();
         let t = test_split(name);
         for (x, want) in t.inputs.iter().zip(&t.ort_logits) {
@@ -47,7 +47,14 @@ fn float_graph_matches_onnxruntime() {
 
 #[test]
 fn quantized_argmax_agrees_with_float_on_test_splits() {
-    for (name, need) in [("digits_mlp", 0.99), ("breast_cancer_mlp", 0.98), ("iris_mlp", 0.97), ("digits_cnn", 0.99)] {
+    for (name, need) in [
+        ("digits_mlp", 0.99),
+        ("breast_cancer_mlp", 0.98),
+        ("iris_mlp", 0.97),
+        ("digits_cnn", 0.99),
+        ("digits_bn_cnn", 0.99),
+        ("digits_transformer", 0.99),
+    ] {
         let c = compile_fixture(name);
         let t = test_split(name);
         let acc = verinfer_compiler::accuracy(&c.model, &c.float, &t.inputs);
