@@ -28,7 +28,18 @@ fn unsatisfied(m: &CompiledModel, w: &ProverWitness) -> bool {
 
 #[test]
 fn honest_witnesses_satisfy_every_fixture() {
-    for name in ["digits_mlp", "breast_cancer_mlp", "iris_mlp", "digits_cnn", "digits_bn_cnn", "digits_transformer"] {
+    for name in [
+        "digits_mlp",
+        "breast_cancer_mlp",
+        "iris_mlp",
+        "digits_cnn",
+        "digits_bn_cnn",
+        "digits_transformer",
+        "digits_mlp_qdq",
+        "digits_mlp_qop",
+        "digits_cnn_qdq",
+        "digits_cnn_qop",
+    ] {
         for mode in [OutputMode::Tensor, OutputMode::Commitment] {
             let m = model(name, mode);
             check_witness(&m, &honest(&m, name)).unwrap_or_else(|e| panic!("{name} {mode:?}: {e}"));
@@ -38,7 +49,7 @@ fn honest_witnesses_satisfy_every_fixture() {
 
 #[test]
 fn corrupted_activations_are_caught_at_every_node() {
-    for name in ["iris_mlp", "digits_cnn", "digits_bn_cnn"] {
+    for name in ["iris_mlp", "digits_cnn", "digits_bn_cnn", "digits_mlp_qdq", "digits_mlp_qop"] {
         corrupted_activations_are_caught(name);
     }
 }

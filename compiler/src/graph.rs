@@ -169,6 +169,14 @@ pub enum LayerKind {
     Div,
     /// `y_i = 1 / sqrt(x_i)`.
     Rsqrt,
+    /// `y_i = clamp(round(x_i), lo, hi)` (round half to even): the integer grid of a QuantizeLinear
+    /// output, whose scale and zero point are an affine layer before it.
+    RoundClamp {
+        /// Smallest grid value (-128 for int8, 0 for uint8).
+        lo: i64,
+        /// Largest grid value.
+        hi: i64,
+    },
 }
 
 impl LayerKind {
@@ -187,6 +195,7 @@ impl LayerKind {
             LayerKind::Func(f) => f.name(),
             LayerKind::Div => "div",
             LayerKind::Rsqrt => "rsqrt",
+            LayerKind::RoundClamp { .. } => "round_clamp",
         }
     }
 }
@@ -269,6 +278,9 @@ pub fn eval_layer(kind: &LayerKind, xs: &[&[f64]]) -> Vec<f64> {
         }
         LayerKind::Func(f) => x.iter().map(|&v| f.eval(v)).collect(),
         LayerKind::Rsqrt => x.iter().map(|&v| 1.0 / v.sqrt()).collect(),
+        LayerKind::RoundClamp { lo, hi } => {
+            x.iter().map(|&v| v.round_ties_even().clamp(*lo as f64, (*hi).max(*lo) as f64)).collect()
+        }
     }
 }
 

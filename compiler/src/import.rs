@@ -44,6 +44,7 @@ pub struct Ctx {
     pub opset: i64,
     values: HashMap<String, Value>,
     layers: Vec<Layer>,
+    elem_types: HashMap<String, &'static str>,
 }
 
 impl Ctx {
@@ -87,6 +88,21 @@ impl Ctx {
                 Err(self.err(node, format!("{what} (input #{i}) must be a constant; shapes must be static")))
             }
         }
+    }
+
+    /// Element type of input `i` of `node`, when it is an initializer or a Constant's output.
+    pub fn elem_type(&self, node: &OnnxNode, i: usize) -> Option<&'static str> {
+        node.inputs.get(i).and_then(|n| self.elem_types.get(n)).copied()
+    }
+
+    /// Binds a value to a tensor name of a composite operator's inner node (see [`Ctx::inner`]).
+    pub fn bind(&mut self, name: String, v: Value) {
+        self.values.insert(name, v);
+    }
+
+    /// The value bound to `name`.
+    pub fn value(&self, node: &OnnxNode, name: &str) -> Result<&Value, CompileError> {
+        self.values.get(name).ok_or_else(|| self.err(node, format!("inner tensor '{name}' was not produced")))
     }
 
     /// Binds output `i` of `node`.
@@ -216,9 +232,9 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
             model.inputs.len()
         )));
     };
-    if !crate::onnx::is_float_elem(input.elem_type) {
+    if !crate::onnx::is_float_elem(input.elem_type) && !crate::onnx::is_int_input_elem(input.elem_type) {
         return Err(CompileError::Unsupported(format!(
-            "graph input '{}' has element type {}; verinfer supports float inputs (float, double, float16, bfloat16)",
+            "graph input '{}' has element type {}; verinfer supports float inputs (float, double, float16, bfloat16) and int8, uint8, int16, uint16, int32 inputs",
             input.name, input.elem_type
         )));
     }
@@ -242,7 +258,8 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
         )));
     };
 
-    let mut ctx = Ctx { opset: model.opset, values: HashMap::new(), layers: Vec::new() };
+    let mut ctx =
+        Ctx { opset: model.opset, values: HashMap::new(), layers: Vec::new(), elem_types: model.elem_types.clone() };
     for (name, t) in &model.initializers {
         ctx.values.insert(name.clone(), Value::Const(t.clone()));
     }

@@ -21,6 +21,9 @@ pub struct OnnxModel {
     pub inputs: Vec<ValueInfo>,
     /// Graph output names.
     pub outputs: Vec<String>,
+    /// Element type of each initializer and Constant node output ("int8", "uint8", ...), which the
+    /// decoded tensors do not keep (quantized models need the zero point's type).
+    pub elem_types: std::collections::HashMap<String, &'static str>,
 }
 
 /// A graph input.
@@ -35,7 +38,7 @@ pub struct ValueInfo {
 }
 
 /// One node.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct OnnxNode {
     /// Node name (may be empty in the file; then derived from the first output).
     pub name: String,
@@ -52,7 +55,7 @@ pub struct OnnxNode {
 }
 
 /// An attribute value.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Attribute {
     /// A float.
     Float(f32),
@@ -110,6 +113,12 @@ pub fn elem_type_name(t: i32) -> &'static str {
     }
 }
 
+/// Whether an element type name is an integer type a graph input may have (its values are read as
+/// numbers, like a float input's).
+pub fn is_int_input_elem(name: &str) -> bool {
+    matches!(name, "int8" | "uint8" | "int16" | "uint16" | "int32")
+}
+
 /// Whether an element type name (from [`elem_type_name`]) is a floating-point type verinfer accepts.
 pub fn is_float_elem(name: &str) -> bool {
     matches!(name, "float" | "double" | "float16" | "bfloat16")
@@ -130,8 +139,15 @@ pub fn parse(bytes: &[u8]) -> Result<OnnxModel, CompileError> {
     let opset = opset.ok_or_else(|| CompileError::Onnx("the model imports no default-domain opset".into()))?;
 
     let mut initializers = Vec::new();
+    let mut elem_types = std::collections::HashMap::new();
     for t in &graph.initializer {
         initializers.push((t.name.clone(), tensor(t)?));
+        elem_types.insert(t.name.clone(), elem_type_name(t.data_type));
+    }
+    for n in graph.node.iter().filter(|n| n.op_type == "Constant") {
+        if let (Some(t), Some(out)) = (n.attribute.iter().find_map(|a| a.t.as_ref()), n.output.first()) {
+            elem_types.insert(out.clone(), elem_type_name(t.data_type));
+        }
     }
     let init_names: std::collections::BTreeSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
     let inputs = graph
@@ -158,7 +174,7 @@ pub fn parse(bytes: &[u8]) -> Result<OnnxModel, CompileError> {
             })
         })
         .collect::<Result<Vec<_>, CompileError>>()?;
-    Ok(OnnxModel { name: graph.name.clone(), opset, nodes, initializers, inputs, outputs })
+    Ok(OnnxModel { name: graph.name.clone(), opset, nodes, initializers, inputs, outputs, elem_types })
 }
 
 fn value_info(name: &str, t: Option<&TypeProto>) -> Result<ValueInfo, CompileError> {
@@ -282,9 +298,19 @@ pub fn tensor(t: &TensorProto) -> Result<OnnxTensor, CompileError> {
         }),
         Some(DataType::INT8) => int(if raw.is_empty() { t.int32_data.iter().map(|&v| v as i64).collect() } else { raw.iter().map(|&b| b as i8 as i64).collect() }),
         Some(DataType::UINT8) => int(if raw.is_empty() { t.int32_data.iter().map(|&v| v as i64).collect() } else { raw.iter().map(|&b| b as i64).collect() }),
+        Some(DataType::INT16) => int(if raw.is_empty() {
+            t.int32_data.iter().map(|&v| v as i64).collect()
+        } else {
+            chunks(2)?.map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect()
+        }),
+        Some(DataType::UINT16) => int(if raw.is_empty() {
+            t.int32_data.iter().map(|&v| v as i64).collect()
+        } else {
+            chunks(2)?.map(|c| u16::from_le_bytes([c[0], c[1]]) as i64).collect()
+        }),
         Some(DataType::BOOL) => int(if raw.is_empty() { t.int32_data.iter().map(|&v| (v != 0) as i64).collect() } else { raw.iter().map(|&b| (b != 0) as i64).collect() }),
         _ => Err(CompileError::Unsupported(format!(
-            "tensor '{}' has element type {}, which verinfer does not read (float, double, float16, bfloat16, int8/32/64, uint8, bool are supported)",
+            "tensor '{}' has element type {}, which verinfer does not read (float, double, float16, bfloat16, int8/16/32/64, uint8/16, bool are supported)",
             t.name,
             elem_type_name(t.data_type)
         ))),

@@ -33,6 +33,11 @@ impl Default for QuantConfig {
 /// step, if larger).
 pub const TABLE_TOLERANCE: f64 = 1.0 / 1024.0;
 
+/// Largest error (in grid steps) that rounding the input and the weights may add to a value about
+/// to be rounded onto an integer grid (QuantizeLinear): values closer than this to a rounding tie
+/// may land one grid step away from onnxruntime's.
+pub const GRID_ERROR: f64 = 1.0 / 4096.0;
+
 /// How one tensor was quantized, for the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct TensorQuant {
@@ -167,8 +172,21 @@ impl Builder<'_> {
 
     /// Rescales `acc` to the activation scale chosen for `max`, never multiplying up.
     fn rescale(&mut self, acc: TensorId, name: String, max: f64) -> Result<TensorId, CompileError> {
+        self.rescale_to(acc, name, max, None)
+    }
+
+    /// Rescales `acc` to scale `forced` (if given) or to the one chosen for `max`, never multiplying
+    /// up.
+    fn rescale_to(
+        &mut self,
+        acc: TensorId,
+        name: String,
+        max: f64,
+        forced: Option<i32>,
+    ) -> Result<TensorId, CompileError> {
         let s_acc = self.node(acc).scale.0 as i32;
-        let s_y = (choose_scale(max, self.cfg.activation_bits, self.cfg.headroom) as i32).min(s_acc);
+        let chosen = forced.unwrap_or_else(|| choose_scale(max, self.cfg.activation_bits, self.cfg.headroom) as i32);
+        let s_y = chosen.min(s_acc);
         let shift = u8::try_from(s_acc - s_y).map_err(|_| CompileError::Quantization {
             tensor: name.clone(),
             reason: format!("rescale by 2^{} is out of range", s_acc - s_y),
@@ -226,7 +244,21 @@ pub fn quantize(
     }
     let cal = calibrate(graph, calibration)?;
     let (input_uses, _) = graph.uses();
-    let (s_in, in_bits) = input_scale(graph, calibration, cal.input_max, cal.max.first().copied(), input_uses, cfg);
+
+    // A layer read only by a RoundClamp rescales straight to the integer grid (scale 0), so that
+    // the grid value is rounded once, from the exact accumulator.
+    let (_, uses) = graph.uses();
+    let mut to_grid = vec![None; graph.layers.len()];
+    for l in &graph.layers {
+        if let (LayerKind::RoundClamp { .. }, [Some(i)]) = (&l.kind, l.inputs.as_slice()) {
+            if uses[*i] == 1 {
+                to_grid[*i] = Some(0);
+            }
+        }
+    }
+    let first_to_grid = to_grid.first().is_some_and(|g| g.is_some());
+    let (s_in, in_bits) =
+        input_scale(graph, calibration, cal.input_max, cal.max.first().copied(), input_uses, first_to_grid, cfg);
     let mut b = Builder { cfg, nodes: Vec::new(), report: Vec::new() };
     b.push(graph.input_name.clone(), Op::Input, graph.input_shape.clone(), s_in as i32, Bits(in_bits), cal.input_max)?;
     let mut ir_of: Vec<TensorId> = Vec::with_capacity(graph.layers.len());
@@ -323,7 +355,7 @@ pub fn quantize(
                     Bits::for_bound(bound),
                     y_max,
                 )?;
-                b.rescale(acc, layer.name.clone(), y_max)?
+                b.rescale_to(acc, layer.name.clone(), y_max, to_grid[li])?
             }
             LayerKind::Mul | LayerKind::MatMul { .. } => {
                 let rhs = *srcs.get(1).ok_or_else(|| qerr("a product needs two operands".into()))?;
@@ -344,7 +376,7 @@ pub fn quantize(
                     Bits::for_bound(bound),
                     y_max,
                 )?;
-                b.rescale(acc, layer.name.clone(), y_max)?
+                b.rescale_to(acc, layer.name.clone(), y_max, to_grid[li])?
             }
             LayerKind::Func(Func::Sqrt) => {
                 // exact integer root: Y = floor(sqrt(X 2^(2 s_y - s_x)))
@@ -421,6 +453,32 @@ pub fn quantize(
                     y_max,
                 )?
             }
+            LayerKind::RoundClamp { lo, hi } => {
+                // to scale 0 (the grid), rounding half up, then saturate
+                let s_x = b.node(src).scale.0 as i32;
+                let v = if s_x > 0 {
+                    let shift = u8::try_from(s_x).map_err(|_| qerr(format!("rounding shift 2^{s_x} out of range")))?;
+                    b.push(
+                        format!("{}::round", layer.name),
+                        Op::Rescale { input: src, shift },
+                        layer.shape.clone(),
+                        0,
+                        Bits(cfg.activation_bits),
+                        operand_max(0),
+                    )?
+                } else {
+                    b.scale_up(src, -s_x)?
+                };
+                let bits = Bits::for_bound(lo.unsigned_abs().max(hi.unsigned_abs()) as u128);
+                b.push(
+                    layer.name.clone(),
+                    Op::Clamp { input: v, lo: *lo, hi: *hi },
+                    layer.shape.clone(),
+                    0,
+                    bits,
+                    y_max,
+                )?
+            }
             kind @ (LayerKind::Linear { .. } | LayerKind::Affine { .. }) => {
                 let (s_x, b_x) = (b.node(src).scale.0, b.node(src).bits);
                 let consts: &[f64] = match kind {
@@ -430,7 +488,16 @@ pub fn quantize(
                 };
                 let s_y_target = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
                 let layer_inputs = operand_values(0);
-                let s_w = weight_scale(kind, consts, &layer_inputs, s_y_target, cfg.weight_bits, s_x, b_x);
+                let s_w = weight_scale(
+                    kind,
+                    consts,
+                    &layer_inputs,
+                    s_y_target,
+                    to_grid[li].is_some(),
+                    cfg.weight_bits,
+                    s_x,
+                    b_x,
+                );
                 let s_acc = s_x as i32 + s_w as i32;
                 let quant = |v: f64, s: i32| -> Result<i64, CompileError> {
                     let q = round_half_up(v * (s as f64).exp2());
@@ -458,7 +525,7 @@ pub fn quantize(
                 };
                 let acc_bits = static_bits(&op, b_x);
                 let acc = b.push(format!("{}::acc", layer.name), op, layer.shape.clone(), s_acc, acc_bits, y_max)?;
-                b.rescale(acc, layer.name.clone(), y_max)?
+                b.rescale_to(acc, layer.name.clone(), y_max, to_grid[li])?
             }
         };
         ir_of.push(id);
@@ -495,6 +562,7 @@ fn input_scale(
     in_max: f64,
     first_max: Option<f64>,
     input_uses: usize,
+    grid: bool,
     cfg: &QuantConfig,
 ) -> (i8, u8) {
     let s_max = choose_scale(in_max, cfg.input_bits, cfg.headroom);
@@ -514,18 +582,16 @@ fn input_scale(
     let exact: Vec<Vec<f64>> = calibration.iter().map(|x| crate::graph::eval_layer(&first.kind, &[x])).collect();
     for s in (s_max as i32 - 40).max(-60)..=s_max as i32 {
         let f = (s as f64).exp2();
-        let worst = calibration
-            .iter()
-            .zip(&exact)
-            .map(|(x, want)| {
-                let xq: Vec<f64> = x.iter().map(|&v| round_half_up(v * f) / f).collect();
-                crate::graph::eval_layer(&first.kind, &[&xq])
-                    .iter()
-                    .zip(want)
-                    .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
-            })
-            .fold(0.0f64, f64::max);
-        if worst <= step {
+        let (mut worst, mut same_grid) = (0.0f64, true);
+        for (x, want) in calibration.iter().zip(&exact) {
+            let xq: Vec<f64> = x.iter().map(|&v| round_half_up(v * f) / f).collect();
+            for (a, b) in crate::graph::eval_layer(&first.kind, &[&xq]).iter().zip(want) {
+                worst = worst.max((a - b).abs());
+                let tie = (b - b.floor() - 0.5).abs() < 1e-12;
+                same_grid &= tie || b.round_ties_even() == round_half_up(*a);
+            }
+        }
+        if (!grid || same_grid) && worst <= if grid { GRID_ERROR } else { step } {
             return (s as i8, width(s as i8));
         }
     }
@@ -535,11 +601,18 @@ fn input_scale(
 /// The weight scale of a linear or affine layer: at least the one the weight-width budget gives, and
 /// raised (up to 24 more bits) until rounding the weights moves no calibration output by more than one
 /// output step. Weights are circuit constants, so extra precision only lengthens the rescale.
+///
+/// A layer whose output is rounded onto an integer grid next (`grid`, a QuantizeLinear) is raised
+/// until the error is within [`GRID_ERROR`] and every calibration output rounds to the same grid
+/// value as the exact output: calibrated models put values within 1e-5 of a rounding tie (pixel 8
+/// at scale 16/255), and only exact weights round those as onnxruntime does.
+#[allow(clippy::too_many_arguments)]
 fn weight_scale(
     kind: &LayerKind,
     consts: &[f64],
     inputs: &[&[f64]],
     s_y: i32,
+    grid: bool,
     weight_bits: u8,
     s_x: i8,
     b_x: Bits,
@@ -550,22 +623,29 @@ fn weight_scale(
     while (s_w as i32) < base as i32 + 24 {
         let f = (s_w as f64).exp2();
         let rounded: Vec<f64> = consts.iter().map(|&w| round_half_up(w * f) / f).collect();
+        // biases are rounded at the accumulator's scale
+        let fb = ((s_x as i32 + s_w as i32) as f64).exp2();
+        let rb = |b: &[f64]| -> Vec<f64> { b.iter().map(|&v| round_half_up(v * fb) / fb).collect() };
         let probe = match kind {
             LayerKind::Linear { rows, cols, bias, .. } => {
-                LayerKind::Linear { rows: *rows, cols: *cols, weights: rounded, bias: bias.clone() }
+                LayerKind::Linear { rows: *rows, cols: *cols, weights: rounded, bias: rb(bias) }
             }
-            LayerKind::Affine { add, .. } => LayerKind::Affine { mul: rounded, add: add.clone() },
+            LayerKind::Affine { add, .. } => LayerKind::Affine { mul: rounded, add: rb(add) },
             _ => return s_w,
         };
-        let worst = inputs
-            .iter()
-            .map(|x| {
-                let (a, b) = (crate::graph::eval_layer(kind, &[x]), crate::graph::eval_layer(&probe, &[x]));
-                a.iter().zip(&b).fold(0.0f64, |m, (p, q)| m.max((p - q).abs()))
-            })
-            .fold(0.0f64, f64::max);
+        let (mut worst, mut same_grid) = (0.0f64, true);
+        for x in inputs {
+            let (a, b) = (crate::graph::eval_layer(kind, &[x]), crate::graph::eval_layer(&probe, &[x]));
+            for (p, q) in a.iter().zip(&b) {
+                worst = worst.max((p - q).abs());
+                // an exact tie rounds half to even in ONNX and half up here: no precision helps it
+                let tie = (p - p.floor() - 0.5).abs() < 1e-12;
+                same_grid &= tie || p.round_ties_even() == round_half_up(*q);
+            }
+        }
+        let done = if grid { same_grid && worst <= GRID_ERROR } else { worst <= step };
         let next_acc_bits = b_x.0 as i32 + weight_bits as i32 + (s_w as i32 - base as i32) + 16;
-        if worst <= step || next_acc_bits > MAX_BITS as i32 || s_x as i32 + s_w as i32 >= 120 {
+        if done || next_acc_bits > MAX_BITS as i32 || s_x as i32 + s_w as i32 >= 120 {
             break;
         }
         s_w += 1;

@@ -32,7 +32,18 @@ fn compile_fixture(name: &str) -> verinfer_compiler::Compiled {
 
 #[test]
 fn float_graph_matches_onnxruntime() {
-    for name in ["digits_mlp", "breast_cancer_mlp", "iris_mlp", "digits_cnn", "digits_bn_cnn", "digits_transformer"] {
+    for name in [
+        "digits_mlp",
+        "breast_cancer_mlp",
+        "iris_mlp",
+        "digits_cnn",
+        "digits_bn_cnn",
+        "digits_transformer",
+        "digits_mlp_qdq",
+        "digits_mlp_qop",
+        "digits_cnn_qdq",
+        "digits_cnn_qop",
+    ] {
         let g = import_onnx(&std::fs::read(fixture(name).join("model.onnx")).unwrap()).unwrap();
         let t = test_split(name);
         for (x, want) in t.inputs.iter().zip(&t.ort_logits) {
@@ -54,6 +65,10 @@ fn quantized_argmax_agrees_with_float_on_test_splits() {
         ("digits_cnn", 0.99),
         ("digits_bn_cnn", 0.99),
         ("digits_transformer", 0.99),
+        ("digits_mlp_qdq", 0.99),
+        ("digits_mlp_qop", 0.99),
+        ("digits_cnn_qdq", 0.99),
+        ("digits_cnn_qop", 0.99),
     ] {
         let c = compile_fixture(name);
         let t = test_split(name);
@@ -72,5 +87,46 @@ fn quantized_argmax_agrees_with_float_on_test_splits() {
         );
         assert_eq!(acc.out_of_range, 0, "{name}: test inputs outside the calibrated range");
         assert!(acc.argmax_agreement >= need, "{name}: agreement {} < {need}", acc.argmax_agreement);
+    }
+}
+
+#[test]
+fn int8_fixtures_reproduce_onnxruntime_grid_values() {
+    // The int8 models' outputs are DequantizeLinear of int8 logits: the circuit must land on
+    // onnxruntime's grid point for nearly every output. Values that pass through a float operator
+    // between two quantizations (a Relu or MaxPool on dequantized values) are held at an activation
+    // scale there, so a value within that scale's step of a rounding tie can land one grid step away.
+    for (name, max_off) in
+        [("digits_mlp_qdq", 0.005), ("digits_mlp_qop", 0.01), ("digits_cnn_qdq", 0.005), ("digits_cnn_qop", 0.03)]
+    {
+        let c = compile_fixture(name);
+        let t = test_split(name);
+        let ir = &c.model.graph;
+        let out = ir.output_node();
+        let (mut off, mut total, mut step) = (0usize, 0usize, f64::INFINITY);
+        // the grid step: the smallest change of one output across samples (a float bias added
+        // after the last DequantizeLinear shifts each output's grid but not its step)
+        for j in 0..t.ort_logits[0].len() {
+            let mut v: Vec<f64> = t.ort_logits.iter().map(|r| r[j]).collect();
+            v.sort_by(f64::total_cmp);
+            for w in v.windows(2) {
+                if w[1] - w[0] > 1e-6 {
+                    step = step.min(w[1] - w[0]);
+                }
+            }
+        }
+        for (x, want) in t.inputs.iter().zip(&t.ort_logits) {
+            let e = verinfer_ir::evaluate(ir, &verinfer_ir::quantize_input(ir, x).unwrap()).unwrap();
+            for (g, w) in e.output(ir).iter().zip(want) {
+                let d = (out.scale.dequantize(*g) - w).abs();
+                total += 1;
+                if d > 0.25 * step {
+                    off += 1;
+                    assert!(d < 1.25 * step, "{name}: {d} is more than one grid step ({step}) from onnxruntime");
+                }
+            }
+        }
+        eprintln!("{name}: {off} of {total} outputs one grid step ({step:.4}) from onnxruntime");
+        assert!(off as f64 <= max_off * total as f64, "{name}: {off} of {total} outputs off");
     }
 }

@@ -141,6 +141,7 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
             .map(|(i, &x)| check(node, i, rescale_half_up(x, *shift) as i128))
             .collect::<Result<_, _>>()?,
         Op::Relu { input } => get(*input)?.iter().map(|&x| x.max(0)).collect(),
+        Op::Clamp { input, lo, hi } => get(*input)?.iter().map(|&x| x.clamp(*lo, (*hi).max(*lo))).collect(),
         Op::MaxPool { input, size, windows } | Op::SumPool { input, size, windows } => {
             let src = get(*input)?;
             if *size == 0 || windows.len() % size != 0 || windows.iter().any(|&j| j as usize >= src.len()) {

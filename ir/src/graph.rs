@@ -72,6 +72,16 @@ pub enum Op {
         /// Operand.
         input: TensorId,
     },
+    /// `y = min(max(x, lo), hi)` with `lo <= hi`: the saturation of an integer grid (int8 and uint8
+    /// tensors of quantized models). The output width is that of `[lo, hi]`.
+    Clamp {
+        /// Operand.
+        input: TensorId,
+        /// Smallest output.
+        lo: i64,
+        /// Largest output.
+        hi: i64,
+    },
     /// `y_i = max_t x[windows[i * size + t]]`: the largest of `size` operand elements per output
     /// (max pooling; padding is simply left out of the windows).
     MaxPool {
@@ -181,6 +191,7 @@ impl Op {
             | Op::Affine { input, .. }
             | Op::Rescale { input, .. }
             | Op::Relu { input }
+            | Op::Clamp { input, .. }
             | Op::MaxPool { input, .. }
             | Op::SumPool { input, .. }
             | Op::Table { input, .. }
@@ -201,6 +212,7 @@ impl Op {
             Op::Affine { .. } => "affine",
             Op::Rescale { .. } => "rescale",
             Op::Relu { .. } => "relu",
+            Op::Clamp { .. } => "clamp",
             Op::MaxPool { .. } => "max_pool",
             Op::SumPool { .. } => "sum_pool",
             Op::Sum { .. } => "sum",
@@ -361,6 +373,16 @@ impl CircuitIr {
             Op::Relu { input } => {
                 same_len(*input, "the operand")?;
                 max(*input) - 1 // relu output lies in [0, 2^(b-1) - 1]
+            }
+            Op::Clamp { input, lo, hi } => {
+                same_len(*input, "the operand")?;
+                if lo > hi || lo.unsigned_abs() >= 1 << 40 || hi.unsigned_abs() >= 1 << 40 {
+                    return Err(format!("clamp to [{lo}, {hi}] is empty or too wide"));
+                }
+                if src(*input).bits.0 > MAX_BITS - 2 {
+                    return Err("clamp operand too wide".into());
+                }
+                lo.unsigned_abs().max(hi.unsigned_abs()) as u128
             }
             Op::MaxPool { input, size, windows } | Op::SumPool { input, size, windows } => {
                 if *size == 0 || windows.len() != node.len() * size {

@@ -51,7 +51,18 @@ fn expected_argmax(name: &str) -> u32 {
 
 #[test]
 fn every_fixture_compiles_sets_up_proves_and_verifies() {
-    for name in ["digits_mlp", "breast_cancer_mlp", "iris_mlp", "digits_cnn", "digits_bn_cnn", "digits_transformer"] {
+    for name in [
+        "digits_mlp",
+        "breast_cancer_mlp",
+        "iris_mlp",
+        "digits_cnn",
+        "digits_bn_cnn",
+        "digits_transformer",
+        "digits_mlp_qdq",
+        "digits_mlp_qop",
+        "digits_cnn_qdq",
+        "digits_cnn_qop",
+    ] {
         let b = build(name, OutputMode::Tensor, 1);
         let st = verify_bytes(&b.key, &json(&b.proof)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(st.output_index, expected_argmax(name), "{name}: proven class differs from onnxruntime");

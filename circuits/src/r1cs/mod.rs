@@ -4,6 +4,7 @@
 //! bit decomposition. A [`Signal`] is a linear combination with its integer value (when proving) and,
 //! if it has been range-checked, its bits, so that later gadgets (ReLU, commitments) reuse them.
 pub mod argmax;
+pub mod clamp;
 pub mod div;
 pub mod linear;
 pub mod max_pool;

@@ -1,6 +1,7 @@
 //! The whole-model circuit: public statement, committed input, every gadget of the IR, the revealed
 //! output and the sampling of the index (argmax or a seeded draw).
 use super::argmax::argmax;
+use super::clamp::clamp;
 use super::div::div;
 use super::linear::{affine, linear};
 use super::max_pool::max_pool;
@@ -144,6 +145,11 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     .iter()
                     .enumerate()
                     .map(|(i, s)| relu(&cs, s, width(input), value(ni, i)))
+                    .collect::<Result<_>>()?,
+                Op::Clamp { input, lo, hi } => operand(input)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| clamp(&cs, s, width(input), *lo, *hi, value(ni, i)))
                     .collect::<Result<_>>()?,
                 Op::SumPool { input, size, windows } => sum_pool(&cs, operand(input)?, *size, windows)?,
                 Op::Sum { terms } => {

@@ -12,6 +12,7 @@ mod clip;
 mod concat;
 mod constant;
 mod conv;
+mod dequantize_linear;
 mod div;
 mod elementwise;
 mod erf;
@@ -31,6 +32,10 @@ mod max_pool;
 mod mul;
 mod pad;
 mod pow;
+mod qdq;
+mod qlinear_conv;
+mod qlinear_matmul;
+mod quantize_linear;
 mod reduce;
 mod reduce_mean;
 mod reduce_sum;
@@ -61,6 +66,7 @@ const REGISTRY: &[(&str, ImportFn)] = &[
     ("Concat", concat::import),
     ("Constant", constant::import),
     ("Conv", conv::import),
+    ("DequantizeLinear", dequantize_linear::import),
     ("Div", div::import),
     ("Erf", erf::import),
     ("Exp", exp::import),
@@ -78,6 +84,9 @@ const REGISTRY: &[(&str, ImportFn)] = &[
     ("Mul", mul::import),
     ("Pad", pad::import),
     ("Pow", pow::import),
+    ("QLinearConv", qlinear_conv::import),
+    ("QLinearMatMul", qlinear_matmul::import),
+    ("QuantizeLinear", quantize_linear::import),
     ("ReduceMean", reduce_mean::import),
     ("ReduceSum", reduce_sum::import),
     ("Relu", relu::import),

@@ -114,3 +114,17 @@ pub fn model_with_opset(
     m.graph = Some(g).into();
     m.write_to_bytes().unwrap()
 }
+
+/// An integer initializer of element type `elem` (int8, uint8, int32, ...), values in `int32_data`.
+pub fn init_int(name: &str, dims: &[usize], elem: DataType, values: &[i64]) -> TensorProto {
+    let mut t = TensorProto::new();
+    t.name = name.into();
+    t.dims = dims.iter().map(|&d| d as i64).collect();
+    t.data_type = elem as i32;
+    if elem == DataType::INT64 {
+        t.int64_data = values.to_vec();
+    } else {
+        t.int32_data = values.iter().map(|&v| v as i32).collect();
+    }
+    t
+}
