@@ -238,6 +238,19 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
             input.name, input.elem_type
         )));
     }
+    if crate::onnx::is_int_input_elem(input.elem_type) {
+        // integer arithmetic (truncating Div, wrapping overflow) is not modelled: an integer input
+        // must be a quantized tensor read by the int8 operators
+        const READERS: [&str; 3] = ["DequantizeLinear", "QLinearMatMul", "QLinearConv"];
+        if let Some(n) =
+            model.nodes.iter().find(|n| n.inputs.contains(&input.name) && !READERS.contains(&n.op_type.as_str()))
+        {
+            return Err(CompileError::Unsupported(format!(
+                "graph input '{}' is an {} tensor read by {} (node '{}'); an integer input must be a quantized tensor read by DequantizeLinear, QLinearMatMul or QLinearConv (integer arithmetic is not modelled)",
+                input.name, input.elem_type, n.op_type, n.name
+            )));
+        }
+    }
     let mut shape = Vec::with_capacity(input.dims.len());
     for (axis, d) in input.dims.iter().enumerate() {
         match (axis, d) {

@@ -182,17 +182,21 @@ impl Builder<'_> {
         acc: TensorId,
         name: String,
         max: f64,
-        forced: Option<i32>,
+        forced: Option<(i32, u8)>,
     ) -> Result<TensorId, CompileError> {
         let s_acc = self.node(acc).scale.0 as i32;
-        let chosen = forced.unwrap_or_else(|| choose_scale(max, self.cfg.activation_bits, self.cfg.headroom) as i32);
+        let chosen = forced
+            .map(|f| f.0)
+            .unwrap_or_else(|| choose_scale(max, self.cfg.activation_bits, self.cfg.headroom) as i32);
+        // a grid wider than the activations (int16, uint16) gets room for itself and headroom
+        let width = forced.map_or(self.cfg.activation_bits, |f| f.1.max(self.cfg.activation_bits));
         let s_y = chosen.min(s_acc);
         let shift = u8::try_from(s_acc - s_y).map_err(|_| CompileError::Quantization {
             tensor: name.clone(),
             reason: format!("rescale by 2^{} is out of range", s_acc - s_y),
         })?;
         let shape = self.node(acc).shape.clone();
-        self.push(name, Op::Rescale { input: acc, shift }, shape, s_y, Bits(self.cfg.activation_bits), max)
+        self.push(name, Op::Rescale { input: acc, shift }, shape, s_y, Bits(width), max)
     }
 
     /// `id` if its width is enforced at a calibrated scale, else a rescale of it (so that tables,
@@ -250,9 +254,10 @@ pub fn quantize(
     let (_, uses) = graph.uses();
     let mut to_grid = vec![None; graph.layers.len()];
     for l in &graph.layers {
-        if let (LayerKind::RoundClamp { .. }, [Some(i)]) = (&l.kind, l.inputs.as_slice()) {
+        if let (LayerKind::RoundClamp { lo, hi }, [Some(i)]) = (&l.kind, l.inputs.as_slice()) {
             if uses[*i] == 1 {
-                to_grid[*i] = Some(0);
+                let grid_bits = Bits::for_bound(lo.unsigned_abs().max(hi.unsigned_abs()) as u128).0;
+                to_grid[*i] = Some((0, (grid_bits + 2).min(MAX_BITS)));
             }
         }
     }
@@ -456,6 +461,7 @@ pub fn quantize(
             LayerKind::RoundClamp { lo, hi } => {
                 // to scale 0 (the grid), rounding half up, then saturate
                 let s_x = b.node(src).scale.0 as i32;
+                let grid_bits = Bits::for_bound(lo.unsigned_abs().max(hi.unsigned_abs()) as u128).0;
                 let v = if s_x > 0 {
                     let shift = u8::try_from(s_x).map_err(|_| qerr(format!("rounding shift 2^{s_x} out of range")))?;
                     b.push(
@@ -463,7 +469,7 @@ pub fn quantize(
                         Op::Rescale { input: src, shift },
                         layer.shape.clone(),
                         0,
-                        Bits(cfg.activation_bits),
+                        Bits((grid_bits + 2).min(MAX_BITS).max(cfg.activation_bits)),
                         operand_max(0),
                     )?
                 } else {
