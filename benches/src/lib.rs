@@ -4,19 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-/// The bundled fixtures measured by the benchmarks.
-pub const FIXTURES: &[&str] = &[
-    "digits_mlp",
-    "breast_cancer_mlp",
-    "iris_mlp",
-    "digits_cnn",
-    "digits_bn_cnn",
-    "digits_transformer",
-    "digits_mlp_qdq",
-    "digits_mlp_qop",
-    "digits_cnn_qdq",
-    "digits_cnn_qop",
-];
+/// The bundled fixtures measured by the benchmarks (`fixtures/models.rs`).
+pub const FIXTURES: &[&str] = MODELS;
+include!("../../fixtures/models.rs");
 
 /// Path of a fixture directory.
 pub fn fixture(name: &str) -> PathBuf {

@@ -5,6 +5,7 @@ use verinfer_circuits::{assign, check_witness, constraint_count, BackendError, P
 use verinfer_compiler::{compile, data::read_samples, CompileOptions};
 use verinfer_ir::{quantize_input, CompiledModel, Op, OutputMode};
 use verinfer_verifier::{Fr, OutputClaim};
+include!("../../fixtures/models.rs");
 
 fn fixture(name: &str, file: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name).join(file)).unwrap()
@@ -28,18 +29,7 @@ fn unsatisfied(m: &CompiledModel, w: &ProverWitness) -> bool {
 
 #[test]
 fn honest_witnesses_satisfy_every_fixture() {
-    for name in [
-        "digits_mlp",
-        "breast_cancer_mlp",
-        "iris_mlp",
-        "digits_cnn",
-        "digits_bn_cnn",
-        "digits_transformer",
-        "digits_mlp_qdq",
-        "digits_mlp_qop",
-        "digits_cnn_qdq",
-        "digits_cnn_qop",
-    ] {
+    for name in MODELS {
         for mode in [OutputMode::Tensor, OutputMode::Commitment] {
             let m = model(name, mode);
             check_witness(&m, &honest(&m, name)).unwrap_or_else(|e| panic!("{name} {mode:?}: {e}"));

@@ -2,6 +2,7 @@
 //! with the float model, compiles are deterministic, and unsupported content is named.
 use std::path::{Path, PathBuf};
 use verinfer_compiler::{compile, data::read_samples, import_onnx, CompileOptions};
+include!("../../fixtures/models.rs");
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name)
@@ -32,18 +33,7 @@ fn compile_fixture(name: &str) -> verinfer_compiler::Compiled {
 
 #[test]
 fn float_graph_matches_onnxruntime() {
-    for name in [
-        "digits_mlp",
-        "breast_cancer_mlp",
-        "iris_mlp",
-        "digits_cnn",
-        "digits_bn_cnn",
-        "digits_transformer",
-        "digits_mlp_qdq",
-        "digits_mlp_qop",
-        "digits_cnn_qdq",
-        "digits_cnn_qop",
-    ] {
+    for name in MODELS {
         let g = import_onnx(&std::fs::read(fixture(name).join("model.onnx")).unwrap()).unwrap();
         let t = test_split(name);
         for (x, want) in t.inputs.iter().zip(&t.ort_logits) {

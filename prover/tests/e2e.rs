@@ -9,6 +9,7 @@ use verinfer::proof_file::{OutputJson, ProofFile};
 use verinfer_compiler::CompileOptions;
 use verinfer_ir::OutputMode;
 use verinfer_verifier::{Fr, VerifyError};
+include!("../../fixtures/models.rs");
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name)
@@ -51,18 +52,7 @@ fn expected_argmax(name: &str) -> u32 {
 
 #[test]
 fn every_fixture_compiles_sets_up_proves_and_verifies() {
-    for name in [
-        "digits_mlp",
-        "breast_cancer_mlp",
-        "iris_mlp",
-        "digits_cnn",
-        "digits_bn_cnn",
-        "digits_transformer",
-        "digits_mlp_qdq",
-        "digits_mlp_qop",
-        "digits_cnn_qdq",
-        "digits_cnn_qop",
-    ] {
+    for name in MODELS {
         let b = build(name, OutputMode::Tensor, 1);
         let st = verify_bytes(&b.key, &json(&b.proof)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(st.output_index, expected_argmax(name), "{name}: proven class differs from onnxruntime");
