@@ -29,14 +29,33 @@ pub enum CompileError {
     /// The sampling mode cannot be built for this model's output.
     #[error("sampling: {0}")]
     Sampling(#[from] verinfer_ir::SamplingError),
-    /// Quantization cannot represent the model within the configured widths.
-    #[error("quantization of '{tensor}': {reason}")]
+    /// A tensor cannot be represented within the configured widths, or its chosen scale would lose
+    /// too much precision.
+    #[error(
+        "quantization of tensor '{tensor}' (node '{node}'): {problem}; calibration saw values in [{min}, {max}]; limit: {limit}. Fix: {fix}"
+    )]
     Quantization {
         /// Tensor name.
         tensor: String,
-        /// What overflowed and what the user can change.
-        reason: String,
+        /// The ONNX node it comes from.
+        node: String,
+        /// Smallest value calibration saw (of the tensor, or of the operand the problem is about).
+        min: f64,
+        /// Largest value calibration saw.
+        max: f64,
+        /// What does not fit.
+        problem: String,
+        /// The limit it exceeds.
+        limit: String,
+        /// What the user can change.
+        fix: String,
     },
+    /// Quantization settings out of range.
+    #[error("quantization settings: {0}")]
+    Settings(String),
+    /// The quantized graph failed its own consistency checks: a compiler bug.
+    #[error("internal error (please report): the quantized graph is inconsistent: {0}")]
+    Internal(String),
 }
 
 impl CompileError {

@@ -124,6 +124,15 @@ pub enum LayerKind {
     },
     /// `y = max(x, 0)`.
     Relu,
+    /// `y = 1` if `x >= 0`, else `0` (comparisons, on a difference).
+    Step,
+    /// `y_i` = position in its window of the first largest of `x[windows[i * size + t]]`.
+    ArgMax {
+        /// Elements per window.
+        size: usize,
+        /// Input indices, `size` per output.
+        windows: Vec<usize>,
+    },
     /// `y_i = max_t x[windows[i * size + t]]` (max pooling, padding left out of the windows).
     MaxPool {
         /// Elements per window.
@@ -186,6 +195,8 @@ impl LayerKind {
             LayerKind::Linear { .. } => "linear",
             LayerKind::Affine { .. } => "affine",
             LayerKind::Relu => "relu",
+            LayerKind::Step => "step",
+            LayerKind::ArgMax { .. } => "argmax",
             LayerKind::MaxPool { .. } => "max_pool",
             LayerKind::SumPool { .. } => "sum_pool",
             LayerKind::Sum { .. } => "sum",
@@ -246,6 +257,19 @@ pub fn eval_layer(kind: &LayerKind, xs: &[&[f64]]) -> Vec<f64> {
             .collect(),
         LayerKind::Affine { mul, add } => x.iter().zip(mul.iter().zip(add)).map(|(v, (m, a))| m * v + a).collect(),
         LayerKind::Relu => x.iter().map(|v| v.max(0.0)).collect(),
+        LayerKind::Step => x.iter().map(|&v| if v >= 0.0 { 1.0 } else { 0.0 }).collect(),
+        LayerKind::ArgMax { size, windows } => windows
+            .chunks(*size)
+            .map(|w| {
+                let mut best = 0;
+                for (t, &j) in w.iter().enumerate() {
+                    if x[j] > x[w[best]] {
+                        best = t;
+                    }
+                }
+                best as f64
+            })
+            .collect(),
         LayerKind::MaxPool { size, windows } => {
             windows.chunks(*size).map(|w| w.iter().map(|&j| x[j]).fold(f64::NEG_INFINITY, f64::max)).collect()
         }

@@ -278,8 +278,18 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
     }
     ctx.values.insert(input.name.clone(), Value::Dyn(Dyn { src: None, shape: shape.clone() }));
 
+    // Nodes the output does not depend on (a LayerNormalization's unused Mean and InvStdDev, dead
+    // branches) are not imported.
+    let mut needed: std::collections::HashSet<&str> = std::iter::once(output.as_str()).collect();
+    let mut live = vec![false; model.nodes.len()];
+    for (i, node) in model.nodes.iter().enumerate().rev() {
+        if node.outputs.iter().any(|o| needed.contains(o.as_str())) {
+            live[i] = true;
+            needed.extend(node.inputs.iter().filter(|s| !s.is_empty()).map(String::as_str));
+        }
+    }
     let mut op_counts = OpCounts::new();
-    for node in &model.nodes {
+    for node in model.nodes.iter().zip(&live).filter(|(_, l)| **l).map(|(n, _)| n) {
         if !(node.domain.is_empty() || node.domain == "ai.onnx") {
             return Err(ctx.err(
                 node,

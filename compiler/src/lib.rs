@@ -76,7 +76,7 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
         return Err(CompileError::Calibration("no samples".into()));
     }
     let float = import_onnx(onnx_bytes)?;
-    let (ir, tensors) = quantize::quantize(&float, calibration, &opts.quant)?;
+    let (ir, mut tensors) = quantize::quantize(&float, calibration, &opts.quant)?;
     let calibration_sha256 = hex::encode(Sha256::digest(data::write_samples(calibration).as_bytes()));
     let out = ir.output_node();
     let sampling = Sampling::from_spec(opts.sampling, out.scale, out.len())?;
@@ -96,7 +96,10 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
         graph: ir,
     };
     let sampling_report = report::sampling(&model, &float, calibration);
-    let calibration = accuracy(&model, &float, calibration);
+    let (calibration, layer_errors) = compare(&model, &float, calibration);
+    for (t, e) in tensors.iter_mut().zip(layer_errors) {
+        t.max_abs_error = e;
+    }
     let mut gadgets = BTreeMap::new();
     for n in &model.graph.nodes {
         *gadgets.entry(n.op.kind()).or_default() += 1;
@@ -121,15 +124,42 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
 
 /// Float-vs-quantized agreement of `model` on `samples`.
 pub fn accuracy(model: &CompiledModel, float: &FloatGraph, samples: &[Vec<f64>]) -> report::Accuracy {
+    compare(model, float, samples).0
+}
+
+/// Float-vs-quantized agreement of `model` on `samples`, and per IR node that holds a tensor of the
+/// float model (the input, and every layer's output: the node of the same name), the largest
+/// absolute difference between its dequantized values and the float ones.
+fn compare(model: &CompiledModel, float: &FloatGraph, samples: &[Vec<f64>]) -> (report::Accuracy, Vec<Option<f64>>) {
     let ir = &model.graph;
     let out_scale = ir.output_node().scale;
+    let node_of: std::collections::HashMap<&str, usize> =
+        ir.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+    // (float layer, IR node) pairs of the same tensor
+    let pairs: Vec<(usize, usize)> = float
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(li, l)| node_of.get(l.name.as_str()).map(|&ni| (li, ni)))
+        .filter(|&(li, ni)| float.layers[li].shape.iter().product::<usize>() == ir.nodes[ni].len())
+        .collect();
+    let mut layer_err: Vec<Option<f64>> = vec![None; ir.nodes.len()];
     let (mut agree, mut out_of_range, mut max_err) = (0usize, 0usize, 0.0f64);
     for x in samples {
-        let want = float.output(x);
+        let acts = float.eval(x);
+        let want = acts.last().cloned().unwrap_or_else(|| x.clone());
         let Ok(q) = quantize_input(ir, x).and_then(|q| evaluate(ir, &q)) else {
             out_of_range += 1;
             continue;
         };
+        let s_in = ir.nodes[0].scale;
+        let e_in = q.values[0].iter().zip(x).map(|(&g, &w)| (s_in.dequantize(g) - w).abs()).fold(0.0, f64::max);
+        layer_err[0] = Some(layer_err[0].map_or(e_in, |m: f64| m.max(e_in)));
+        for &(li, ni) in &pairs {
+            let s = ir.nodes[ni].scale;
+            let e = q.values[ni].iter().zip(&acts[li]).map(|(&g, &w)| (s.dequantize(g) - w).abs()).fold(0.0, f64::max);
+            layer_err[ni] = Some(layer_err[ni].map_or(e, |m: f64| m.max(e)));
+        }
         let got = q.output(ir);
         let float_arg = want.iter().enumerate().fold(None::<(usize, f64)>, |b, (i, &v)| match b {
             Some((_, bv)) if bv >= v => b,
@@ -142,10 +172,11 @@ pub fn accuracy(model: &CompiledModel, float: &FloatGraph, samples: &[Vec<f64>])
             max_err = max_err.max((out_scale.dequantize(g) - w).abs());
         }
     }
-    report::Accuracy {
+    let acc = report::Accuracy {
         samples: samples.len(),
         argmax_agreement: if samples.is_empty() { 0.0 } else { agree as f64 / samples.len() as f64 },
         max_abs_error: max_err,
         out_of_range,
-    }
+    };
+    (acc, layer_err)
 }

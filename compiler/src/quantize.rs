@@ -55,6 +55,10 @@ pub struct TensorQuant {
     /// operand value whose image fits the output range (in real units).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub function_error: Option<f64>,
+    /// For tensors of the float model (not the quantizer's intermediates): the largest
+    /// `|dequantized circuit value - float value|` over the calibration samples, in real units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_abs_error: Option<f64>,
 }
 
 /// The largest scale at which `max_abs * headroom` fits a signed `bits`-bit integer.
@@ -84,6 +88,8 @@ struct Calibrated {
     max: Vec<f64>,
     /// Smallest value of each layer's output.
     min: Vec<f64>,
+    /// Largest value of each layer's output.
+    max_signed: Vec<f64>,
     /// Every layer's output for every sample.
     acts: Vec<Vec<Vec<f64>>>,
 }
@@ -91,7 +97,13 @@ struct Calibrated {
 fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>]) -> Result<Calibrated, CompileError> {
     let input_len: usize = graph.input_shape.iter().product();
     let n = graph.layers.len();
-    let mut c = Calibrated { input_max: 0.0, max: vec![0.0; n], min: vec![f64::INFINITY; n], acts: Vec::new() };
+    let mut c = Calibrated {
+        input_max: 0.0,
+        max: vec![0.0; n],
+        min: vec![f64::INFINITY; n],
+        max_signed: vec![f64::NEG_INFINITY; n],
+        acts: Vec::new(),
+    };
     for (i, x) in calibration.iter().enumerate() {
         if x.len() != input_len {
             return Err(CompileError::Calibration(format!(
@@ -117,6 +129,7 @@ fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>]) -> Result<Calibrated,
             }
             c.max[li] = c.max[li].max(max_abs(out.iter().copied()));
             c.min[li] = out.iter().copied().fold(c.min[li], f64::min);
+            c.max_signed[li] = out.iter().copied().fold(c.max_signed[li], f64::max);
         }
         c.acts.push(outs);
     }
@@ -128,9 +141,29 @@ struct Builder<'a> {
     cfg: &'a QuantConfig,
     nodes: Vec<Node>,
     report: Vec<TensorQuant>,
+    /// The float layer being quantized (for errors): tensor, ONNX node, calibrated min and max.
+    at: (String, String, f64, f64),
 }
 
 impl Builder<'_> {
+    /// An error about the layer being quantized.
+    fn fail(&self, problem: String, limit: String, fix: &str) -> CompileError {
+        self.fail_on(self.at.2, self.at.3, problem, limit, fix)
+    }
+
+    /// An error about the layer being quantized, quoting the range `[min, max]` (of an operand).
+    fn fail_on(&self, min: f64, max: f64, problem: String, limit: String, fix: &str) -> CompileError {
+        CompileError::Quantization {
+            tensor: self.at.0.clone(),
+            node: self.at.1.clone(),
+            min,
+            max,
+            problem,
+            limit,
+            fix: fix.to_string(),
+        }
+    }
+
     fn push(
         &mut self,
         name: String,
@@ -140,19 +173,19 @@ impl Builder<'_> {
         bits: Bits,
         max: f64,
     ) -> Result<TensorId, CompileError> {
-        let scale = i8::try_from(scale).map_err(|_| CompileError::Quantization {
-            tensor: name.clone(),
-            reason: format!("scale 2^{scale} is outside 2^-128..2^127; the tensor's range is too wide or too narrow for fixed point"),
+        let scale = i8::try_from(scale).map_err(|_| {
+            self.fail(
+                format!("its {} ('{name}') would need the scale 2^{scale}", op.kind()),
+                "scales 2^-128..2^127".into(),
+                "the values are too large or too small for fixed point next to the others: normalize the input or the weights (e.g. fold a large constant factor into the next layer), or check the calibration data for outliers",
+            )
         })?;
         if bits.0 > MAX_BITS {
-            return Err(CompileError::Quantization {
-                tensor: name,
-                reason: format!(
-                    "the {} needs {} bits (limit {MAX_BITS}); lower --weight-bits or --activation-bits",
-                    op.kind(),
-                    bits.0
-                ),
-            });
+            return Err(self.fail(
+                format!("its {} ('{name}') needs {} bits", op.kind(), bits.0),
+                format!("{MAX_BITS} bits per value"),
+                "lower --weight-bits, --activation-bits or --input-bits (the width is their sum along a chain of products), or shrink the range (normalize the input, check the calibration data for outliers)",
+            ));
         }
         self.report.push(TensorQuant {
             tensor: name.clone(),
@@ -161,6 +194,7 @@ impl Builder<'_> {
             bits: bits.0,
             calibrated_max_abs: max,
             function_error: None,
+            max_abs_error: None,
         });
         self.nodes.push(Node { name, op, shape, scale: Scale(scale), bits });
         Ok(TensorId((self.nodes.len() - 1) as u32))
@@ -191,9 +225,12 @@ impl Builder<'_> {
         // a grid wider than the activations (int16, uint16) gets room for itself and headroom
         let width = forced.map_or(self.cfg.activation_bits, |f| f.1.max(self.cfg.activation_bits));
         let s_y = chosen.min(s_acc);
-        let shift = u8::try_from(s_acc - s_y).map_err(|_| CompileError::Quantization {
-            tensor: name.clone(),
-            reason: format!("rescale by 2^{} is out of range", s_acc - s_y),
+        let shift = u8::try_from(s_acc - s_y).map_err(|_| {
+            self.fail(
+                format!("rescaling '{name}' from scale 2^{s_acc} to 2^{s_y} needs a shift of {} bits", s_acc - s_y),
+                "255 bits".into(),
+                "lower --weight-bits or --input-bits",
+            )
         })?;
         let shape = self.node(acc).shape.clone();
         self.push(name, Op::Rescale { input: acc, shift }, shape, s_y, Bits(width), max)
@@ -241,10 +278,10 @@ pub fn quantize(
         || !(2..=MAX_BITS).contains(&cfg.input_bits)
         || !(2..=32).contains(&cfg.weight_bits)
     {
-        return Err(CompileError::Quantization {
-            tensor: "(settings)".into(),
-            reason: format!("widths out of range: activations and input 2..={MAX_BITS}, weights 2..=32"),
-        });
+        return Err(CompileError::Settings(format!(
+            "widths out of range (activations {}, input {}, weights {}): activations and input take 2..={MAX_BITS} bits, weights 2..=32",
+            cfg.activation_bits, cfg.input_bits, cfg.weight_bits
+        )));
     }
     let cal = calibrate(graph, calibration)?;
     let (input_uses, _) = graph.uses();
@@ -264,15 +301,21 @@ pub fn quantize(
     let first_to_grid = to_grid.first().is_some_and(|g| g.is_some());
     let (s_in, in_bits) =
         input_scale(graph, calibration, cal.input_max, cal.max.first().copied(), input_uses, first_to_grid, cfg);
-    let mut b = Builder { cfg, nodes: Vec::new(), report: Vec::new() };
+    let mut b = Builder {
+        cfg,
+        nodes: Vec::new(),
+        report: Vec::new(),
+        at: (graph.input_name.clone(), "(graph input)".into(), -cal.input_max, cal.input_max),
+    };
     b.push(graph.input_name.clone(), Op::Input, graph.input_shape.clone(), s_in as i32, Bits(in_bits), cal.input_max)?;
     let mut ir_of: Vec<TensorId> = Vec::with_capacity(graph.layers.len());
 
     for (li, layer) in graph.layers.iter().enumerate() {
         let y_max = cal.max[li];
         let srcs: Vec<TensorId> = layer.inputs.iter().map(|s| s.map(|i| ir_of[i]).unwrap_or(TensorId(0))).collect();
-        let qerr = |reason: String| CompileError::Quantization { tensor: layer.name.clone(), reason };
-        let src = *srcs.first().ok_or_else(|| qerr("layer has no operand".into()))?;
+        b.at = (layer.name.clone(), layer.origin.clone(), cal.min[li], cal.max_signed[li]);
+        let src =
+            *srcs.first().ok_or_else(|| CompileError::Internal(format!("layer '{}' has no operand", layer.name)))?;
         let operand_values = |k: usize| -> Vec<&[f64]> {
             cal.acts
                 .iter()
@@ -298,6 +341,15 @@ pub fn quantize(
                 };
                 b.push(layer.name.clone(), op, layer.shape.clone(), s_x as i32, b_x, y_max)?
             }
+            LayerKind::Step => {
+                let op = Op::Step { input: src };
+                b.push(layer.name.clone(), op, layer.shape.clone(), 0, Bits::for_bound(1), y_max)?
+            }
+            LayerKind::ArgMax { size, windows } => {
+                let op = Op::ArgMax { input: src, size: *size, windows: windows.iter().map(|&j| j as u32).collect() };
+                let bits = Bits::for_bound(size.saturating_sub(1) as u128);
+                b.push(layer.name.clone(), op, layer.shape.clone(), 0, bits, y_max)?
+            }
             LayerKind::SumPool { size, windows } => {
                 let (s_x, b_x) = (b.node(src).scale.0, b.node(src).bits);
                 let bits = Bits::for_bound((1u128 << (b_x.0 - 1)) * *size as u128);
@@ -318,7 +370,11 @@ pub fn quantize(
                     .map(|&c| {
                         let q = round_half_up(c * (s as f64).exp2());
                         if q.abs() >= (1u64 << 60) as f64 {
-                            return Err(qerr(format!("the constant {c} does not fit at scale 2^{s}")));
+                            return Err(b.fail(
+                                format!("the constant {c} (padding or a constant operand) does not fit at the operands' scale 2^{s}"),
+                                "60 bits per constant".into(),
+                                "lower --activation-bits or --input-bits, or use a smaller constant",
+                            ));
                         }
                         Ok(q as i64)
                     })
@@ -344,10 +400,14 @@ pub fn quantize(
                 for (&t, &c) in srcs.iter().zip(coeffs) {
                     let k = round_half_up(c * ((s_acc - b.node(t).scale.0 as i32) as f64).exp2());
                     if k.abs() >= (1u64 << 40) as f64 {
-                        return Err(qerr(format!(
-                            "operands' scales differ by 2^{}; the sum cannot align them exactly",
-                            s_acc - b.node(t).scale.0 as i32
-                        )));
+                        return Err(b.fail(
+                            format!(
+                                "the sum's operands have scales 2^{} apart (coefficient {c}), too far to align exactly",
+                                s_acc - b.node(t).scale.0 as i32
+                            ),
+                            "operand scales within 2^40 of each other".into(),
+                            "the operands' ranges differ by more than 2^40: check the calibration data for a near-constant or exploding operand, or rescale one operand in the model",
+                        ));
                     }
                     bound = bound.saturating_add((k.abs() as u128).saturating_mul(1u128 << (b.node(t).bits.0 - 1)));
                     terms.push((t, k as i64));
@@ -363,7 +423,9 @@ pub fn quantize(
                 b.rescale_to(acc, layer.name.clone(), y_max, to_grid[li])?
             }
             LayerKind::Mul | LayerKind::MatMul { .. } => {
-                let rhs = *srcs.get(1).ok_or_else(|| qerr("a product needs two operands".into()))?;
+                let rhs = *srcs
+                    .get(1)
+                    .ok_or_else(|| CompileError::Internal(format!("product '{}' has one operand", layer.name)))?;
                 let (na, nb) = (b.node(src).clone(), b.node(rhs).clone());
                 let (op, terms) = match &layer.kind {
                     LayerKind::MatMul { batch, m, k, n } => {
@@ -386,8 +448,13 @@ pub fn quantize(
             LayerKind::Func(Func::Sqrt) => {
                 // exact integer root: Y = floor(sqrt(X 2^(2 s_y - s_x)))
                 let x = b.calibrated(src, operand_max(0))?;
-                let (s_y, exp) = root_scale(y_max, cfg, -(b.node(x).scale.0 as i32), 64)
-                    .ok_or_else(|| qerr("square root: no output scale keeps 2^e under the root in range".into()))?;
+                let (s_y, exp) = root_scale(y_max, cfg, -(b.node(x).scale.0 as i32), 64).ok_or_else(|| {
+                    b.fail(
+                        format!("the square root of an operand at scale 2^{} has no output scale", b.node(x).scale.0),
+                        "2^e under the root with e <= 64".into(),
+                        "lower --activation-bits, or normalize the operand's range",
+                    )
+                })?;
                 b.push(
                     layer.name.clone(),
                     Op::Sqrt { input: x, exp },
@@ -416,10 +483,14 @@ pub fn quantize(
                     None => f64::NAN,
                 };
                 if den_min.is_nan() || den_min <= 0.0 {
-                    return Err(qerr(format!(
-                        "division by a tensor needs a positive divisor (node '{}'); calibration saw a smallest divisor of {den_min}. Divide by a constant, or make the divisor positive (e.g. add an epsilon)",
-                        layer.origin
-                    )));
+                    let den_max = layer.inputs.get(1).copied().flatten().map_or(f64::NAN, |i| cal.max_signed[i]);
+                    return Err(b.fail_on(
+                        den_min,
+                        den_max,
+                        format!("the divisor reaches {den_min} (the range quoted is the divisor's)"),
+                        "a division by a tensor needs a divisor of at least one quantization step, on every sample".into(),
+                        "divide by a constant, or keep the divisor positive in the model (add an epsilon, as LayerNormalization does)",
+                    ));
                 }
                 let num = b.calibrated(src, operand_max(0))?;
                 let den = b.calibrated(srcs[1], operand_max(1))?;
@@ -434,7 +505,13 @@ pub fn quantize(
                 } else {
                     num
                 };
-                let shift = u8::try_from(shift).map_err(|_| qerr("division shift out of range".into()))?;
+                let shift = u8::try_from(shift).map_err(|_| {
+                    b.fail(
+                        format!("the division needs the numerator shifted by 2^{shift}"),
+                        "shifts of 0..=255 bits".into(),
+                        "lower --activation-bits, or normalize the numerator and divisor ranges",
+                    )
+                })?;
                 b.push(
                     layer.name.clone(),
                     Op::Div { num, den, shift },
@@ -447,7 +524,14 @@ pub fn quantize(
             LayerKind::Rsqrt => {
                 let v = b.calibrated(src, operand_max(0))?;
                 let (s_y, exp) = root_scale(y_max, cfg, b.node(v).scale.0 as i32, 100).ok_or_else(|| {
-                    qerr("reciprocal square root: no output scale keeps 2^e under the root in range".into())
+                    b.fail(
+                        format!(
+                            "the reciprocal square root of an operand at scale 2^{} has no output scale",
+                            b.node(v).scale.0
+                        ),
+                        "2^e under the root with e <= 100".into(),
+                        "lower --activation-bits, or normalize the operand's range",
+                    )
                 })?;
                 b.push(
                     layer.name.clone(),
@@ -463,7 +547,13 @@ pub fn quantize(
                 let s_x = b.node(src).scale.0 as i32;
                 let grid_bits = Bits::for_bound(lo.unsigned_abs().max(hi.unsigned_abs()) as u128).0;
                 let v = if s_x > 0 {
-                    let shift = u8::try_from(s_x).map_err(|_| qerr(format!("rounding shift 2^{s_x} out of range")))?;
+                    let shift = u8::try_from(s_x).map_err(|_| {
+                        b.fail(
+                            format!("rounding onto the integer grid needs a shift of {s_x} bits"),
+                            "shifts of 0..=255 bits".into(),
+                            "lower --weight-bits or --input-bits",
+                        )
+                    })?;
                     b.push(
                         format!("{}::round", layer.name),
                         Op::Rescale { input: src, shift },
@@ -508,9 +598,11 @@ pub fn quantize(
                 let quant = |v: f64, s: i32| -> Result<i64, CompileError> {
                     let q = round_half_up(v * (s as f64).exp2());
                     if q.abs() >= (1u64 << 60) as f64 {
-                        return Err(qerr(format!(
-                            "constant {v} at scale 2^{s} exceeds 60 bits; lower --input-bits or --weight-bits"
-                        )));
+                        return Err(b.fail(
+                            format!("the weight or bias {v} at scale 2^{s} needs more than 60 bits"),
+                            "60 bits per constant".into(),
+                            "lower --input-bits or --weight-bits, or shrink the weights (a very large bias next to small weights?)",
+                        ));
                     }
                     Ok(q as i64)
                 };
@@ -527,7 +619,7 @@ pub fn quantize(
                         weights: weights.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
                         bias: bias.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
                     },
-                    _ => return Err(qerr("not a linear layer".into())),
+                    _ => return Err(CompileError::Internal(format!("'{}' is not a linear layer", layer.name))),
                 };
                 let acc_bits = static_bits(&op, b_x);
                 let acc = b.push(format!("{}::acc", layer.name), op, layer.shape.clone(), s_acc, acc_bits, y_max)?;
@@ -542,7 +634,7 @@ pub fn quantize(
         output,
         nodes: b.nodes,
     };
-    ir.validate().map_err(|e| CompileError::Quantization { tensor: "(graph)".into(), reason: e })?;
+    ir.validate().map_err(CompileError::Internal)?;
     Ok((ir, b.report))
 }
 
@@ -652,6 +744,12 @@ fn weight_scale(
         let done = if grid { same_grid && worst <= GRID_ERROR } else { worst <= step };
         let next_acc_bits = b_x.0 as i32 + weight_bits as i32 + (s_w as i32 - base as i32) + 16;
         if done || next_acc_bits > MAX_BITS as i32 || s_x as i32 + s_w as i32 >= 120 {
+            if !done && std::env::var_os("VERINFER_DEBUG_WS").is_some() {
+                eprintln!(
+                    "WSUNMET grid={grid} worst={worst} step={step} ratio={}",
+                    worst / if grid { GRID_ERROR } else { step }
+                );
+            }
             break;
         }
         s_w += 1;

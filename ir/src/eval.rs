@@ -142,6 +142,26 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
             .collect::<Result<_, _>>()?,
         Op::Relu { input } => get(*input)?.iter().map(|&x| x.max(0)).collect(),
         Op::Clamp { input, lo, hi } => get(*input)?.iter().map(|&x| x.clamp(*lo, (*hi).max(*lo))).collect(),
+        Op::Step { input } => get(*input)?.iter().map(|&x| i64::from(x >= 0)).collect(),
+        Op::ArgMax { input, size, windows } => {
+            let src = get(*input)?;
+            if *size == 0 || windows.len() % size != 0 || windows.iter().any(|&j| j as usize >= src.len()) {
+                return Err(malformed(node, "has inconsistent windows"));
+            }
+            windows
+                .chunks(*size)
+                .map(|w| {
+                    // the first position holding the largest value
+                    let mut best = 0;
+                    for (t, &j) in w.iter().enumerate() {
+                        if src[j as usize] > src[w[best] as usize] {
+                            best = t;
+                        }
+                    }
+                    best as i64
+                })
+                .collect()
+        }
         Op::MaxPool { input, size, windows } | Op::SumPool { input, size, windows } => {
             let src = get(*input)?;
             if *size == 0 || windows.len() % size != 0 || windows.iter().any(|&j| j as usize >= src.len()) {

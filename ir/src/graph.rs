@@ -82,6 +82,22 @@ pub enum Op {
         /// Largest output.
         hi: i64,
     },
+    /// `y = 1` if `x >= 0`, else `0`: the sign bit of the operand's range check (comparisons:
+    /// Less, Greater and their OrEqual forms are this on a difference).
+    Step {
+        /// Operand.
+        input: TensorId,
+    },
+    /// `y_i` = the position (0-based, within the window) of the first largest of the `size` operand
+    /// elements `x[windows[i * size + t]]` (ArgMax; numpy's rule on ties).
+    ArgMax {
+        /// Operand.
+        input: TensorId,
+        /// Elements per window.
+        size: usize,
+        /// Operand indices, `size` per output element.
+        windows: Vec<u32>,
+    },
     /// `y_i = max_t x[windows[i * size + t]]`: the largest of `size` operand elements per output
     /// (max pooling; padding is simply left out of the windows).
     MaxPool {
@@ -192,6 +208,8 @@ impl Op {
             | Op::Rescale { input, .. }
             | Op::Relu { input }
             | Op::Clamp { input, .. }
+            | Op::Step { input }
+            | Op::ArgMax { input, .. }
             | Op::MaxPool { input, .. }
             | Op::SumPool { input, .. }
             | Op::Table { input, .. }
@@ -213,6 +231,8 @@ impl Op {
             Op::Rescale { .. } => "rescale",
             Op::Relu { .. } => "relu",
             Op::Clamp { .. } => "clamp",
+            Op::Step { .. } => "step",
+            Op::ArgMax { .. } => "argmax",
             Op::MaxPool { .. } => "max_pool",
             Op::SumPool { .. } => "sum_pool",
             Op::Sum { .. } => "sum",
@@ -383,6 +403,22 @@ impl CircuitIr {
                     return Err("clamp operand too wide".into());
                 }
                 lo.unsigned_abs().max(hi.unsigned_abs()) as u128
+            }
+            Op::Step { input } => {
+                same_len(*input, "the operand")?;
+                1
+            }
+            Op::ArgMax { input, size, windows } => {
+                if *size == 0 || windows.len() != node.len() * size {
+                    return Err("argmax windows do not match the output size".into());
+                }
+                if windows.iter().any(|&j| j as usize >= src(*input).len()) {
+                    return Err("an argmax window reads past its operand".into());
+                }
+                if src(*input).bits.0 >= MAX_BITS {
+                    return Err("argmax operand too wide".into());
+                }
+                (*size - 1) as u128
             }
             Op::MaxPool { input, size, windows } | Op::SumPool { input, size, windows } => {
                 if *size == 0 || windows.len() != node.len() * size {

@@ -46,6 +46,38 @@ pub fn argmax(cs: &Cs, outs: &[Signal], index: Lc, index_value: Option<usize>, w
     Ok(())
 }
 
+/// In-graph ArgMax: per window of `size` operand indices, the position of its first largest value
+/// (a fresh wire, bound by [`argmax`]). `y` holds the positions when proving (from the integer
+/// evaluator). Cost per output: `size * (w + 4) + 2`.
+pub fn argmax_windows(
+    cs: &Cs,
+    x: &[Signal],
+    w: u8,
+    size: usize,
+    windows: &[u32],
+    y: Option<&[i64]>,
+) -> Result<Vec<Signal>> {
+    windows
+        .chunks(size)
+        .enumerate()
+        .map(|(i, window)| {
+            let outs = window
+                .iter()
+                .map(|&j| x.get(j as usize).cloned().ok_or(ark_relations::gr1cs::SynthesisError::Unsatisfiable))
+                .collect::<Result<Vec<_>>>()?;
+            let k = y.and_then(|y| y.get(i)).map(|&v| v as usize);
+            let idx = witness(cs, k.map(|k| Fr::from(k as u64)))?;
+            argmax(cs, &outs, Lc::from(idx), k, w)?;
+            Ok(Signal { lc: Lc::from(idx), value: k.map(|k| k as i128), bits: None })
+        })
+        .collect()
+}
+
+/// Constraints of [`argmax_windows`] per output.
+pub fn cost(size: usize, w: u8) -> usize {
+    size * (w as usize + 4) + 2
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +112,32 @@ mod tests {
         // Move the claimed index to 2 with everything else honest for index 1.
         set(&cs, idx, Fr::from(2u64));
         assert!(!satisfied(&cs));
+    }
+
+    #[test]
+    fn windows_give_each_first_maximum_at_the_stated_cost() {
+        // two windows over six values, read in a shuffled order
+        let x = [4i128, -2, 4, 7, 0, 7];
+        let windows = [2u32, 0, 1, 5, 3, 4];
+        let cs = prover_cs();
+        let xs: Vec<Signal> = x.iter().map(|&v| signal(&cs, v)).collect();
+        let before = cs.num_constraints();
+        let y = argmax_windows(&cs, &xs, 8, 3, &windows, Some(&[0, 0])).unwrap();
+        assert_eq!(cs.num_constraints() - before, 2 * cost(3, 8));
+        assert_eq!(y.iter().map(|s| s.value).collect::<Vec<_>>(), [Some(0), Some(0)]);
+        assert!(satisfied(&cs));
+    }
+
+    #[test]
+    fn soundness_wrong_window_position_is_rejected() {
+        let x = [4i128, -2, 4, 7, 0, 7];
+        let windows = [2u32, 0, 1, 5, 3, 4];
+        // the second tie (position 1 of window 0), a smaller value, the other window's answer
+        for claim in [[1i64, 0], [2, 0], [0, 1], [0, 2]] {
+            let cs = prover_cs();
+            let xs: Vec<Signal> = x.iter().map(|&v| signal(&cs, v)).collect();
+            argmax_windows(&cs, &xs, 8, 3, &windows, Some(&claim)).unwrap();
+            assert!(!satisfied(&cs), "claim {claim:?} accepted");
+        }
     }
 }

@@ -16,6 +16,7 @@ pub mod relu;
 pub mod rescale;
 pub mod rsqrt;
 pub mod sampling;
+pub mod step;
 pub mod table;
 pub mod wiring;
 

@@ -1,6 +1,6 @@
 //! The whole-model circuit: public statement, committed input, every gadget of the IR, the revealed
 //! output and the sampling of the index (argmax or a seeded draw).
-use super::argmax::argmax;
+use super::argmax::{argmax, argmax_windows};
 use super::clamp::clamp;
 use super::div::div;
 use super::linear::{affine, linear};
@@ -12,6 +12,7 @@ use super::relu::relu;
 use super::rescale::rescale;
 use super::rsqrt::{rsqrt, sqrt};
 use super::sampling::sample;
+use super::step::step;
 use super::table::table;
 use super::wiring::{gather, sum, sum_pool};
 use super::{constant, enforce_equal, fr, witness, Cs, Lc, Result, Signal};
@@ -151,6 +152,13 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     .enumerate()
                     .map(|(i, s)| clamp(&cs, s, width(input), *lo, *hi, value(ni, i)))
                     .collect::<Result<_>>()?,
+                Op::Step { input } => {
+                    operand(input)?.iter().map(|s| step(&cs, s, width(input))).collect::<Result<_>>()?
+                }
+                Op::ArgMax { input, size, windows } => {
+                    let y = w.map(|w| w.eval.values[ni].as_slice());
+                    argmax_windows(&cs, operand(input)?, width(input), *size, windows, y)?
+                }
                 Op::SumPool { input, size, windows } => sum_pool(&cs, operand(input)?, *size, windows)?,
                 Op::Sum { terms } => {
                     let terms = terms.iter().map(|(t, c)| Ok((operand(t)?, *c))).collect::<Result<Vec<_>>>()?;

@@ -10,23 +10,29 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let to = node.attr_int("to", 0).map_err(|e| ctx.err(node, e))?;
     let to_name = elem_type_name(to as i32);
     let v = ctx.required(node, 0)?.clone();
-    let out = match v {
-        Value::Dyn(_) if is_float_elem(to_name) => v,
+    let out = if is_float_elem(to_name) {
+        convert(ctx, node, v, true, to_name)?
+    } else if to_name.contains("int") {
+        convert(ctx, node, v, false, to_name)?
+    } else {
+        return Err(ctx.err(node, format!("cast to {to_name} is not supported")));
+    };
+    ctx.set(node, 0, out)
+}
+
+/// `v` as a float (`to_float`) or integer tensor (named `to_name` in messages).
+pub fn convert(ctx: &Ctx, node: &OnnxNode, v: Value, to_float: bool, to_name: &str) -> Result<Value, CompileError> {
+    Ok(match v {
+        Value::Dyn(_) if to_float => v,
         Value::Dyn(_) => {
             return Err(ctx.err(
                 node,
                 format!("cast of an input-dependent tensor to {to_name}; only casts between float types are supported"),
             ))
         }
-        Value::Const(OnnxTensor::Float(a)) if is_float_elem(to_name) => Value::Const(OnnxTensor::Float(a)),
-        Value::Const(OnnxTensor::Int(a)) if is_float_elem(to_name) => {
-            Value::Const(OnnxTensor::Float(a.mapv(|x| x as f64)))
-        }
-        Value::Const(OnnxTensor::Int(a)) if to_name.contains("int") => Value::Const(OnnxTensor::Int(a)),
-        Value::Const(OnnxTensor::Float(a)) if to_name.contains("int") => {
-            Value::Const(OnnxTensor::Int(a.mapv(|x| x.trunc() as i64)))
-        }
-        Value::Const(_) => return Err(ctx.err(node, format!("cast to {to_name} is not supported"))),
-    };
-    ctx.set(node, 0, out)
+        Value::Const(OnnxTensor::Float(a)) if to_float => Value::Const(OnnxTensor::Float(a)),
+        Value::Const(OnnxTensor::Int(a)) if to_float => Value::Const(OnnxTensor::Float(a.mapv(|x| x as f64))),
+        Value::Const(OnnxTensor::Int(a)) => Value::Const(OnnxTensor::Int(a)),
+        Value::Const(OnnxTensor::Float(a)) => Value::Const(OnnxTensor::Int(a.mapv(|x| x.trunc() as i64))),
+    })
 }

@@ -38,11 +38,59 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, op: Binary) -> Result<(), CompileE
     ctx.check_attributes(node, &[])?;
     let a = ctx.required(node, 0)?.clone();
     let b = ctx.required(node, 1)?.clone();
-    let float = |v: &OnnxTensor| match v {
+    let y = apply(ctx, node, op, &a, &b, "")?;
+    ctx.set(node, 0, y)
+}
+
+fn float(v: &OnnxTensor) -> ArrayD<f64> {
+    match v {
         OnnxTensor::Float(a) => a.clone(),
         OnnxTensor::Int(a) => a.mapv(|x| x as f64),
-    };
-    match (&a, &b) {
+    }
+}
+
+/// Integer arithmetic of two integer constants (shape computations): exact, division truncating
+/// toward zero as in ONNX.
+fn fold_int(ctx: &Ctx, node: &OnnxNode, op: Binary, x: &ArrayD<i64>, y: &ArrayD<i64>) -> Result<Value, CompileError> {
+    let shape = broadcast_shape(x.shape(), y.shape())
+        .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", x.shape(), y.shape())))?;
+    let xb = x.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?;
+    let yb = y.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?;
+    let mut out = ArrayD::zeros(IxDyn(&shape));
+    let mut bad = None;
+    ndarray::Zip::from(&mut out).and(&xb).and(&yb).for_each(|o, &p: &i64, &q: &i64| {
+        let v = match op {
+            Binary::Add => p.checked_add(q),
+            Binary::Sub => p.checked_sub(q),
+            Binary::Mul => p.checked_mul(q),
+            Binary::Div => p.checked_div(q),
+        };
+        match v {
+            Some(v) => *o = v,
+            None => bad = Some((p, q)),
+        }
+    });
+    if let Some((p, q)) = bad {
+        return Err(
+            ctx.err(node, format!("integer arithmetic on the constants {p} and {q} overflows or divides by zero"))
+        );
+    }
+    Ok(Value::Const(OnnxTensor::Int(out)))
+}
+
+/// `op(a, b)` on two values: folded when both are constant, else a layer named after `node`'s
+/// output with `suffix` (the output's own name when `suffix` is empty).
+pub fn apply(
+    ctx: &mut Ctx,
+    node: &OnnxNode,
+    op: Binary,
+    a: &Value,
+    b: &Value,
+    suffix: &str,
+) -> Result<Value, CompileError> {
+    let sub = |s: &str| if suffix.is_empty() { s.to_string() } else { format!("{suffix}::{s}") };
+    match (a, b) {
+        (Value::Const(OnnxTensor::Int(x)), Value::Const(OnnxTensor::Int(y))) => fold_int(ctx, node, op, x, y),
         (Value::Const(x), Value::Const(y)) => {
             let (x, y) = (float(x), float(y));
             let shape = broadcast_shape(x.shape(), y.shape())
@@ -51,14 +99,14 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, op: Binary) -> Result<(), CompileE
             let yb = y.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?;
             let mut out = ArrayD::zeros(IxDyn(&shape));
             ndarray::Zip::from(&mut out).and(&xb).and(&yb).for_each(|o, &p, &q| *o = op.apply(p, q));
-            ctx.set(node, 0, Value::Const(OnnxTensor::Float(out)))
+            Ok(Value::Const(OnnxTensor::Float(out)))
         }
         (Value::Dyn(d), Value::Const(c)) | (Value::Const(c), Value::Dyn(d)) => {
             let dyn_first = matches!(a, Value::Dyn(_));
             let c = float(c);
             let shape = broadcast_shape(&d.shape, c.shape())
                 .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", d.shape, c.shape())))?;
-            let d = broadcast_dyn(ctx, node, d, &shape, "broadcast")?;
+            let d = broadcast_dyn(ctx, node, d, &shape, &sub("broadcast"))?;
             let cb: Vec<f64> =
                 c.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?.iter().copied().collect();
             let n = cb.len();
@@ -80,22 +128,86 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, op: Binary) -> Result<(), CompileE
                     ))
                 }
             };
-            ctx.push_layer(node, &d, LayerKind::Affine { mul, add }, shape)
+            Ok(Value::Dyn(ctx.add_layer(node, &[&d], LayerKind::Affine { mul, add }, shape, suffix)?))
         }
         (Value::Dyn(x), Value::Dyn(y)) => {
             let shape = broadcast_shape(&x.shape, &y.shape)
                 .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", x.shape, y.shape)))?;
-            let x = broadcast_dyn(ctx, node, x, &shape, "a_broadcast")?;
-            let y = broadcast_dyn(ctx, node, y, &shape, "b_broadcast")?;
+            let x = broadcast_dyn(ctx, node, x, &shape, &sub("a_broadcast"))?;
+            let y = broadcast_dyn(ctx, node, y, &shape, &sub("b_broadcast"))?;
             let kind = match op {
                 Binary::Add => LayerKind::Sum { coeffs: vec![1.0, 1.0] },
                 Binary::Sub => LayerKind::Sum { coeffs: vec![1.0, -1.0] },
                 Binary::Mul => LayerKind::Mul,
                 Binary::Div => LayerKind::Div,
             };
-            ctx.push_layer_multi(node, &[&x, &y], kind, shape)
+            Ok(Value::Dyn(ctx.add_layer(node, &[&x, &y], kind, shape, suffix)?))
         }
     }
+}
+
+/// `kind` (an element-wise, single-operand layer: Relu or Step) of a value; constants are folded.
+pub fn unary(ctx: &mut Ctx, node: &OnnxNode, kind: LayerKind, v: &Value, suffix: &str) -> Result<Value, CompileError> {
+    match v {
+        Value::Dyn(d) => Ok(Value::Dyn(ctx.add_layer(node, &[d], kind.clone(), d.shape.clone(), suffix)?)),
+        Value::Const(c) => {
+            let c = float(c);
+            let flat: Vec<f64> = c.iter().copied().collect();
+            let y = crate::graph::eval_layer(&kind, &[&flat]);
+            let a = ArrayD::from_shape_vec(IxDyn(c.shape()), y).map_err(|e| ctx.err(node, e.to_string()))?;
+            Ok(Value::Const(OnnxTensor::Float(a)))
+        }
+    }
+}
+
+/// `max(a, b) = b + relu(a - b)` (`max == true`) or `min(a, b) = a - relu(a - b)`: one ReLU.
+pub fn extremum(
+    ctx: &mut Ctx,
+    node: &OnnxNode,
+    max: bool,
+    a: &Value,
+    b: &Value,
+    suffix: &str,
+) -> Result<Value, CompileError> {
+    let sub = |s: &str| if suffix.is_empty() { s.to_string() } else { format!("{suffix}::{s}") };
+    let d = apply(ctx, node, Binary::Sub, a, b, &sub("diff"))?;
+    let r = unary(ctx, node, LayerKind::Relu, &d, &sub("relu"))?;
+    if max {
+        apply(ctx, node, Binary::Add, b, &r, suffix)
+    } else {
+        apply(ctx, node, Binary::Sub, a, &r, suffix)
+    }
+}
+
+/// A variadic element-wise operator.
+#[derive(Clone, Copy)]
+pub enum Fold {
+    /// `Sum`: a + b + ...
+    Sum,
+    /// `Max`.
+    Max,
+    /// `Min`.
+    Min,
+}
+
+/// Imports a variadic `Sum`, `Max` or `Min` (numpy broadcasting) as a chain of pairs.
+pub fn variadic(node: &OnnxNode, ctx: &mut Ctx, fold: Fold) -> Result<(), CompileError> {
+    ctx.check_attributes(node, &[])?;
+    let n = node.inputs.len();
+    if n == 0 {
+        return Err(ctx.err(node, "needs at least one input"));
+    }
+    let vals = (0..n).map(|i| ctx.required(node, i).cloned()).collect::<Result<Vec<_>, _>>()?;
+    let mut acc = vals[0].clone();
+    for (i, v) in vals.iter().enumerate().skip(1) {
+        let suffix = if i + 1 == n { String::new() } else { format!("fold{i}") };
+        acc = match fold {
+            Fold::Sum => apply(ctx, node, Binary::Add, &acc, v, &suffix)?,
+            Fold::Max => extremum(ctx, node, true, &acc, v, &suffix)?,
+            Fold::Min => extremum(ctx, node, false, &acc, v, &suffix)?,
+        };
+    }
+    ctx.set(node, 0, acc)
 }
 
 #[cfg(test)]

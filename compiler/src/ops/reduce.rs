@@ -1,5 +1,6 @@
-//! Shared by ReduceSum and ReduceMean, Softmax and LayerNormalization: the windows of a reduction
-//! over some axes, and the reduction itself as a sum pool (free in the circuit).
+//! Shared by ReduceSum, ReduceMean and ReduceMax, Softmax, LayerNormalization and ArgMax: the
+//! windows of a reduction over some axes, and the reduction itself as a sum pool (free in the
+//! circuit) or a max pool.
 use super::layout::{axis, shape_of, strides, unravel};
 use crate::error::CompileError;
 use crate::graph::LayerKind;
@@ -43,9 +44,20 @@ pub fn groups(shape: &[usize], axes: &[usize]) -> Groups {
     Groups { kept, size, windows, group_of }
 }
 
-/// Imports ReduceSum (`mean == false`) or ReduceMean: `axes` an attribute before `axes_input_from`,
-/// an optional input from it; `keepdims` (default 1) and `noop_with_empty_axes`.
-pub fn import(node: &OnnxNode, ctx: &mut Ctx, mean: bool, axes_input_from: i64) -> Result<(), CompileError> {
+/// What a reduction computes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Reduction {
+    /// ReduceSum.
+    Sum,
+    /// ReduceMean.
+    Mean,
+    /// ReduceMax.
+    Max,
+}
+
+/// Imports a reduction: `axes` an attribute before `axes_input_from`, an optional input from it;
+/// `keepdims` (default 1) and `noop_with_empty_axes`.
+pub fn import(node: &OnnxNode, ctx: &mut Ctx, how: Reduction, axes_input_from: i64) -> Result<(), CompileError> {
     let x = match ctx.required(node, 0)?.clone() {
         Value::Dyn(d) => d,
         v @ Value::Const(_) => {
@@ -77,8 +89,11 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, mean: bool, axes_input_from: i64) 
     let g = groups(&x.shape, &axes);
     let out: Vec<usize> =
         if keepdims { g.kept.clone() } else { (0..rank).filter(|i| !axes.contains(i)).map(|i| x.shape[i]).collect() };
+    if how == Reduction::Max {
+        return ctx.push_layer(node, &x, LayerKind::MaxPool { size: g.size, windows: g.windows }, out);
+    }
     let kind = LayerKind::SumPool { size: g.size, windows: g.windows };
-    if !mean {
+    if how == Reduction::Sum {
         return ctx.push_layer(node, &x, kind, out);
     }
     let s = ctx.add_layer(node, &[&x], kind, out.clone(), "sum")?;

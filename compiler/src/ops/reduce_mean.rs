@@ -5,5 +5,5 @@ use crate::onnx::OnnxNode;
 
 /// Imports a `ReduceMean` node.
 pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
-    super::reduce::import(node, ctx, true, 18)
+    super::reduce::import(node, ctx, super::reduce::Reduction::Mean, 18)
 }

@@ -5,5 +5,5 @@ use crate::onnx::OnnxNode;
 
 /// Imports a `ReduceSum` node.
 pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
-    super::reduce::import(node, ctx, false, 13)
+    super::reduce::import(node, ctx, super::reduce::Reduction::Sum, 13)
 }

@@ -1,0 +1,11 @@
+//! ONNX `Max` (variadic, numpy broadcasting): `max(a, b) = b + relu(a - b)`, one ReLU per pair of
+//! operands (a range check of the difference).
+use super::elementwise::{variadic, Fold};
+use crate::error::CompileError;
+use crate::import::Ctx;
+use crate::onnx::OnnxNode;
+
+/// Imports a `Max` node.
+pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
+    variadic(node, ctx, Fold::Max)
+}
