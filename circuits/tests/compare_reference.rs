@@ -197,7 +197,7 @@ fn a_flipped_comparison_claim_is_rejected() {
         13,
     );
     let x = vec![-1.0, 0.0, 1.0];
-    let (got, m) = run(&model, &[x.clone()]);
+    let (got, m) = run(&model, std::slice::from_ref(&x));
     assert_eq!(got, [1.0, 0.0, 0.0]);
     let w = assign(&m, quantize_input(&m.graph, &x).unwrap(), Fr::from(1u64), [0; 32]).unwrap();
     for i in 0..3 {

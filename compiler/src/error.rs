@@ -31,31 +31,37 @@ pub enum CompileError {
     Sampling(#[from] verinfer_ir::SamplingError),
     /// A tensor cannot be represented within the configured widths, or its chosen scale would lose
     /// too much precision.
-    #[error(
-        "quantization of tensor '{tensor}' (node '{node}'): {problem}; calibration saw values in [{min}, {max}]; limit: {limit}. Fix: {fix}"
-    )]
-    Quantization {
-        /// Tensor name.
-        tensor: String,
-        /// The ONNX node it comes from.
-        node: String,
-        /// Smallest value calibration saw (of the tensor, or of the operand the problem is about).
-        min: f64,
-        /// Largest value calibration saw.
-        max: f64,
-        /// What does not fit.
-        problem: String,
-        /// The limit it exceeds.
-        limit: String,
-        /// What the user can change.
-        fix: String,
-    },
+    #[error("{0}")]
+    Quantization(Box<QuantizationError>),
     /// Quantization settings out of range.
     #[error("quantization settings: {0}")]
     Settings(String),
     /// The quantized graph failed its own consistency checks: a compiler bug.
     #[error("internal error (please report): the quantized graph is inconsistent: {0}")]
     Internal(String),
+}
+
+/// What calibration found that quantization cannot represent: the tensor and its node, the range
+/// calibration saw, the limit it exceeds and what the user can change.
+#[derive(Debug, Error)]
+#[error(
+    "quantization of tensor '{tensor}' (node '{node}'): {problem}; calibration saw values in [{min}, {max}]; limit: {limit}. Fix: {fix}"
+)]
+pub struct QuantizationError {
+    /// Tensor name.
+    pub tensor: String,
+    /// The ONNX node it comes from.
+    pub node: String,
+    /// Smallest value calibration saw (of the tensor, or of the operand the problem is about).
+    pub min: f64,
+    /// Largest value calibration saw.
+    pub max: f64,
+    /// What does not fit.
+    pub problem: String,
+    /// The limit it exceeds.
+    pub limit: String,
+    /// What the user can change.
+    pub fix: String,
 }
 
 impl CompileError {

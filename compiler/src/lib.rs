@@ -15,7 +15,7 @@ pub mod quantize;
 pub mod report;
 pub mod table;
 
-pub use error::CompileError;
+pub use error::{CompileError, QuantizationError};
 pub use graph::FloatGraph;
 pub use quantize::QuantConfig;
 pub use report::Report;

@@ -153,7 +153,7 @@ impl Builder<'_> {
 
     /// An error about the layer being quantized, quoting the range `[min, max]` (of an operand).
     fn fail_on(&self, min: f64, max: f64, problem: String, limit: String, fix: &str) -> CompileError {
-        CompileError::Quantization {
+        CompileError::Quantization(Box::new(crate::error::QuantizationError {
             tensor: self.at.0.clone(),
             node: self.at.1.clone(),
             min,
@@ -161,7 +161,7 @@ impl Builder<'_> {
             problem,
             limit,
             fix: fix.to_string(),
-        }
+        }))
     }
 
     fn push(
@@ -584,16 +584,21 @@ pub fn quantize(
                 };
                 let s_y_target = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
                 let layer_inputs = operand_values(0);
-                let s_w = weight_scale(
-                    kind,
-                    consts,
-                    &layer_inputs,
-                    s_y_target,
-                    to_grid[li].is_some(),
-                    cfg.weight_bits,
-                    s_x,
-                    b_x,
-                );
+                let grid = to_grid[li].is_some();
+                let (s_w, worst) =
+                    weight_scale(kind, consts, &layer_inputs, s_y_target, grid, cfg.weight_bits, s_x, b_x);
+                // the output step: the activation scale, or the integer grid
+                let step = if grid { 1.0 } else { (-(s_y_target as f64)).exp2() };
+                if worst > step {
+                    return Err(b.fail(
+                        format!(
+                            "rounding the weights to the finest scale the accumulator allows (2^{s_w}) still moves an output by {worst:.3e}, {:.1} output steps of {step:.3e}",
+                            worst / step
+                        ),
+                        format!("{MAX_BITS}-bit accumulators: input width {} + weight bits + 16", b_x.0),
+                        "lower --input-bits or --activation-bits (room for finer weights), normalize the layer's input, or check the calibration data for outliers that widen the input",
+                    ));
+                }
                 let s_acc = s_x as i32 + s_w as i32;
                 let quant = |v: f64, s: i32| -> Result<i64, CompileError> {
                     let q = round_half_up(v * (s as f64).exp2());
@@ -704,6 +709,8 @@ fn input_scale(
 /// until the error is within [`GRID_ERROR`] and every calibration output rounds to the same grid
 /// value as the exact output: calibrated models put values within 1e-5 of a rounding tie (pixel 8
 /// at scale 16/255), and only exact weights round those as onnxruntime does.
+///
+/// Returns the scale and the largest output error its rounded weights cause on the calibration data.
 #[allow(clippy::too_many_arguments)]
 fn weight_scale(
     kind: &LayerKind,
@@ -714,7 +721,7 @@ fn weight_scale(
     weight_bits: u8,
     s_x: i8,
     b_x: Bits,
-) -> i8 {
+) -> (i8, f64) {
     let base = choose_scale(max_abs(consts.iter().copied()), weight_bits, 1.0);
     let step = (-(s_y as f64)).exp2();
     let mut s_w = base;
@@ -729,7 +736,7 @@ fn weight_scale(
                 LayerKind::Linear { rows: *rows, cols: *cols, weights: rounded, bias: rb(bias) }
             }
             LayerKind::Affine { add, .. } => LayerKind::Affine { mul: rounded, add: rb(add) },
-            _ => return s_w,
+            _ => return (s_w, 0.0),
         };
         let (mut worst, mut same_grid) = (0.0f64, true);
         for x in inputs {
@@ -744,17 +751,11 @@ fn weight_scale(
         let done = if grid { same_grid && worst <= GRID_ERROR } else { worst <= step };
         let next_acc_bits = b_x.0 as i32 + weight_bits as i32 + (s_w as i32 - base as i32) + 16;
         if done || next_acc_bits > MAX_BITS as i32 || s_x as i32 + s_w as i32 >= 120 {
-            if !done && std::env::var_os("VERINFER_DEBUG_WS").is_some() {
-                eprintln!(
-                    "WSUNMET grid={grid} worst={worst} step={step} ratio={}",
-                    worst / if grid { GRID_ERROR } else { step }
-                );
-            }
-            break;
+            return (s_w, worst);
         }
         s_w += 1;
     }
-    s_w
+    (s_w, 0.0)
 }
 
 /// The width a linear or affine node's output needs given its operand width.

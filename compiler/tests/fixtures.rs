@@ -120,3 +120,39 @@ fn int8_fixtures_reproduce_onnxruntime_grid_values() {
         assert!(off as f64 <= max_off * total as f64, "{name}: {off} of {total} outputs off");
     }
 }
+
+#[test]
+fn report_gives_each_layer_its_largest_error_against_the_float_model() {
+    let c = compile_fixture("digits_bn_cnn");
+    let (ir, float, tensors) = (&c.model.graph, &c.float, &c.report.tensors);
+    assert_eq!(tensors.len(), ir.nodes.len());
+    let cal =
+        read_samples(&std::fs::read_to_string(fixture("digits_bn_cnn").join("calibration.json")).unwrap()).unwrap();
+    // recompute every float layer's error independently
+    let mut checked = 0;
+    for (li, layer) in float.layers.iter().enumerate() {
+        let ni = ir.nodes.iter().position(|n| n.name == layer.name).expect("each float layer has its IR node");
+        let s = ir.nodes[ni].scale;
+        let mut worst = 0.0f64;
+        for x in &cal {
+            let e = verinfer_ir::evaluate(ir, &verinfer_ir::quantize_input(ir, x).unwrap()).unwrap();
+            let acts = float.eval(x);
+            for (g, w) in e.values[ni].iter().zip(&acts[li]) {
+                worst = worst.max((s.dequantize(*g) - w).abs());
+            }
+        }
+        let reported = tensors[ni].max_abs_error.expect("a float layer's tensor reports its error");
+        assert_eq!(reported, worst, "layer '{}'", layer.name);
+        checked += 1;
+    }
+    assert!(checked >= 5, "{checked} layers");
+    // the quantizer's intermediates (accumulators) have no float counterpart
+    assert!(tensors.iter().any(|t| t.tensor.ends_with("::acc") && t.max_abs_error.is_none()));
+    // the output's entry is the calibration error of the whole model; the input's is its rounding
+    let out = tensors.iter().find(|t| t.tensor == ir.output_node().name).unwrap();
+    assert_eq!(out.max_abs_error, Some(c.report.calibration.max_abs_error));
+    assert!(tensors[0].max_abs_error.is_some_and(|e| e <= (-(ir.nodes[0].scale.0 as f64)).exp2() / 2.0 + 1e-12));
+    // and report.json carries it
+    let json = serde_json::to_value(&c.report).unwrap();
+    assert!(json["tensors"].as_array().unwrap().iter().any(|t| t["max_abs_error"].is_number()));
+}

@@ -3,7 +3,7 @@ use onnx_protobuf::{
     tensor_proto::DataType, AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto,
     TensorProto, ValueInfoProto,
 };
-use verinfer_compiler::{compile, CompileOptions};
+use verinfer_compiler::{compile, CompileError, CompileOptions, QuantConfig};
 
 mod common;
 use common::{node, value_info};
@@ -93,7 +93,81 @@ fn unsupported_attribute_and_values_are_named() {
         x3(),
         13,
     ));
-    assert!(e.contains("ratio") && e.contains("positive divisor") && e.contains("smallest divisor"), "{e}");
+    assert!(e.contains("ratio") && e.contains("divisor reaches") && e.contains("Fix:"), "{e}");
+}
+
+/// The calibration error of `bytes` compiled on `cal` with `quant`, as its typed fields.
+fn quantization_error(
+    bytes: &[u8],
+    cal: &[Vec<f64>],
+    quant: QuantConfig,
+) -> (String, String, f64, f64, String, String, String) {
+    let opts = CompileOptions { quant, ..CompileOptions::default() };
+    match compile(bytes, cal, &opts).expect_err("compile must fail") {
+        CompileError::Quantization(q) => (q.tensor, q.node, q.min, q.max, q.problem, q.limit, q.fix),
+        e => panic!("not a quantization error: {e}"),
+    }
+}
+
+#[test]
+fn calibration_errors_name_node_tensor_range_limit_and_fix() {
+    let x2 = || value_info("x", DataType::FLOAT, &[Some(1), Some(2)]);
+    let out2 = |nodes, inits| model(nodes, inits, x2(), 13);
+
+    // a divisor that is not positive on the calibration data: the divisor's range is quoted
+    let c = {
+        let mut t = weights("c", &[2]);
+        t.float_data = vec![0.25, 0.25];
+        t
+    };
+    let bytes =
+        out2(vec![node("Sub", "shift", &["c", "x"], &["d"]), node("Div", "ratio", &["x", "d"], &["y"])], vec![c]);
+    let (tensor, node_name, min, max, problem, limit, fix) =
+        quantization_error(&bytes, &[vec![0.5, 1.0], vec![0.1, 0.2]], QuantConfig::default());
+    assert_eq!((tensor.as_str(), node_name.as_str()), ("y", "ratio"));
+    // d = 0.25 - x over the samples: [-0.75, 0.15]
+    assert!((min + 0.75).abs() < 1e-6 && (max - 0.15).abs() < 1e-6, "[{min}, {max}]");
+    assert!(problem.contains("divisor") && limit.contains("at least one quantization step") && fix.contains("epsilon"));
+
+    // a product wider than the field allows: 40-bit activations squared
+    let bytes = out2(vec![node("Mul", "square", &["x", "x"], &["y"])], vec![]);
+    let wide = QuantConfig { activation_bits: 40, input_bits: 40, ..QuantConfig::default() };
+    let (tensor, node_name, min, max, problem, limit, fix) = quantization_error(&bytes, &[vec![0.5, -3.0]], wide);
+    assert_eq!((tensor.as_str(), node_name.as_str()), ("y", "square"));
+    assert_eq!((min, max), (0.25, 9.0));
+    assert!(problem.contains("needs") && problem.contains("bits"), "{problem}");
+    assert!(limit.contains("62 bits") && fix.contains("--activation-bits"), "{limit} / {fix}");
+
+    // weights too fine for the accumulator: a weight of 1e-4 next to 1 on a 40-bit operand near
+    // 1000 (the input, through a ReLU, keeps its full width)
+    let mut w = weights("W", &[2, 1]);
+    w.float_data = vec![1.0, 1e-4];
+    let bytes = {
+        let mut g = GraphProto::new();
+        g.name = "t".into();
+        g.node = vec![node("Relu", "relu", &["x"], &["r"]), node("Gemm", "dense", &["r", "W"], &["y"])];
+        g.initializer = vec![w];
+        g.input.push(x2());
+        g.output.push(value_info("y", DataType::FLOAT, &[Some(1), Some(1)]));
+        let mut m = ModelProto::new();
+        m.ir_version = 8;
+        let mut os = OperatorSetIdProto::new();
+        os.version = 13;
+        m.opset_import.push(os);
+        m.graph = Some(g).into();
+        m.write_to_bytes().unwrap()
+    };
+    let cal: Vec<Vec<f64>> = (0..4).map(|i| vec![(i as f64 * 1.7).sin() * 999.3, 999.7 - i as f64 * 0.37]).collect();
+    let (tensor, node_name, _, max, problem, limit, fix) =
+        quantization_error(&bytes, &cal, QuantConfig { input_bits: 40, ..QuantConfig::default() });
+    // the layer's own range (y = r_0 + 1e-4 r_1, about 1000)
+    assert_eq!((tensor.as_str(), node_name.as_str()), ("y", "dense"));
+    assert!(max > 900.0, "{max}");
+    assert!(problem.contains("rounding the weights") && problem.contains("output steps"), "{problem}");
+    assert!(limit.contains("accumulators") && fix.contains("--input-bits"), "{limit} / {fix}");
+    // the same model compiles at the default input width
+    let opts = CompileOptions::default();
+    compile(&bytes, &cal, &opts).unwrap();
 }
 
 #[test]

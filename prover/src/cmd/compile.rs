@@ -96,8 +96,24 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let report = compile_to_dir(&args.model, args.calibration.as_deref(), &args.out, &opts)?;
     step.finish();
     let value = serde_json::to_value(&report)?;
+    // the layer furthest from the float model, relative to its range (report.json has them all)
+    let worst = report
+        .tensors
+        .iter()
+        .filter_map(|t| t.max_abs_error.map(|e| (t, e / t.calibrated_max_abs.max(f64::MIN_POSITIVE))))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(t, _)| {
+            format!(
+                "\n  worst layer  '{}' ({}): off by up to {:.4} on a range of {:.4}",
+                t.tensor,
+                t.gadget,
+                t.max_abs_error.unwrap_or(0.0),
+                t.calibrated_max_abs
+            )
+        })
+        .unwrap_or_default();
     let text = format!(
-        "compiled {} -> {}\n  model hash   {}\n  constraints  {}\n  agreement    {:.2}% of {} calibration samples (max abs error {:.4})\n  sampling     {}",
+        "compiled {} -> {}\n  model hash   {}\n  constraints  {}\n  agreement    {:.2}% of {} calibration samples (max abs error {:.4}){worst}\n  sampling     {}",
         args.model.display(),
         args.out.display(),
         report.model_hash,
