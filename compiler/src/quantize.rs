@@ -38,6 +38,11 @@ pub const TABLE_TOLERANCE: f64 = 1.0 / 1024.0;
 /// may land one grid step away from onnxruntime's.
 pub const GRID_ERROR: f64 = 1.0 / 4096.0;
 
+/// Weight rounding that moves a layer's outputs by more than this fraction of their calibrated range
+/// (and more than one output step), at the finest weight scale the accumulator allows, is a compile
+/// error rather than a silent loss of precision.
+pub const PRECISION_LIMIT: f64 = 1.0 / 64.0;
+
 /// How one tensor was quantized, for the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct TensorQuant {
@@ -587,16 +592,21 @@ pub fn quantize(
                 let grid = to_grid[li].is_some();
                 let (s_w, worst) =
                     weight_scale(kind, consts, &layer_inputs, s_y_target, grid, cfg.weight_bits, s_x, b_x);
-                // the output step: the activation scale, or the integer grid
+                // an error: weight rounding alone moves an output by more than one output step (the
+                // activation scale, or the integer grid) and more than PRECISION_LIMIT of its range
                 let step = if grid { 1.0 } else { (-(s_y_target as f64)).exp2() };
-                if worst > step {
+                if worst > step && worst > PRECISION_LIMIT * y_max {
                     return Err(b.fail(
                         format!(
-                            "rounding the weights to the finest scale the accumulator allows (2^{s_w}) still moves an output by {worst:.3e}, {:.1} output steps of {step:.3e}",
-                            worst / step
+                            "rounding the weights to the finest scale the accumulator allows (2^{s_w}) moves an output by up to {worst:.3e}, {:.1}% of the layer's largest value",
+                            100.0 * worst / y_max.max(f64::MIN_POSITIVE)
                         ),
-                        format!("{MAX_BITS}-bit accumulators: input width {} + weight bits + 16", b_x.0),
-                        "lower --input-bits or --activation-bits (room for finer weights), normalize the layer's input, or check the calibration data for outliers that widen the input",
+                        format!(
+                            "weight rounding may cost at most 1/{} of the range; accumulators hold {MAX_BITS} bits = operand width {} + weight bits + 16",
+                            (1.0 / PRECISION_LIMIT) as u32,
+                            b_x.0
+                        ),
+                        "lower --input-bits or --activation-bits (room for finer weights), normalize the layer's input, or check the calibration data for outliers that widen it",
                     ));
                 }
                 let s_acc = s_x as i32 + s_w as i32;
