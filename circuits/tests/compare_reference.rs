@@ -6,48 +6,14 @@
 //! ties are decided exactly as in float.
 #[path = "../../compiler/tests/common/mod.rs"]
 mod common;
+mod support;
 
 use common::*;
 use proptest::prelude::*;
+use support::{close, grid_values, run};
 use verinfer_circuits::{assign, check_witness, BackendError};
-use verinfer_compiler::{compile, CompileOptions};
-use verinfer_ir::{evaluate, quantize_input, Op};
+use verinfer_ir::{quantize_input, Op};
 use verinfer_verifier::{Fr, OutputClaim};
-
-/// Values `k / 8` with `k` in `[-spread, spread]` from a seed.
-fn grid_values(n: usize, spread: i64, seed: u64) -> Vec<f64> {
-    let mut s = seed | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s % (2 * spread as u64 + 1)) as i64 - spread) as f64 / 8.0
-        })
-        .collect()
-}
-
-/// Compiles `model` calibrated on `xs`, checks the honest witness of `xs[0]` and returns the
-/// circuit's dequantized output for it, with the compiled model.
-fn run(model: &[u8], xs: &[Vec<f64>]) -> (Vec<f64>, verinfer_ir::CompiledModel) {
-    let c = compile(model, xs, &CompileOptions::default()).unwrap();
-    let m = c.model;
-    let q = quantize_input(&m.graph, &xs[0]).unwrap();
-    let eval = evaluate(&m.graph, &q).unwrap();
-    let w = assign(&m, q, Fr::from(1u64), [0; 32]).unwrap();
-    check_witness(&m, &w).unwrap();
-    let out = m.graph.output_node();
-    let got = eval.output(&m.graph).iter().map(|&v| out.scale.dequantize(v)).collect();
-    (got, m)
-}
-
-fn close(got: &[f64], want: &[f64], tol: f64) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        prop_assert!((g - w).abs() <= tol, "element {}: got {}, want {}", i, g, w);
-    }
-    Ok(())
-}
 
 fn shape() -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(1usize..5, 1..4)
