@@ -1,5 +1,5 @@
 //! Property tests of the comparison, selection and reduction operators against their definitions:
-//! Less, Greater, LessOrEqual, GreaterOrEqual, Equal, Where, Max, Min, Sum, Neg, ReduceMax and ArgMax
+//! Less, Greater, LessOrEqual, GreaterOrEqual, Equal, Where, Max, Min, Sum, Neg, Clip, ReduceMax and ArgMax
 //! (with `select_last_index`), on random shapes and values. Each case is compiled, its honest
 //! witness must satisfy the constraint system, and the circuit's dequantized output must match the
 //! reference computed here. Values lie on a 1/8 grid (exact at the input scale), so comparisons and
@@ -103,6 +103,23 @@ proptest! {
             let want: Vec<f64> = (0..n).map(|i| f(x[i], along_last(&c, &dims, i))).collect();
             close(&got, &want, 1.0 / 64.0)?;
         }
+    }
+
+    #[test]
+    fn clip_is_exact_on_the_grid(dims in shape(), seed in any::<u64>(), lo in -16i64..8, width in 0i64..16) {
+        // bounds and values on the 1/8 grid: the clamp gadget reproduces them exactly (ReLU6 is
+        // lo = 0, hi = 6); lo > hi gives hi everywhere, as in ONNX
+        let n: usize = dims.iter().product();
+        let x = grid_values(n, 40, seed);
+        let (lo, hi) = (lo as f64 / 8.0, (lo + width - 4) as f64 / 8.0);
+        let clip = node("Clip", "clip", &["x", "lo", "hi"], &["y"]);
+        let inits = vec![init("lo", &[], &[lo as f32]), init("hi", &[], &[hi as f32])];
+        let (got, m) = run(&model_with_opset(vec![clip], inits, &dims, &dims, 13), &[x.clone()]);
+        let want: Vec<f64> = x.iter().map(|&v| v.max(lo).min(hi)).collect();
+        close(&got, &want, 0.0)?;
+        let exact = m.graph.nodes.iter().any(|nd| matches!(nd.op, Op::Clamp { .. }))
+            && !m.graph.nodes.iter().any(|nd| matches!(nd.op, Op::Table { .. }));
+        prop_assert!(exact, "Clip is not the clamp gadget");
     }
 
     #[test]

@@ -33,13 +33,6 @@ pub enum Func {
         /// Negative slope.
         alpha: f64,
     },
-    /// `min(max(x, lo), hi)`.
-    Clip {
-        /// Lower bound.
-        lo: f64,
-        /// Upper bound.
-        hi: f64,
-    },
     /// `sqrt(max(x, 0))`.
     Sqrt,
     /// `ln(1 + e^x)`.
@@ -69,7 +62,6 @@ impl Func {
                     alpha * x
                 }
             }
-            Func::Clip { lo, hi } => x.max(lo).min(hi),
             Func::Sqrt => x.max(0.0).sqrt(),
             Func::Softplus => {
                 if x > 30.0 {
@@ -93,7 +85,6 @@ impl Func {
             Func::GeluTanh => "gelu_tanh",
             Func::HardSigmoid { .. } => "hard_sigmoid",
             Func::LeakyRelu { .. } => "leaky_relu",
-            Func::Clip { .. } => "clip",
             Func::Sqrt => "sqrt",
             Func::Softplus => "softplus",
             Func::Pow(_) => "pow",
@@ -126,6 +117,13 @@ pub enum LayerKind {
     Relu,
     /// `y = 1` if `x >= 0`, else `0` (comparisons, on a difference).
     Step,
+    /// `y = min(max(x, lo), hi)` (Clip), exact at the operand's scale.
+    Clamp {
+        /// Lower bound (may be -infinity).
+        lo: f64,
+        /// Upper bound (may be +infinity).
+        hi: f64,
+    },
     /// `y_i` = position in its window of the first largest of `x[windows[i * size + t]]`.
     ArgMax {
         /// Elements per window.
@@ -196,6 +194,7 @@ impl LayerKind {
             LayerKind::Affine { .. } => "affine",
             LayerKind::Relu => "relu",
             LayerKind::Step => "step",
+            LayerKind::Clamp { .. } => "clamp",
             LayerKind::ArgMax { .. } => "argmax",
             LayerKind::MaxPool { .. } => "max_pool",
             LayerKind::SumPool { .. } => "sum_pool",
@@ -258,6 +257,8 @@ pub fn eval_layer(kind: &LayerKind, xs: &[&[f64]]) -> Vec<f64> {
         LayerKind::Affine { mul, add } => x.iter().zip(mul.iter().zip(add)).map(|(v, (m, a))| m * v + a).collect(),
         LayerKind::Relu => x.iter().map(|v| v.max(0.0)).collect(),
         LayerKind::Step => x.iter().map(|&v| if v >= 0.0 { 1.0 } else { 0.0 }).collect(),
+        // ONNX: min(max(x, lo), hi), so hi wins when lo > hi
+        LayerKind::Clamp { lo, hi } => x.iter().map(|&v| v.max(*lo).min(*hi)).collect(),
         LayerKind::ArgMax { size, windows } => windows
             .chunks(*size)
             .map(|w| {

@@ -350,6 +350,28 @@ pub fn quantize(
                 let op = Op::Step { input: src };
                 b.push(layer.name.clone(), op, layer.shape.clone(), 0, Bits::for_bound(1), y_max)?
             }
+            LayerKind::Clamp { lo, hi } => {
+                // exact at the operand's scale: the bounds rounded onto its grid (half up) and cut
+                // to its width (a side that cannot bind is left out by the gadget)
+                let (s_x, b_x) = (b.node(src).scale.0 as i32, b.node(src).bits);
+                let (x_min, x_max) = (-(1i64 << (b_x.0 - 1)), (1i64 << (b_x.0 - 1)) - 1);
+                let f = (s_x as f64).exp2();
+                let on_grid = |v: f64| -> i64 {
+                    let q = round_half_up(v * f);
+                    if q <= x_min as f64 {
+                        x_min
+                    } else if q >= x_max as f64 {
+                        x_max
+                    } else {
+                        q as i64
+                    }
+                };
+                let hi_q = on_grid(*hi);
+                let lo_q = on_grid(*lo).min(hi_q); // ONNX: hi wins when lo > hi
+                let bits = Bits::for_bound(lo_q.unsigned_abs().max(hi_q.unsigned_abs()) as u128);
+                let op = Op::Clamp { input: src, lo: lo_q, hi: hi_q };
+                b.push(layer.name.clone(), op, layer.shape.clone(), s_x, bits, y_max)?
+            }
             LayerKind::ArgMax { size, windows } => {
                 let op = Op::ArgMax { input: src, size: *size, windows: windows.iter().map(|&j| j as u32).collect() };
                 let bits = Bits::for_bound(size.saturating_sub(1) as u128);
@@ -528,6 +550,19 @@ pub fn quantize(
             }
             LayerKind::Rsqrt => {
                 let v = b.calibrated(src, operand_max(0))?;
+                // The root is defined from one step up. An operand below it (LayerNorm's variance
+                // + epsilon on a constant row, such as padding, when epsilon is under one step)
+                // is raised to one step, so that 1 / sqrt(epsilon) becomes 1 / sqrt(step): the
+                // row's centred values are 0 there anyway.
+                let nv = b.node(v).clone();
+                let v = b.push(
+                    format!("{}::floor", layer.name),
+                    Op::Clamp { input: v, lo: 1, hi: (1i64 << (nv.bits.0 - 1)) - 1 },
+                    nv.shape.clone(),
+                    nv.scale.0 as i32,
+                    nv.bits,
+                    operand_max(0),
+                )?;
                 let (s_y, exp) = root_scale(y_max, cfg, b.node(v).scale.0 as i32, 100).ok_or_else(|| {
                     b.fail(
                         format!(

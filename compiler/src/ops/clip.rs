@@ -1,9 +1,10 @@
 //! ONNX `Clip`: `min(max(x, lo), hi)` with bounds as attributes (before opset 11) or optional
-//! constant inputs, as a table.
+//! constant inputs. Exact at the operand's scale: the bounds are rounded onto its grid and the clamp
+//! gadget (two ReLUs, a side that cannot bind left out) enforces it, so ReLU6 costs two range checks.
 use crate::error::CompileError;
-use crate::graph::Func;
-use crate::import::Ctx;
-use crate::onnx::OnnxNode;
+use crate::graph::LayerKind;
+use crate::import::{Ctx, Value};
+use crate::onnx::{OnnxNode, OnnxTensor};
 
 /// Imports a `Clip` node.
 pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
@@ -23,5 +24,14 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
         };
         (bound(1, "min", f64::NEG_INFINITY)?, bound(2, "max", f64::INFINITY)?)
     };
-    super::unary::import(node, ctx, Func::Clip { lo, hi })
+    match ctx.required(node, 0)?.clone() {
+        Value::Dyn(d) => {
+            let shape = d.shape.clone();
+            ctx.push_layer(node, &d, LayerKind::Clamp { lo, hi }, shape)
+        }
+        Value::Const(_) => {
+            let c = ctx.const_float(node, 0, "input")?;
+            ctx.set(node, 0, Value::Const(OnnxTensor::Float(c.mapv(|v| v.max(lo).min(hi)))))
+        }
+    }
 }
