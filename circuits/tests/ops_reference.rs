@@ -1,11 +1,12 @@
 //! Property tests of the wiring, reduction, normalization and element-wise operators against
-//! references written here (ndarray for the wiring, f64 formulas for the functions), on random shapes,
-//! axes and values: Transpose, Concat, Slice, Gather, Pad, Unsqueeze, Squeeze, Flatten, ReduceSum,
-//! ReduceMean, Softmax, LayerNormalization, MatMul of two activations, Sigmoid, Tanh, Exp, Erf, Gelu
-//! (both forms), HardSigmoid, LeakyRelu, Clip, Sqrt, Softplus, Pow, and Div by a constant and by a
-//! tensor. Each model is compiled, its honest witness must satisfy the constraint system, and its
-//! dequantized output must match: exactly (to the output step) for wiring on 1/8-grid values, within
-//! the conformance tolerance `0.01 max(1, max |want|)` for the rest.
+//! references written here (ndarray for the wiring, f64 formulas for the functions), on random
+//! shapes, axes and values: Transpose, Concat, Slice, Gather, Pad, Unsqueeze, Squeeze, Flatten,
+//! ReduceSum, ReduceMean, Softmax, LayerNormalization, MatMul of two activations and by a batched
+//! constant, Sigmoid, Tanh, Exp, Erf, Gelu (both forms), HardSigmoid, LeakyRelu, Clip, Sqrt,
+//! Softplus, Pow, and Div by a constant and by a tensor. Each model is compiled, its honest witness
+//! must satisfy the constraint system, and its dequantized output must match: exactly (to the output
+//! step) for wiring on 1/8-grid values, within the conformance tolerance `0.01 max(1, max |want|)`
+//! for the rest.
 #[path = "../../compiler/tests/common/mod.rs"]
 mod common;
 mod support;
@@ -266,6 +267,38 @@ proptest! {
         tr.attribute = vec![ints("perm", &[0, 2, 1])];
         let mm = node("MatMul", "mm", &["x", "xt"], &["y"]);
         let (got, _) = run(&model_with_opset(vec![tr, mm], vec![], &[b, m, k], &[b, m, m], 13), &cal);
+        close(&got, &want, tolerance(&want))?;
+    }
+
+    #[test]
+    fn matmul_by_a_batched_constant_matches_the_definition(
+        bx in 1usize..3, bw in 1usize..3, m in 1usize..4, k in 1usize..4, n in 1usize..4, lead in any::<bool>(),
+        seed in any::<u64>()
+    ) {
+        // x [bx, m, k] @ W [(2,) bw, k, n]: batch axes broadcast (bx or bw may be 1)
+        prop_assume!(bx == bw || bx == 1 || bw == 1);
+        let b = bx.max(bw);
+        let extra = if lead { 2 } else { 1 };
+        let x = uniform(bx * m * k, -2.0, 2.0, seed);
+        let w = uniform(extra * bw * k * n, -1.0, 1.0, seed ^ 5);
+        let cal = vec![x.clone(), uniform(bx * m * k, -2.0, 2.0, seed ^ 1)];
+        let mut want = Vec::new();
+        for e in 0..extra {
+            for t in 0..b {
+                let (tx, tw) = (if bx == 1 { 0 } else { t }, if bw == 1 { 0 } else { t });
+                for i in 0..m {
+                    for j in 0..n {
+                        want.push(
+                            (0..k).map(|l| x[(tx * m + i) * k + l] * w[(((e * bw) + tw) * k + l) * n + j]).sum::<f64>(),
+                        );
+                    }
+                }
+            }
+        }
+        let wdims: Vec<usize> = if lead { vec![2, bw, k, n] } else { vec![bw, k, n] };
+        let out: Vec<usize> = if lead { vec![2, b, m, n] } else { vec![b, m, n] };
+        let mm = node("MatMul", "mm", &["x", "w"], &["y"]);
+        let (got, _) = run(&model_with_opset(vec![mm], vec![init("w", &wdims, &f32s(&w))], &[bx, m, k], &out, 13), &cal);
         close(&got, &want, tolerance(&want))?;
     }
 

@@ -1,6 +1,8 @@
 //! ONNX `MatMul`. With one constant 1-D or 2-D operand: a linear layer (free in R1CS), leading
-//! (batch) dimensions of the input-dependent operand kept. With two input-dependent operands
-//! (attention): the batched matrix-product gadget, batch dimensions broadcast numpy-style.
+//! (batch) dimensions of the input-dependent operand kept. With a constant right operand of rank 3
+//! or more: a linear layer too, one matrix per batch index, batch dimensions broadcast numpy-style.
+//! With two input-dependent operands (attention): the batched matrix-product gadget, batch
+//! dimensions broadcast numpy-style.
 use super::gemm::MAX_WEIGHTS;
 use crate::error::CompileError;
 use crate::graph::LayerKind;
@@ -18,10 +20,16 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
             return Err(ctx.err(node, "both operands are constant; fold constant MatMuls before export"))
         }
     };
+    if x_left && w.ndim() > 2 && !x.shape.is_empty() {
+        return batched_constant(node, ctx, &x, &w);
+    }
     if w.ndim() == 0 || w.ndim() > 2 || x.shape.is_empty() {
         return Err(ctx.err(
             node,
-            format!("the constant operand must be 1-D or 2-D (got {:?}) and the other at least 1-D", w.shape()),
+            format!(
+                "the constant operand must be at least 1-D, and at most 2-D on the left (got {:?}); the other must be at least 1-D",
+                w.shape()
+            ),
         ));
     }
     let w2 = if w.ndim() == 1 {
@@ -87,6 +95,48 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
         out_shape = if xs.len() == 1 { vec![m] } else { vec![m, n] };
     }
     ctx.push_layer(node, &x, LayerKind::Linear { rows, cols, weights, bias: vec![0.0; rows] }, out_shape)
+}
+
+/// `X [..., M, K] @ W [..., K, N]` with a constant `W` of rank 3 or more: a dense linear map whose
+/// block for each (broadcast) batch index is that index's matrix of `W`. A 1-D `X` is `[1, K]`
+/// with the `M` axis dropped from the output.
+fn batched_constant(node: &OnnxNode, ctx: &mut Ctx, x: &Dyn, w: &ndarray::ArrayD<f64>) -> Result<(), CompileError> {
+    use super::layout::{broadcast_map, broadcast_shape};
+    let x_vec = x.shape.len() == 1;
+    let xs = if x_vec { vec![1, x.shape[0]] } else { x.shape.clone() };
+    let ws = w.shape();
+    let (m, k) = (xs[xs.len() - 2], xs[xs.len() - 1]);
+    let (kw, n) = (ws[ws.len() - 2], ws[ws.len() - 1]);
+    if k != kw {
+        return Err(ctx.err(node, format!("inner dimensions differ: {:?} @ {ws:?}", x.shape)));
+    }
+    let (xb, wb) = (&xs[..xs.len() - 2], &ws[..ws.len() - 2]);
+    let batch = broadcast_shape(xb, wb)
+        .ok_or_else(|| ctx.err(node, format!("batch dimensions of {:?} and {ws:?} do not broadcast", x.shape)))?;
+    let (x_of, w_of) = (broadcast_map(xb, &batch), broadcast_map(wb, &batch));
+    let rows = x_of.len() * m * n;
+    let cols = x.len();
+    if rows.saturating_mul(cols) > MAX_WEIGHTS {
+        return Err(ctx.err(node, format!("the dense map {rows}x{cols} exceeds the supported size")));
+    }
+    let wf: Vec<f64> = w.iter().copied().collect();
+    let mut weights = vec![0.0; rows * cols];
+    for (t, (&tx, &tw)) in x_of.iter().zip(&w_of).enumerate() {
+        for i in 0..m {
+            for j in 0..n {
+                let r = (t * m + i) * n + j;
+                for l in 0..k {
+                    weights[r * cols + (tx * m + i) * k + l] = wf[(tw * k + l) * n + j];
+                }
+            }
+        }
+    }
+    let mut out = batch;
+    if !x_vec {
+        out.push(m);
+    }
+    out.push(n);
+    ctx.push_layer(node, x, LayerKind::Linear { rows, cols, weights, bias: vec![0.0; rows] }, out)
 }
 
 /// A 1-D right operand drops the last output dimension (numpy semantics); a 2-D one keeps it.
