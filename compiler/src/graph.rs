@@ -15,6 +15,11 @@ pub enum Func {
     Tanh,
     /// `e^x`.
     Exp,
+    /// `e^(x - shift)`: Softmax's exponential on an operand centred on its table's range.
+    ExpShifted {
+        /// Subtracted from the operand.
+        shift: f64,
+    },
     /// The error function.
     Erf,
     /// `x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`.
@@ -48,6 +53,7 @@ impl Func {
             Func::Sigmoid => 1.0 / (1.0 + (-x).exp()),
             Func::Tanh => x.tanh(),
             Func::Exp => x.exp(),
+            Func::ExpShifted { shift } => (x - shift).exp(),
             Func::Erf => libm::erf(x),
             Func::Gelu => 0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2)),
             Func::GeluTanh => {
@@ -79,7 +85,7 @@ impl Func {
         match self {
             Func::Sigmoid => "sigmoid",
             Func::Tanh => "tanh",
-            Func::Exp => "exp",
+            Func::Exp | Func::ExpShifted { .. } => "exp",
             Func::Erf => "erf",
             Func::Gelu => "gelu",
             Func::GeluTanh => "gelu_tanh",
