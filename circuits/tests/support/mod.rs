@@ -7,31 +7,28 @@ use verinfer_compiler::{compile, CompileOptions};
 use verinfer_ir::{evaluate, quantize_input, CompiledModel};
 use verinfer_verifier::Fr;
 
+/// A xorshift64 stream from a seed.
+fn stream(seed: u64) -> impl FnMut() -> u64 {
+    let mut s = seed | 1;
+    move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    }
+}
+
 /// Values `k / 8` with `k` in `[-spread, spread]` from a seed (exact at any input scale of 3 or
 /// more fractional bits).
 pub fn grid_values(n: usize, spread: i64, seed: u64) -> Vec<f64> {
-    let mut s = seed | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s % (2 * spread as u64 + 1)) as i64 - spread) as f64 / 8.0
-        })
-        .collect()
+    let mut next = stream(seed);
+    (0..n).map(|_| ((next() % (2 * spread as u64 + 1)) as i64 - spread) as f64 / 8.0).collect()
 }
 
 /// Uniform values in `[lo, hi)` from a seed.
 pub fn uniform(n: usize, lo: f64, hi: f64, seed: u64) -> Vec<f64> {
-    let mut s = seed | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            lo + (hi - lo) * ((s >> 11) as f64 / (1u64 << 53) as f64)
-        })
-        .collect()
+    let mut next = stream(seed);
+    (0..n).map(|_| lo + (hi - lo) * ((next() >> 11) as f64 / (1u64 << 53) as f64)).collect()
 }
 
 /// Compiles `model` calibrated on `xs`, checks that the honest witness of `xs[0]` satisfies the

@@ -31,16 +31,15 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, cmp: Cmp) -> Result<(), CompileErr
     ctx.check_attributes(node, &[])?;
     let a = ctx.required(node, 0)?.clone();
     let b = ctx.required(node, 1)?.clone();
-    if let Cmp::Equal = cmp {
-        let d = apply(ctx, node, Binary::Sub, &a, &b, "diff")?;
-        let ge = unary(ctx, node, LayerKind::Step, &d, "ge")?;
-        let e = apply(ctx, node, Binary::Sub, &b, &a, "rdiff")?;
-        let le = unary(ctx, node, LayerKind::Step, &e, "le")?;
-        let y = apply(ctx, node, Binary::Mul, &ge, &le, "")?;
-        return ctx.set(node, 0, y);
-    }
     let (l, r, strict) = match cmp {
-        Cmp::Equal => unreachable!("handled above"),
+        Cmp::Equal => {
+            let d = apply(ctx, node, Binary::Sub, &a, &b, "diff")?;
+            let ge = unary(ctx, node, LayerKind::Step, &d, "ge")?;
+            let e = apply(ctx, node, Binary::Sub, &b, &a, "rdiff")?;
+            let le = unary(ctx, node, LayerKind::Step, &e, "le")?;
+            let y = apply(ctx, node, Binary::Mul, &ge, &le, "")?;
+            return ctx.set(node, 0, y);
+        }
         Cmp::Less => (&a, &b, true),
         Cmp::Greater => (&b, &a, true),
         Cmp::GreaterOrEqual => (&a, &b, false),

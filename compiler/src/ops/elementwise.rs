@@ -78,6 +78,15 @@ fn fold_int(ctx: &Ctx, node: &OnnxNode, op: Binary, x: &ArrayD<i64>, y: &ArrayD<
     Ok(Value::Const(OnnxTensor::Int(out)))
 }
 
+/// The suffix of an intermediate layer `s` of a step named `suffix` (the node's own output when empty).
+fn inner_suffix(suffix: &str, s: &str) -> String {
+    if suffix.is_empty() {
+        s.to_string()
+    } else {
+        format!("{suffix}::{s}")
+    }
+}
+
 /// `op(a, b)` on two values: folded when both are constant, else a layer named after `node`'s
 /// output with `suffix` (the output's own name when `suffix` is empty).
 pub fn apply(
@@ -88,7 +97,7 @@ pub fn apply(
     b: &Value,
     suffix: &str,
 ) -> Result<Value, CompileError> {
-    let sub = |s: &str| if suffix.is_empty() { s.to_string() } else { format!("{suffix}::{s}") };
+    let sub = |s: &str| inner_suffix(suffix, s);
     match (a, b) {
         (Value::Const(OnnxTensor::Int(x)), Value::Const(OnnxTensor::Int(y))) => fold_int(ctx, node, op, x, y),
         (Value::Const(x), Value::Const(y)) => {
@@ -169,7 +178,7 @@ pub fn extremum(
     b: &Value,
     suffix: &str,
 ) -> Result<Value, CompileError> {
-    let sub = |s: &str| if suffix.is_empty() { s.to_string() } else { format!("{suffix}::{s}") };
+    let sub = |s: &str| inner_suffix(suffix, s);
     let d = apply(ctx, node, Binary::Sub, a, b, &sub("diff"))?;
     let r = unary(ctx, node, LayerKind::Relu, &d, &sub("relu"))?;
     if max {
