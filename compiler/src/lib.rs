@@ -11,6 +11,7 @@ pub mod graph;
 pub mod import;
 pub mod onnx;
 mod ops;
+mod precision;
 pub mod quantize;
 pub mod report;
 pub mod table;

@@ -6,6 +6,7 @@
 //! power of two, round half up) back to an activation scale, which range-checks the result.
 use crate::error::CompileError;
 use crate::graph::{FloatGraph, Func, LayerKind};
+use crate::precision::{input_scale, weight_scale};
 use serde::Serialize;
 use verinfer_ir::graph::MAX_BITS;
 use verinfer_ir::{Bits, CircuitIr, InputSpec, Node, Op, Scale, TensorId};
@@ -77,11 +78,11 @@ pub fn choose_scale(max_abs: f64, bits: u8, headroom: f64) -> i8 {
     s.clamp(-60.0, 60.0) as i8
 }
 
-fn round_half_up(x: f64) -> f64 {
+pub(crate) fn round_half_up(x: f64) -> f64 {
     (x + 0.5).floor()
 }
 
-fn max_abs(v: impl Iterator<Item = f64>) -> f64 {
+pub(crate) fn max_abs(v: impl Iterator<Item = f64>) -> f64 {
     v.fold(0.0, |a, x| a.max(x.abs()))
 }
 
@@ -698,109 +699,6 @@ fn root_scale(y_max: f64, cfg: &QuantConfig, k: i32, limit: u8) -> Option<(i32, 
     }
     let e = u8::try_from(2 * s_y + k).ok().filter(|e| *e <= limit)?;
     Some((s_y, e))
-}
-
-/// The input's scale and width: the coarsest grid (at most the `input_bits` budget allows) at which
-/// rounding the calibration inputs moves no output of the first linear layer by more than one of its
-/// output steps, and the smallest width that holds the calibrated range with headroom at that scale.
-/// Integer-valued inputs (pixels, counts) so get scale 0 and a few bits instead of the whole budget.
-fn input_scale(
-    graph: &FloatGraph,
-    calibration: &[Vec<f64>],
-    in_max: f64,
-    first_max: Option<f64>,
-    input_uses: usize,
-    grid: bool,
-    cfg: &QuantConfig,
-) -> (i8, u8) {
-    let s_max = choose_scale(in_max, cfg.input_bits, cfg.headroom);
-    let width = |s: i8| -> u8 {
-        let q = (in_max * cfg.headroom * (s as f64).exp2()).ceil();
-        (Bits::for_bound(q as u128).0).clamp(2, cfg.input_bits)
-    };
-    let first = match graph.layers.first() {
-        Some(l @ crate::graph::Layer { kind: LayerKind::Linear { .. } | LayerKind::Affine { .. }, .. })
-            if input_uses == 1 && l.inputs == [None] =>
-        {
-            l
-        }
-        _ => return (s_max, cfg.input_bits),
-    };
-    let step = (-(choose_scale(first_max.unwrap_or(0.0), cfg.activation_bits, cfg.headroom) as f64)).exp2();
-    let exact: Vec<Vec<f64>> = calibration.iter().map(|x| crate::graph::eval_layer(&first.kind, &[x])).collect();
-    for s in (s_max as i32 - 40).max(-60)..=s_max as i32 {
-        let f = (s as f64).exp2();
-        let (mut worst, mut same_grid) = (0.0f64, true);
-        for (x, want) in calibration.iter().zip(&exact) {
-            let xq: Vec<f64> = x.iter().map(|&v| round_half_up(v * f) / f).collect();
-            for (a, b) in crate::graph::eval_layer(&first.kind, &[&xq]).iter().zip(want) {
-                worst = worst.max((a - b).abs());
-                let tie = (b - b.floor() - 0.5).abs() < 1e-12;
-                same_grid &= tie || b.round_ties_even() == round_half_up(*a);
-            }
-        }
-        if (!grid || same_grid) && worst <= if grid { GRID_ERROR } else { step } {
-            return (s as i8, width(s as i8));
-        }
-    }
-    (s_max, cfg.input_bits)
-}
-
-/// The weight scale of a linear or affine layer: at least the one the weight-width budget gives, and
-/// raised (up to 24 more bits) until rounding the weights moves no calibration output by more than one
-/// output step. Weights are circuit constants, so extra precision only lengthens the rescale.
-///
-/// A layer whose output is rounded onto an integer grid next (`grid`, a QuantizeLinear) is raised
-/// until the error is within [`GRID_ERROR`] and every calibration output rounds to the same grid
-/// value as the exact output: calibrated models put values within 1e-5 of a rounding tie (pixel 8
-/// at scale 16/255), and only exact weights round those as onnxruntime does.
-///
-/// Returns the scale and the largest output error its rounded weights cause on the calibration data.
-#[allow(clippy::too_many_arguments)]
-fn weight_scale(
-    kind: &LayerKind,
-    consts: &[f64],
-    inputs: &[&[f64]],
-    s_y: i32,
-    grid: bool,
-    weight_bits: u8,
-    s_x: i8,
-    b_x: Bits,
-) -> (i8, f64) {
-    let base = choose_scale(max_abs(consts.iter().copied()), weight_bits, 1.0);
-    let step = (-(s_y as f64)).exp2();
-    let mut s_w = base;
-    while (s_w as i32) < base as i32 + 24 {
-        let f = (s_w as f64).exp2();
-        let rounded: Vec<f64> = consts.iter().map(|&w| round_half_up(w * f) / f).collect();
-        // biases are rounded at the accumulator's scale
-        let fb = ((s_x as i32 + s_w as i32) as f64).exp2();
-        let rb = |b: &[f64]| -> Vec<f64> { b.iter().map(|&v| round_half_up(v * fb) / fb).collect() };
-        let probe = match kind {
-            LayerKind::Linear { rows, cols, bias, .. } => {
-                LayerKind::Linear { rows: *rows, cols: *cols, weights: rounded, bias: rb(bias) }
-            }
-            LayerKind::Affine { add, .. } => LayerKind::Affine { mul: rounded, add: rb(add) },
-            _ => return (s_w, 0.0),
-        };
-        let (mut worst, mut same_grid) = (0.0f64, true);
-        for x in inputs {
-            let (a, b) = (crate::graph::eval_layer(kind, &[x]), crate::graph::eval_layer(&probe, &[x]));
-            for (p, q) in a.iter().zip(&b) {
-                worst = worst.max((p - q).abs());
-                // an exact tie rounds half to even in ONNX and half up here: no precision helps it
-                let tie = (p - p.floor() - 0.5).abs() < 1e-12;
-                same_grid &= tie || p.round_ties_even() == round_half_up(*q);
-            }
-        }
-        let done = if grid { same_grid && worst <= GRID_ERROR } else { worst <= step };
-        let next_acc_bits = b_x.0 as i32 + weight_bits as i32 + (s_w as i32 - base as i32) + 16;
-        if done || next_acc_bits > MAX_BITS as i32 || s_x as i32 + s_w as i32 >= 120 {
-            return (s_w, worst);
-        }
-        s_w += 1;
-    }
-    (s_w, 0.0)
 }
 
 /// The width a linear or affine node's output needs given its operand width.
