@@ -20,12 +20,34 @@ pub enum CompileError {
         /// What is wrong and what is supported.
         reason: String,
     },
+    /// Operators verinfer does not support, every such node of the model at once. The compiler checks
+    /// this first, before the model's inputs and outputs, attributes and calibration data.
+    #[error("{}", describe_unsupported(.0))]
+    UnsupportedOperators(Vec<UnsupportedOperator>),
     /// Unsupported graph-level content (inputs, outputs, external data).
     #[error("unsupported model: {0}")]
     Unsupported(String),
     /// Calibration data is missing or malformed.
     #[error("calibration data: {0}")]
     Calibration(String),
+    /// A calibration value beyond the largest the model input can hold at any scale.
+    #[error(
+        "calibration data: sample {sample}, element {element} is {}, beyond the largest value the {input_bits}-bit input can hold at its coarsest scale (|x| <= {}); check the data for a corrupt value or wrong units, or raise --input-bits",
+        readable(*.value),
+        readable(*.limit)
+    )]
+    CalibrationValue {
+        /// Index of the sample (from 0).
+        sample: usize,
+        /// Index of the element within the flattened sample (from 0).
+        element: usize,
+        /// The value.
+        value: f64,
+        /// The largest absolute value the input can hold.
+        limit: f64,
+        /// The input width it was computed for.
+        input_bits: u8,
+    },
     /// The sampling mode cannot be built for this model's output.
     #[error("sampling: {0}")]
     Sampling(#[from] verinfer_ir::SamplingError),
@@ -41,11 +63,98 @@ pub enum CompileError {
     Internal(String),
 }
 
+/// A node whose operator verinfer does not support (whatever its attributes and inputs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsupportedOperator {
+    /// Node name (its first output's name if the file leaves it empty).
+    pub node: String,
+    /// Operator type.
+    pub op_type: String,
+    /// Operator domain as written in the file ("" is the default domain, `ai.onnx`).
+    pub domain: String,
+    /// The model's opset of that domain (`None` if the model imports none).
+    pub opset: Option<i64>,
+    /// Why it is refused.
+    pub kind: UnsupportedKind,
+}
+
+/// Why an operator is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnsupportedKind {
+    /// Control flow (`If`, `Loop`, `Scan`): data-dependent branching or iteration over subgraphs.
+    ControlFlow,
+    /// Recurrent layers (`LSTM`, `GRU`, `RNN`).
+    Recurrent,
+    /// An operator of another domain than the default one (e.g. `ai.onnx.ml`, `com.microsoft`).
+    Domain,
+    /// Another operator of the default domain that verinfer does not implement.
+    Operator,
+}
+
+impl std::fmt::Display for UnsupportedOperator {
+    /// `node 'n' (Op, domain d, opset k): reason`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let domain = if self.domain.is_empty() { "ai.onnx" } else { self.domain.as_str() };
+        let opset = self.opset.map_or_else(|| "no opset imported".to_string(), |v| format!("opset {v}"));
+        let op = &self.op_type;
+        write!(f, "node '{}' ({op}, domain {domain}, {opset}): ", self.node)?;
+        match self.kind {
+            UnsupportedKind::ControlFlow => write!(f, "control flow ({op}) is not supported"),
+            UnsupportedKind::Recurrent => {
+                write!(f, "recurrent layers ({op}) are not supported; unroll the recurrence into the graph")
+            }
+            UnsupportedKind::Domain if domain == "ai.onnx.ml" => write!(
+                f,
+                "operator {op} of the ONNX-ML domain (classical models such as skl2onnx writes for scikit-learn) is not supported"
+            ),
+            UnsupportedKind::Domain => write!(f, "operator {op} of domain '{domain}' is not supported"),
+            UnsupportedKind::Operator => write!(f, "operator {op} is not supported"),
+        }
+    }
+}
+
+/// The message of [`CompileError::UnsupportedOperators`]: every node, then what verinfer reads.
+fn describe_unsupported(ops: &[UnsupportedOperator]) -> String {
+    let mut s = match ops.len() {
+        1 => String::new(),
+        n => format!("{n} nodes use unsupported operators: "),
+    };
+    s.push_str(&ops.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
+    if ops.iter().any(|o| o.kind == UnsupportedKind::Domain) {
+        s.push_str("; verinfer reads the default ONNX domain (ai.onnx) only");
+    }
+    s.push_str("; supported operators: ");
+    s.push_str(&crate::ops::supported().join(", "));
+    s
+}
+
+/// A number as a person reads it: plain when it is of moderate size, else in scientific notation
+/// with at most 6 significant digits (`1e308`, not 309 digits).
+pub fn readable(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || !a.is_finite() || (1e-4..1e9).contains(&a) {
+        // shortest round-trip form, which is short in this range
+        let plain = format!("{v}");
+        if plain.len() <= 16 {
+            return plain;
+        }
+        return format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    let e = format!("{v:.5e}");
+    match e.split_once('e') {
+        Some((m, exp)) if m.contains('.') => format!("{}e{exp}", m.trim_end_matches('0').trim_end_matches('.')),
+        _ => e,
+    }
+}
+
 /// What calibration found that quantization cannot represent: the tensor and its node, the range
 /// calibration saw, the limit it exceeds and what the user can change.
 #[derive(Debug, Error)]
 #[error(
-    "quantization of tensor '{tensor}' (node '{node}'): {problem}; calibration saw values in [{min}, {max}]; limit: {limit}. Fix: {fix}"
+    "quantization of tensor '{tensor}' (node '{node}'): {problem}; calibration saw values in [{}, {}]; limit: {limit}. Fix: {fix}",
+    readable(*.min),
+    readable(*.max)
 )]
 pub struct QuantizationError {
     /// Tensor name.

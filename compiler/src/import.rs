@@ -1,6 +1,6 @@
 //! From a decoded ONNX model to the typed float graph: shape inference (batch 1), constant folding
 //! and dispatch to one importer per operator (see `ops`).
-use crate::error::CompileError;
+use crate::error::{CompileError, UnsupportedKind, UnsupportedOperator};
 use crate::graph::{FloatGraph, Layer, LayerKind, OpCounts};
 use crate::onnx::{Attribute, OnnxModel, OnnxNode, OnnxTensor};
 use crate::ops;
@@ -290,22 +290,18 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
     }
     let mut op_counts = OpCounts::new();
     for node in model.nodes.iter().zip(&live).filter(|(_, l)| **l).map(|(n, _)| n) {
-        if !(node.domain.is_empty() || node.domain == "ai.onnx") {
-            return Err(ctx.err(
-                node,
-                format!("operator domain '{}' is not supported; verinfer reads the default ONNX domain", node.domain),
-            ));
-        }
-        let import = ops::lookup(&node.op_type).ok_or_else(|| {
-            ctx.err(
-                node,
-                format!(
-                    "operator {} is not supported; supported operators: {}",
-                    node.op_type,
-                    ops::supported().join(", ")
-                ),
-            )
-        })?;
+        // `onnx::parse` has refused every unsupported operator already; this covers hand-built models
+        let import = ops::support(&node.domain, &node.op_type)
+            .and_then(|()| ops::lookup(&node.op_type).ok_or(UnsupportedKind::Operator))
+            .map_err(|kind| {
+                CompileError::UnsupportedOperators(vec![UnsupportedOperator {
+                    node: node.name.clone(),
+                    op_type: node.op_type.clone(),
+                    domain: node.domain.clone(),
+                    opset: (node.domain.is_empty() || node.domain == "ai.onnx").then_some(model.opset),
+                    kind,
+                }])
+            })?;
         import(node, &mut ctx)?;
         *op_counts.entry(node.op_type.clone()).or_default() += 1;
     }

@@ -16,7 +16,7 @@ pub mod quantize;
 pub mod report;
 pub mod table;
 
-pub use error::{CompileError, QuantizationError};
+pub use error::{CompileError, QuantizationError, UnsupportedKind, UnsupportedOperator};
 pub use graph::FloatGraph;
 pub use quantize::QuantConfig;
 pub use report::Report;
@@ -71,12 +71,21 @@ pub fn import_onnx(onnx_bytes: &[u8]) -> Result<FloatGraph, CompileError> {
     Ok(g)
 }
 
-/// Compiles an ONNX model with calibration samples (flattened inputs).
+/// Checks everything about a model that can be refused without calibration data, in the order a
+/// person should hear it: the file is ONNX; every operator is supported (every unsupported node is
+/// listed at once, as [`CompileError::UnsupportedOperators`]); then the graph's inputs and outputs,
+/// opset, attributes and shapes. Callers should run it before they look for calibration data, so that
+/// an unsupported model is refused for that reason. [`compile`] makes the same checks in the same order.
+pub fn check_supported(onnx_bytes: &[u8]) -> Result<(), CompileError> {
+    import::import(&onnx::parse(onnx_bytes)?).map(|_| ())
+}
+
+/// Compiles an ONNX model with calibration samples (flattened inputs: one list per sample, or EZKL's
+/// single list of all samples concatenated, see [`data::split_samples`]). The model is checked
+/// before the calibration data, as by [`check_supported`].
 pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOptions) -> Result<Compiled, CompileError> {
-    if calibration.is_empty() {
-        return Err(CompileError::Calibration("no samples".into()));
-    }
     let float = import_onnx(onnx_bytes)?;
+    let calibration = &data::split_samples(calibration, &float.input_shape).map_err(CompileError::Calibration)?;
     let (ir, mut tensors) = quantize::quantize(&float, calibration, &opts.quant)?;
     let calibration_sha256 = hex::encode(Sha256::digest(data::write_samples(calibration).as_bytes()));
     let out = ir.output_node();

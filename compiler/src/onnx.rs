@@ -1,7 +1,7 @@
 //! The ONNX edge: the only module that touches `onnx-protobuf`. It turns the protobuf model into plain
 //! Rust values ([`OnnxModel`]) so that the schema can be swapped (e.g. for prost-generated code)
 //! without touching the operators.
-use crate::error::CompileError;
+use crate::error::{CompileError, UnsupportedOperator};
 use ndarray::{ArrayD, IxDyn};
 use onnx_protobuf::{tensor_proto::DataType, Message, ModelProto, TensorProto, TypeProto};
 use protobuf::Enum;
@@ -129,6 +129,7 @@ pub fn parse(bytes: &[u8]) -> Result<OnnxModel, CompileError> {
     let model = ModelProto::parse_from_bytes(bytes)
         .map_err(|e| CompileError::Onnx(format!("not a valid ONNX protobuf: {e}")))?;
     let graph = model.graph.as_ref().ok_or_else(|| CompileError::Onnx("the model has no graph".into()))?;
+    check_operators(&model)?;
     let mut opset = None;
     for imp in &model.opset_import {
         match imp.domain.as_str() {
@@ -175,6 +176,50 @@ pub fn parse(bytes: &[u8]) -> Result<OnnxModel, CompileError> {
         })
         .collect::<Result<Vec<_>, CompileError>>()?;
     Ok(OnnxModel { name: graph.name.clone(), opset, nodes, initializers, inputs, outputs, elem_types })
+}
+
+/// Refuses the model if a node that a graph output depends on has an operator verinfer does not
+/// support (control flow, recurrent layers, another domain, an unknown operator), listing every such
+/// node with its op type, domain and the model's opset of that domain. Runs before anything else is
+/// read, so that such a model is refused for that reason and not for one that follows from it (the
+/// number of graph inputs or outputs, a Cast feeding an `If`, missing calibration data). Nodes no
+/// graph output depends on are not imported, so they are not checked either.
+fn check_operators(model: &ModelProto) -> Result<(), CompileError> {
+    let Some(graph) = model.graph.as_ref() else { return Ok(()) };
+    let mut needed: std::collections::HashSet<&str> = graph.output.iter().map(|v| v.name.as_str()).collect();
+    let mut live = vec![false; graph.node.len()];
+    for (i, n) in graph.node.iter().enumerate().rev() {
+        if n.output.iter().any(|o| needed.contains(o.as_str())) {
+            live[i] = true;
+            needed.extend(n.input.iter().filter(|s| !s.is_empty()).map(String::as_str));
+        }
+    }
+    let opset_of = |domain: &str| {
+        let canonical = |d: &str| if d == "ai.onnx" { "" } else { d }.to_string();
+        let want = canonical(domain);
+        model.opset_import.iter().filter(|imp| canonical(&imp.domain) == want).map(|imp| imp.version).last()
+    };
+    let unsupported: Vec<UnsupportedOperator> = graph
+        .node
+        .iter()
+        .zip(&live)
+        .filter(|(_, l)| **l)
+        .filter_map(|(n, _)| {
+            let kind = crate::ops::support(&n.domain, &n.op_type).err()?;
+            Some(UnsupportedOperator {
+                node: if n.name.is_empty() { n.output.first().cloned().unwrap_or_default() } else { n.name.clone() },
+                op_type: n.op_type.clone(),
+                domain: n.domain.clone(),
+                opset: opset_of(&n.domain),
+                kind,
+            })
+        })
+        .collect();
+    if unsupported.is_empty() {
+        Ok(())
+    } else {
+        Err(CompileError::UnsupportedOperators(unsupported))
+    }
 }
 
 fn value_info(name: &str, t: Option<&TypeProto>) -> Result<ValueInfo, CompileError> {

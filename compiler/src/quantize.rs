@@ -67,7 +67,17 @@ pub struct TensorQuant {
     pub max_abs_error: Option<f64>,
 }
 
-/// The largest scale at which `max_abs * headroom` fits a signed `bits`-bit integer.
+/// The coarsest scale [`choose_scale`] gives: `2^-60`, one step per `2^60` real units.
+pub const COARSEST_SCALE: i32 = -60;
+
+/// The largest absolute value a signed `bits`-bit tensor can hold with `headroom` at the coarsest
+/// scale: calibration values beyond it cannot be quantized at all.
+pub fn largest_quantizable(bits: u8, headroom: f64) -> f64 {
+    ((1u64 << (bits.clamp(2, 63) - 1)) - 1) as f64 * (-COARSEST_SCALE as f64).exp2() / headroom
+}
+
+/// The largest scale at which `max_abs * headroom` fits a signed `bits`-bit integer (within
+/// `2^COARSEST_SCALE..=2^60`).
 pub fn choose_scale(max_abs: f64, bits: u8, headroom: f64) -> i8 {
     let limit = ((1u64 << (bits - 1)) - 1) as f64;
     let m = max_abs * headroom;
@@ -75,7 +85,7 @@ pub fn choose_scale(max_abs: f64, bits: u8, headroom: f64) -> i8 {
         return (bits as i8 - 2).max(0);
     }
     let s = (limit / m).log2().floor();
-    s.clamp(-60.0, 60.0) as i8
+    s.clamp(COARSEST_SCALE as f64, 60.0) as i8
 }
 
 pub(crate) fn round_half_up(x: f64) -> f64 {
@@ -100,7 +110,8 @@ struct Calibrated {
     acts: Vec<Vec<Vec<f64>>>,
 }
 
-fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>]) -> Result<Calibrated, CompileError> {
+fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig) -> Result<Calibrated, CompileError> {
+    let limit = largest_quantizable(cfg.input_bits, cfg.headroom);
     let input_len: usize = graph.input_shape.iter().product();
     let n = graph.layers.len();
     let mut c = Calibrated {
@@ -118,8 +129,17 @@ fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>]) -> Result<Calibrated,
                 graph.input_shape
             )));
         }
-        if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
-            return Err(CompileError::Calibration(format!("sample {i} holds a non-finite value {bad}")));
+        if let Some((j, bad)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(CompileError::Calibration(format!("sample {i}, element {j} holds a non-finite value {bad}")));
+        }
+        if let Some((j, &value)) = x.iter().enumerate().find(|(_, v)| v.abs() > limit) {
+            return Err(CompileError::CalibrationValue {
+                sample: i,
+                element: j,
+                value,
+                limit,
+                input_bits: cfg.input_bits,
+            });
         }
         c.input_max = c.input_max.max(max_abs(x.iter().copied()));
         let outs = graph.eval(x);
@@ -289,7 +309,7 @@ pub fn quantize(
             cfg.activation_bits, cfg.input_bits, cfg.weight_bits
         )));
     }
-    let cal = calibrate(graph, calibration)?;
+    let cal = calibrate(graph, calibration, cfg)?;
     let (input_uses, _) = graph.uses();
 
     // A layer read only by a RoundClamp rescales straight to the integer grid (scale 0), so that

@@ -1,6 +1,6 @@
 //! One file per ONNX operator; this registry is the only place that maps op-type strings to importers.
 //! Adding an operator touches its own file and one line here.
-use crate::error::CompileError;
+use crate::error::{CompileError, UnsupportedKind};
 use crate::import::Ctx;
 use crate::onnx::OnnxNode;
 
@@ -146,6 +146,20 @@ const REGISTRY: &[(&str, ImportFn)] = &[
 /// The importer of an operator type.
 pub fn lookup(op_type: &str) -> Option<ImportFn> {
     REGISTRY.iter().find(|(name, _)| *name == op_type).map(|(_, f)| *f)
+}
+
+/// Whether a node of operator `op_type` in `domain` can be imported at all (its attributes and
+/// inputs are checked later, by the operator's importer), and if not, why.
+pub fn support(domain: &str, op_type: &str) -> Result<(), UnsupportedKind> {
+    if !(domain.is_empty() || domain == "ai.onnx") {
+        return Err(UnsupportedKind::Domain);
+    }
+    match op_type {
+        _ if lookup(op_type).is_some() => Ok(()),
+        "If" | "Loop" | "Scan" => Err(UnsupportedKind::ControlFlow),
+        "LSTM" | "GRU" | "RNN" => Err(UnsupportedKind::Recurrent),
+        _ => Err(UnsupportedKind::Operator),
+    }
 }
 
 /// Names of the supported operators.
