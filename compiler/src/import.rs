@@ -6,6 +6,15 @@ use crate::onnx::{Attribute, OnnxModel, OnnxNode, OnnxTensor};
 use crate::ops;
 use std::collections::HashMap;
 
+/// Largest number of elements of one tensor (the graph input, a layer's output, a folded constant):
+/// far beyond what a proof can hold, and small enough that the importer's index maps fit in memory.
+pub const MAX_ELEMENTS: usize = 1 << 24;
+
+/// The number of elements of `shape`, if it is at most [`MAX_ELEMENTS`].
+pub fn elements(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&n| n <= MAX_ELEMENTS)
+}
+
 /// Oldest and newest default-domain opsets the importer accepts.
 pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=25;
 
@@ -103,6 +112,15 @@ impl Ctx {
     /// The value bound to `name`.
     pub fn value(&self, node: &OnnxNode, name: &str) -> Result<&Value, CompileError> {
         self.values.get(name).ok_or_else(|| self.err(node, format!("inner tensor '{name}' was not produced")))
+    }
+
+    /// Refuses an output `shape` of `node` with more than [`MAX_ELEMENTS`] elements (before anything
+    /// of that size is built).
+    pub fn check_size(&self, node: &OnnxNode, shape: &[usize]) -> Result<(), CompileError> {
+        match elements(shape) {
+            Some(_) => Ok(()),
+            None => Err(self.err(node, format!("the output shape {shape:?} has more than {MAX_ELEMENTS} elements"))),
+        }
     }
 
     /// Binds output `i` of `node`.
@@ -263,6 +281,12 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
                 )))
             }
         }
+    }
+    if elements(&shape).is_none() {
+        return Err(CompileError::Unsupported(format!(
+            "graph input '{}' has shape {shape:?}, more than {MAX_ELEMENTS} elements",
+            input.name
+        )));
     }
     let [output] = model.outputs.as_slice() else {
         return Err(CompileError::Unsupported(format!(

@@ -21,7 +21,8 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
         }
     }
     let mut out = shapes[0].clone();
-    out[a] = shapes.iter().map(|s| s[a]).sum();
+    out[a] = shapes.iter().try_fold(0usize, |t, s| t.checked_add(s[a])).unwrap_or(usize::MAX);
+    ctx.check_size(node, &out)?;
     let mut map = Vec::with_capacity(out.iter().product());
     for flat in 0..out.iter().product() {
         let mut idx = unravel(flat, &out);

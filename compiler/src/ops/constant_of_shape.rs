@@ -5,8 +5,7 @@ use crate::import::{Ctx, Value};
 use crate::onnx::{Attribute, OnnxNode, OnnxTensor};
 use ndarray::{ArrayD, IxDyn};
 
-/// Largest tensor built at compile time.
-const MAX_ELEMENTS: usize = 1 << 24;
+use crate::import::MAX_ELEMENTS;
 
 /// Imports a `ConstantOfShape` node.
 pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {

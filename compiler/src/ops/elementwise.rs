@@ -54,6 +54,7 @@ fn float(v: &OnnxTensor) -> ArrayD<f64> {
 fn fold_int(ctx: &Ctx, node: &OnnxNode, op: Binary, x: &ArrayD<i64>, y: &ArrayD<i64>) -> Result<Value, CompileError> {
     let shape = broadcast_shape(x.shape(), y.shape())
         .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", x.shape(), y.shape())))?;
+    ctx.check_size(node, &shape)?;
     let xb = x.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?;
     let yb = y.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?;
     let mut out = ArrayD::zeros(IxDyn(&shape));
@@ -104,6 +105,7 @@ pub fn apply(
             let (x, y) = (float(x), float(y));
             let shape = broadcast_shape(x.shape(), y.shape())
                 .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", x.shape(), y.shape())))?;
+            ctx.check_size(node, &shape)?;
             let xb = x.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?;
             let yb = y.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?;
             let mut out = ArrayD::zeros(IxDyn(&shape));
@@ -115,6 +117,7 @@ pub fn apply(
             let c = float(c);
             let shape = broadcast_shape(&d.shape, c.shape())
                 .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", d.shape, c.shape())))?;
+            ctx.check_size(node, &shape)?;
             let d = broadcast_dyn(ctx, node, d, &shape, &sub("broadcast"))?;
             let cb: Vec<f64> =
                 c.broadcast(IxDyn(&shape)).ok_or_else(|| ctx.err(node, "broadcast failed"))?.iter().copied().collect();
@@ -142,6 +145,7 @@ pub fn apply(
         (Value::Dyn(x), Value::Dyn(y)) => {
             let shape = broadcast_shape(&x.shape, &y.shape)
                 .ok_or_else(|| ctx.err(node, format!("shapes {:?} and {:?} do not broadcast", x.shape, y.shape)))?;
+            ctx.check_size(node, &shape)?;
             let x = broadcast_dyn(ctx, node, x, &shape, &sub("a_broadcast"))?;
             let y = broadcast_dyn(ctx, node, y, &shape, &sub("b_broadcast"))?;
             let kind = match op {

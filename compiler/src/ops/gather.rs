@@ -27,6 +27,7 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let mut out: Vec<usize> = shape[..a].to_vec();
     out.extend(idx.shape());
     out.extend(&shape[a + 1..]);
+    ctx.check_size(node, &out)?;
     let st = strides(&shape);
     let q = idx.ndim();
     let map = (0..out.iter().product())

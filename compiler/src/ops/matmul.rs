@@ -113,6 +113,7 @@ fn batched_constant(node: &OnnxNode, ctx: &mut Ctx, x: &Dyn, w: &ndarray::ArrayD
     let (xb, wb) = (&xs[..xs.len() - 2], &ws[..ws.len() - 2]);
     let batch = broadcast_shape(xb, wb)
         .ok_or_else(|| ctx.err(node, format!("batch dimensions of {:?} and {ws:?} do not broadcast", x.shape)))?;
+    ctx.check_size(node, &[batch.as_slice(), &[m, n]].concat())?;
     let (x_of, w_of) = (broadcast_map(xb, &batch), broadcast_map(wb, &batch));
     let rows = x_of.len() * m * n;
     let cols = x.len();
@@ -164,6 +165,7 @@ fn dynamic(node: &OnnxNode, ctx: &mut Ctx, a: &Dyn, b: &Dyn) -> Result<(), Compi
     let batch_shape = broadcast_shape(&a2[..a2.len() - 2], &b2[..b2.len() - 2]).ok_or_else(|| {
         ctx.err(node, format!("batch dimensions of {:?} and {:?} do not broadcast", a.shape, b.shape))
     })?;
+    ctx.check_size(node, &[batch_shape.as_slice(), &[m, n]].concat())?;
     let batch: usize = batch_shape.iter().product();
     let full = |mut s: Vec<usize>, x: usize, y: usize| {
         s.push(x);

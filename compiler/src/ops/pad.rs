@@ -43,12 +43,13 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let mut out: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
     for (k, &a) in axes.iter().enumerate() {
         begin[a] = pads[k];
-        out[a] += pads[k] + pads[k + axes.len()];
+        out[a] = out[a].saturating_add(pads[k]).saturating_add(pads[k + axes.len()]);
         if out[a] < 0 {
             return Err(ctx.err(node, format!("pads crop axis {a} below zero")));
         }
     }
-    let out: Vec<usize> = out.iter().map(|&d| d as usize).collect();
+    let out: Vec<usize> = out.iter().map(|&d| usize::try_from(d).unwrap_or(usize::MAX)).collect();
+    ctx.check_size(node, &out)?;
     let st = strides(&shape);
     let map = (0..out.iter().product())
         .map(|flat| {

@@ -17,6 +17,7 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let shape = broadcast_shape(&sx, &sy)
         .and_then(|s| broadcast_shape(&sc, &s))
         .ok_or_else(|| ctx.err(node, format!("shapes {sc:?}, {sx:?} and {sy:?} do not broadcast")))?;
+    ctx.check_size(node, &shape)?;
     match &c {
         Value::Const(t) => {
             let flags: Vec<bool> = match t {

@@ -67,6 +67,19 @@ impl Window {
         let ceil = node.attr_int("ceil_mode", 0).map_err(|e| ctx.err(node, e))? != 0;
         let auto_pad = node.attr_string("auto_pad", "NOTSET").map_err(|e| ctx.err(node, e))?;
         let pads = node.attr_ints("pads").map_err(|e| ctx.err(node, e))?;
+        let attrs = [&kernel[..], &strides[..], &dilations[..]];
+        if let Some(v) = attrs.iter().flat_map(|a| a.iter()).find(|&&v| v > crate::import::MAX_ELEMENTS) {
+            return Err(ctx.err(
+                node,
+                format!(
+                    "a kernel extent, stride or dilation of {v} is beyond the supported {}",
+                    crate::import::MAX_ELEMENTS
+                ),
+            ));
+        }
+        if let Some(p) = pads.iter().flatten().find(|&&p| p > crate::import::MAX_ELEMENTS as i64) {
+            return Err(ctx.err(node, format!("a pad of {p} is beyond the supported {}", crate::import::MAX_ELEMENTS)));
+        }
         let eff: Vec<usize> = (0..n).map(|i| (kernel[i] - 1) * dilations[i] + 1).collect();
         let (pads_begin, pads_end): (Vec<usize>, Vec<usize>) = match auto_pad.as_str() {
             "NOTSET" => match pads {
@@ -119,6 +132,16 @@ impl Window {
                 }
             }
             out_shape.push(o);
+        }
+        ctx.check_size(node, &out_shape)?;
+        if crate::import::elements(&[&out_shape[..], kernel].concat()).is_none() {
+            return Err(ctx.err(
+                node,
+                format!(
+                    "the windows (output {out_shape:?} by kernel {kernel:?}) have more than {} positions in all",
+                    crate::import::MAX_ELEMENTS
+                ),
+            ));
         }
         Ok(Window {
             in_shape: in_shape.to_vec(),
