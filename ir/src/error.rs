@@ -23,6 +23,26 @@ pub enum EvalError {
         /// The value.
         value: f64,
     },
+    /// An input element lies outside the range of the input tensor's integer grid.
+    #[error(
+        "input element {index} is {}, outside the calibrated range of the model's input, [{}, {}) (its \
+         {bits}-bit grid at scale 2^-{scale}); recompile with calibration data that covers it",
+        real(*.value), real(*.min), real(*.max)
+    )]
+    InputOutOfRange {
+        /// Position in the flattened input.
+        index: usize,
+        /// The value as given.
+        value: f64,
+        /// Smallest accepted value (before rounding).
+        min: f64,
+        /// Largest accepted value (before rounding).
+        max: f64,
+        /// The input tensor's signed width.
+        bits: u8,
+        /// The input tensor's scale exponent (`x ~ q / 2^scale`).
+        scale: i8,
+    },
     /// A quantized value left the range its tensor was calibrated for: the circuit could not prove it.
     #[error(
         "value {value} of tensor '{tensor}' (element {index}) is outside its {bits}-bit range \
@@ -62,6 +82,20 @@ pub enum EvalError {
     /// The IR is inconsistent (a node refers to a missing tensor or has mismatched sizes).
     #[error("malformed circuit IR: {0}")]
     Malformed(String),
+}
+
+/// A real number for people: plain notation for moderate magnitudes, scientific otherwise (so that
+/// 1e308 is not printed with 309 digits).
+pub fn real(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || (1e-4..1e15).contains(&a) {
+        return format!("{v}");
+    }
+    let s = format!("{v:.6e}");
+    match s.split_once('e') {
+        Some((m, e)) if m.contains('.') => format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.')),
+        _ => s,
+    }
 }
 
 /// Why a compiled artifact could not be read.

@@ -19,11 +19,12 @@ impl Evaluation {
 
 /// `floor((x + 2^(shift-1)) / 2^shift)`: division by a power of two, rounding halves up.
 pub fn rescale_half_up(x: i64, shift: u8) -> i64 {
-    if shift == 0 {
-        return x;
+    match shift {
+        0 => x,
+        // |x| < 2^63 <= 2^(shift-1): x + 2^(shift-1) lies in [0, 2^shift), so the quotient is 0.
+        64.. => 0,
+        _ => ((x as i128 + (1i128 << (shift - 1))) >> shift) as i64, // arithmetic shift = floor division
     }
-    let x = x as i128 + (1i128 << (shift - 1));
-    (x >> shift) as i64 // arithmetic shift = floor division
 }
 
 /// Index of the first maximum (numpy's `argmax` convention). `None` for an empty slice.
@@ -50,9 +51,20 @@ pub fn quantize_input(ir: &CircuitIr, x: &[f64]) -> Result<Vec<i64>, EvalError> 
             if !v.is_finite() {
                 return Err(EvalError::NonFiniteInput { index, value: v });
             }
+            // Compared as floats, before any cast: values far outside i64 keep their real value in the error.
             let q = (v * f + 0.5).floor();
-            let q = if q.abs() < 9.0e18 { q as i64 } else { i64::MAX };
-            check(node, index, q as i128)
+            let (lo, hi) = (node.bits.min(), node.bits.max());
+            if q < lo as f64 || q > hi as f64 {
+                return Err(EvalError::InputOutOfRange {
+                    index,
+                    value: v,
+                    min: (lo as f64 - 0.5) / f,
+                    max: (hi as f64 + 0.5) / f,
+                    bits: node.bits.0,
+                    scale: node.scale.0,
+                });
+            }
+            Ok(q as i64)
         })
         .collect()
 }
@@ -91,6 +103,15 @@ pub fn evaluate(ir: &CircuitIr, input: &[i64]) -> Result<Evaluation, EvalError> 
     Ok(Evaluation { values })
 }
 
+/// `bias + sum a_i b_i` in `i128`, `None` on overflow (each product fits; only the sum can wrap).
+fn dot<'a>(pairs: impl Iterator<Item = (&'a i64, &'a i64)>, bias: i64) -> Option<i128> {
+    pairs.fold(Some(bias as i128), |acc, (&a, &b)| acc?.checked_add(a as i128 * b as i128))
+}
+
+fn overflow(node: &Node) -> EvalError {
+    malformed(node, "overflows a 128-bit accumulator (its declared bounds are wrong)")
+}
+
 fn malformed(node: &Node, what: &str) -> EvalError {
     EvalError::Malformed(format!("{} node '{}' {what}", node.op.kind(), node.name))
 }
@@ -111,7 +132,7 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
         Op::Input => input.iter().enumerate().map(|(i, &v)| check(node, i, v as i128)).collect::<Result<_, _>>()?,
         Op::Linear { input, rows, cols, weights, bias } => {
             let src = get(*input)?;
-            if src.len() != *cols || weights.len() != rows * cols || bias.len() != *rows {
+            if src.len() != *cols || rows.checked_mul(*cols) != Some(weights.len()) || bias.len() != *rows {
                 return Err(malformed(node, "has inconsistent sizes"));
             }
             // Rows are independent: evaluate them on every core (rayon) for large layers.
@@ -119,7 +140,7 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
             rows_iter
                 .map(|r| {
                     let row = &weights[r * cols..(r + 1) * cols];
-                    let acc = row.iter().zip(src).fold(bias[r] as i128, |a, (&w, &x)| a + w as i128 * x as i128);
+                    let acc = dot(row.iter().zip(src), bias[r]).ok_or_else(|| overflow(node))?;
                     check(node, r, acc)
                 })
                 .collect::<Result<_, _>>()?
@@ -173,7 +194,7 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
                 .enumerate()
                 .map(|(i, w)| {
                     let vals = w.iter().map(|&j| src[j as usize] as i128);
-                    let v = if is_max { vals.max().unwrap_or(0) } else { vals.sum() };
+                    let v = if is_max { vals.max().unwrap_or(0) } else { vals.sum() }; // < 2^63 * 2^31
                     check(node, i, v)
                 })
                 .collect::<Result<_, _>>()?
@@ -186,7 +207,7 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
                     return Err(malformed(node, "has terms of different lengths"));
                 }
                 for (a, &x) in acc.iter_mut().zip(src) {
-                    *a += x as i128 * *c as i128;
+                    *a = a.checked_add(x as i128 * *c as i128).ok_or_else(|| overflow(node))?;
                 }
             }
             acc.into_iter().enumerate().map(|(i, v)| check(node, i, v)).collect::<Result<_, _>>()?
@@ -219,16 +240,16 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
         }
         Op::MatMul { a, b, batch, m, k, n } => {
             let (av, bv) = (get(*a)?, get(*b)?);
-            if av.len() != batch * m * k || bv.len() != batch * k * n {
+            let size = |x: usize, y: usize| batch.checked_mul(x).and_then(|v| v.checked_mul(y));
+            if size(*m, *k) != Some(av.len()) || size(*k, *n) != Some(bv.len()) {
                 return Err(malformed(node, "has operands that do not fit its dimensions"));
             }
-            let mut out = Vec::with_capacity(batch * m * n);
+            let mut out = Vec::with_capacity(node.checked_len().unwrap_or(0));
             for t in 0..*batch {
                 for i in 0..*m {
                     for j in 0..*n {
-                        let acc = (0..*k).fold(0i128, |acc, l| {
-                            acc + av[(t * m + i) * k + l] as i128 * bv[(t * k + l) * n + j] as i128
-                        });
+                        let pairs = (0..*k).map(|l| (&av[(t * m + i) * k + l], &bv[(t * k + l) * n + j]));
+                        let acc = dot(pairs, 0).ok_or_else(|| overflow(node))?;
                         out.push(check(node, out.len(), acc)?);
                     }
                 }

@@ -30,12 +30,14 @@ pub fn table_eval(x: i64, w: u8, lo_bits: u8, values: &[i64]) -> Option<i64> {
 }
 
 /// `floor((2 num 2^shift + den) / (2 den))`: `num 2^shift / den` rounded half up. `None` unless
-/// `den >= 1`.
+/// `den >= 1`, or if `2 num 2^shift + den` does not fit in `i128` (never for a valid IR, which bounds
+/// `bits(num) + shift + 3 <= 120`).
 pub fn div_round(num: i64, den: i64, shift: u8) -> Option<i128> {
-    if den < 1 || shift > 64 {
+    if den < 1 {
         return None;
     }
-    let n = 2 * ((num as i128) << shift) + den as i128;
+    let scale = 1i128.checked_shl(shift as u32 + 1).filter(|&p| p > 0)?;
+    let n = (num as i128).checked_mul(scale)?.checked_add(den as i128)?;
     Some(n.div_euclid(2 * den as i128))
 }
 
@@ -63,9 +65,10 @@ pub fn rsqrt(x: i64, exp: u8) -> Option<i128> {
     Some(isqrt((1u128 << exp) / x as u128) as i128)
 }
 
-/// `floor(sqrt(x 2^exp))` for `x >= 0`. `None` otherwise.
+/// `floor(sqrt(x 2^exp))` for `x >= 0`. `None` otherwise, or if `x 2^exp` does not fit in `u128`
+/// (never for a valid IR, which bounds `bits(x) + exp + 2 <= 120`).
 pub fn sqrt(x: i64, exp: u8) -> Option<i128> {
-    if x < 0 || exp > 64 {
+    if x < 0 || exp > 127 || (x as u128).leading_zeros() < exp as u32 {
         return None;
     }
     Some(isqrt((x as u128) << exp) as i128)

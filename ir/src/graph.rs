@@ -267,6 +267,10 @@ impl Node {
     pub fn len(&self) -> usize {
         self.shape.iter().product()
     }
+    /// Number of elements, or `None` if the shape's product overflows `usize` (a crafted artifact).
+    pub fn checked_len(&self) -> Option<usize> {
+        checked_product(&self.shape)
+    }
     /// Whether the output is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -306,6 +310,17 @@ impl CircuitIr {
         let first = self.nodes.first().ok_or("no nodes")?;
         if first.op != Op::Input {
             return Err("node 0 must be the input".into());
+        }
+        if checked_product(&self.input.shape).is_none_or(|n| n > MAX_ELEMENTS) {
+            return Err(format!("input shape {:?} has more than {MAX_ELEMENTS} elements", self.input.shape));
+        }
+        if let Some((i, node)) =
+            self.nodes.iter().enumerate().find(|(_, n)| n.checked_len().is_none_or(|l| l > MAX_ELEMENTS))
+        {
+            return Err(format!(
+                "node {i} ('{}'): shape {:?} has more than {MAX_ELEMENTS} elements",
+                node.name, node.shape
+            ));
         }
         if first.len() != self.input_len() {
             return Err("input node and input spec disagree on size".into());
@@ -358,16 +373,16 @@ impl CircuitIr {
                         node.len()
                     ));
                 }
-                if weights.len() != rows * cols || bias.len() != *rows {
+                if rows.checked_mul(*cols) != Some(weights.len()) || bias.len() != *rows {
                     return Err("weight or bias length mismatch".into());
                 }
+                // Saturating: a crafted artifact with huge weights must need more bits, never wrap.
                 let in_max = max(*input);
                 let mut worst = 0u128;
-                for r in 0..*rows {
-                    let row = &weights[r * cols..(r + 1) * cols];
-                    let s: u128 = row.iter().map(|w| w.unsigned_abs() as u128).sum::<u128>() * in_max
-                        + bias[r].unsigned_abs() as u128;
-                    worst = worst.max(s);
+                for (r, b) in bias.iter().enumerate() {
+                    let row = &weights[r * cols..(r + 1) * cols]; // in bounds: rows * cols == len
+                    let l1 = row.iter().fold(0u128, |s, w| s.saturating_add(w.unsigned_abs() as u128));
+                    worst = worst.max(l1.saturating_mul(in_max).saturating_add(b.unsigned_abs() as u128));
                 }
                 worst
             }
@@ -409,7 +424,7 @@ impl CircuitIr {
                 1
             }
             Op::ArgMax { input, size, windows } => {
-                if *size == 0 || windows.len() != node.len() * size {
+                if *size == 0 || node.len().checked_mul(*size) != Some(windows.len()) {
                     return Err("argmax windows do not match the output size".into());
                 }
                 if windows.iter().any(|&j| j as usize >= src(*input).len()) {
@@ -421,7 +436,7 @@ impl CircuitIr {
                 (*size - 1) as u128
             }
             Op::MaxPool { input, size, windows } | Op::SumPool { input, size, windows } => {
-                if *size == 0 || windows.len() != node.len() * size {
+                if *size == 0 || node.len().checked_mul(*size) != Some(windows.len()) {
                     return Err("pooling windows do not match the output size".into());
                 }
                 if windows.iter().any(|&j| j as usize >= src(*input).len()) {
@@ -472,7 +487,8 @@ impl CircuitIr {
                 return inherits(node, &widths);
             }
             Op::MatMul { a, b, batch, m, k, n } => {
-                if src(*a).len() != batch * m * k || src(*b).len() != batch * k * n || node.len() != batch * m * n {
+                let fits = |len: usize, x: usize, y: usize| checked_product(&[*batch, x, y]) == Some(len);
+                if !fits(src(*a).len(), *m, *k) || !fits(src(*b).len(), *k, *n) || !fits(node.len(), *m, *n) {
                     return Err(format!("matmul [{batch}, {m}, {k}] x [{batch}, {k}, {n}] does not fit its tensors"));
                 }
                 if src(*a).bits.0 as u32 + src(*b).bits.0 as u32 > 2 * MAX_BITS as u32 {
@@ -522,6 +538,14 @@ impl CircuitIr {
             }
         }))
     }
+}
+
+/// The most elements a tensor may have (and so the most a shape product is ever computed at).
+pub const MAX_ELEMENTS: usize = 1 << 31;
+
+/// The product of `dims`, `None` on overflow.
+fn checked_product(dims: &[usize]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |p, &d| p.checked_mul(d))
 }
 
 /// Checks that `node` is at least as wide as each of `widths` (it holds one of their values).
