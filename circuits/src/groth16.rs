@@ -42,6 +42,13 @@ pub enum BackendError {
         /// Model being proven.
         model: String,
     },
+    /// The verifying key embedded in the proving key is not the given verifying key: the two keys
+    /// come from different setups (or one was substituted).
+    #[error("the proving key does not belong to this verifying key: {0}")]
+    KeyPairMismatch(String),
+    /// A key could not be encoded.
+    #[error("could not encode the proving key: {0}")]
+    Encoding(String),
 }
 
 /// A Groth16 proving key for one model.
@@ -55,20 +62,49 @@ pub struct ProvingKey {
 
 impl ProvingKey {
     /// `magic | version u32 LE | model_hash | sha256(body) | body` (body: uncompressed ark-serialize).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut body = Vec::new();
-        let _ = self.pk.serialize_uncompressed(&mut body);
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BackendError> {
+        let mut body = Vec::with_capacity(self.pk.uncompressed_size());
+        self.pk.serialize_uncompressed(&mut body).map_err(|e| BackendError::Encoding(e.to_string()))?;
         let mut out = Vec::with_capacity(body.len() + 72);
         out.extend_from_slice(PK_MAGIC);
         out.extend_from_slice(&PK_VERSION.to_le_bytes());
         out.extend_from_slice(&self.model_hash);
         out.extend_from_slice(&Sha256::digest(&body));
         out.extend_from_slice(&body);
-        out
+        Ok(out)
     }
 
-    /// Decodes a key; the checksum stands in for point validation, which would take longer than proving.
+    /// Decodes a key without point validation: the checksum catches corruption, and the key is checked
+    /// against its verifying key ([`ProvingKey::check_pair`]) and the digest recorded at setup by the
+    /// CLI. Points are validated by [`ProvingKey::from_bytes_validated`], which costs several proofs.
     pub fn from_bytes(bytes: &[u8]) -> Result<ProvingKey, BackendError> {
+        Self::decode(bytes, Validate::No)
+    }
+
+    /// Decodes a key and validates every point (on the curve, in the prime-order subgroup).
+    pub fn from_bytes_validated(bytes: &[u8]) -> Result<ProvingKey, BackendError> {
+        Self::decode(bytes, Validate::Yes)
+    }
+
+    /// Checks that `vk` is the verifying key embedded in this proving key (same model, same Groth16
+    /// key), so that proofs made with it verify under `vk`.
+    pub fn check_pair(&self, vk: &VerifyingKey) -> Result<(), BackendError> {
+        if self.model_hash != vk.model_hash {
+            return Err(BackendError::KeyPairMismatch(format!(
+                "the proving key is for model {}, the verifying key for model {}",
+                hex(&self.model_hash),
+                hex(&vk.model_hash)
+            )));
+        }
+        if self.pk.vk != vk.vk {
+            return Err(BackendError::KeyPairMismatch(
+                "the Groth16 verifying key embedded in the proving key differs (another setup)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn decode(bytes: &[u8], validate: Validate) -> Result<ProvingKey, BackendError> {
         let bad = |m: String| BackendError::MalformedProvingKey(m);
         if bytes.len() < 72 || &bytes[..4] != PK_MAGIC {
             return Err(bad("not a verinfer proving key (bad magic or too short)".into()));
@@ -82,8 +118,12 @@ impl ProvingKey {
         if Sha256::digest(body).as_slice() != &bytes[40..72] {
             return Err(bad("checksum mismatch: the file is truncated or corrupted".into()));
         }
-        let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_with_mode(body, Compress::No, Validate::No)
+        let mut rest = body;
+        let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_with_mode(&mut rest, Compress::No, validate)
             .map_err(|e| bad(format!("invalid encoding ({e})")))?;
+        if !rest.is_empty() {
+            return Err(bad(format!("{} trailing bytes", rest.len())));
+        }
         Ok(ProvingKey { model_hash, pk })
     }
 }
@@ -125,6 +165,11 @@ pub fn prove<R: RngCore + CryptoRng>(
     // The hash is already computed: build the circuit with it rather than re-serializing the model.
     let circuit = ModelCircuit { model, model_hash: hash, witness: Some(witness) };
     Groth16::<Bn254>::prove(&pk.pk, circuit, rng).map(Proof).map_err(|e| BackendError::Synthesis(e.to_string()))
+}
+
+/// SHA-256 of a key file's bytes: the digest `verinfer setup` records for each key file.
+pub fn key_file_digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
 }
 
 fn hex(b: &[u8]) -> String {

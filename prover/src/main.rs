@@ -21,7 +21,7 @@ fn main() {
         Command::Canister(c) => cmd::canister::run(c),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", cmd::error_line(&e));
         std::process::exit(1);
     }
 }

@@ -1,7 +1,7 @@
 //! The library behind the CLI: compile, setup, prove and verify on build directories. The commands,
 //! the tests and the benchmarks all go through these functions.
 use crate::artifacts;
-use crate::fsutil::{read, read_string, write_atomic};
+use crate::fsutil::{create_dir, read, read_string, write_atomic};
 use crate::proof_file::{ProofFile, ReadableOutput};
 use anyhow::{anyhow, bail, Context, Result};
 use rand::{CryptoRng, RngCore};
@@ -31,6 +31,7 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
     let compiled = compile(&bytes, &samples, opts).with_context(|| format!("compiling {}", onnx.display()))?;
     let mut report = compiled.report;
     report.constraints = Some(constraint_count(&compiled.model).context("counting constraints")?);
+    create_dir(out)?;
     write_atomic(&out.join(artifacts::MODEL), &compiled.model.to_bytes())?;
     write_atomic(&out.join(artifacts::REPORT), report.to_json().as_bytes())?;
     Ok(report)
@@ -50,38 +51,135 @@ pub struct SetupOutput {
     pub verifying_key_bytes: usize,
 }
 
-/// Runs the circuit-specific setup and writes both keys.
+/// `format` of the setup record.
+pub const SETUP_FORMAT: &str = "verinfer-setup";
+/// Setup record version.
+pub const SETUP_VERSION: u32 = 1;
+
+/// Where the setup's randomness came from, as recorded in `setup.json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// `verinfer setup`: one party, randomness from the operating system, then forgotten.
+    OsRandomness,
+    /// `verinfer setup --insecure-deterministic-seed N`: anyone who knows `N` can forge proofs.
+    InsecureDeterministicSeed,
+    /// A program called [`setup_dir`] with its own random number generator.
+    CallerRng,
+}
+
+impl Provenance {
+    /// The sentence recorded in `setup.json`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Provenance::OsRandomness => "single-party setup, OS randomness",
+            Provenance::InsecureDeterministicSeed => "INSECURE deterministic seed",
+            Provenance::CallerRng => "single-party setup, randomness supplied by the calling program",
+        }
+    }
+}
+
+/// `setup.json`: what setup wrote, with the SHA-256 of both key files, checked before proving.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SetupRecord {
+    /// Always [`SETUP_FORMAT`].
+    pub format: String,
+    /// [`SETUP_VERSION`].
+    pub format_version: u32,
+    /// SHA-256 of `model.compiled`, hex.
+    pub model_hash: String,
+    /// Where the setup's randomness came from ([`Provenance::describe`]).
+    pub provenance: String,
+    /// SHA-256 of `proving.key`, hex.
+    pub proving_key_sha256: String,
+    /// SHA-256 of `verifying.key`, hex.
+    pub verifying_key_sha256: String,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(verinfer_circuits::groth16::key_file_digest(bytes))
+}
+
+/// Runs the circuit-specific setup with `rng` and writes both keys and `setup.json`; the record
+/// says the randomness was supplied by the calling program ([`Provenance::CallerRng`]).
 pub fn setup_dir<R: RngCore + CryptoRng>(dir: &Path, rng: &mut R) -> Result<SetupOutput> {
+    setup_dir_recorded(dir, rng, Provenance::CallerRng)
+}
+
+/// `verinfer setup`: randomness from the operating system.
+pub fn setup_dir_os(dir: &Path) -> Result<SetupOutput> {
+    setup_dir_recorded(dir, &mut rand::rngs::OsRng, Provenance::OsRandomness)
+}
+
+/// `verinfer setup --insecure-deterministic-seed N`: for tests only, anyone who knows `n` can forge.
+pub fn setup_dir_insecure(dir: &Path, n: u64) -> Result<SetupOutput> {
+    use rand::SeedableRng;
+    setup_dir_recorded(dir, &mut rand_chacha::ChaCha20Rng::seed_from_u64(n), Provenance::InsecureDeterministicSeed)
+}
+
+fn setup_dir_recorded<R: RngCore + CryptoRng>(dir: &Path, rng: &mut R, provenance: Provenance) -> Result<SetupOutput> {
     let model = load_model(dir)?;
     let (pk, vk) = verinfer_circuits::setup(&model, rng)?;
-    let (pkb, vkb) = (pk.to_bytes(), vk.to_bytes());
+    let pkb = pk.to_bytes()?;
+    let vkb = vk.to_bytes()?;
+    let record = SetupRecord {
+        format: SETUP_FORMAT.into(),
+        format_version: SETUP_VERSION,
+        model_hash: hex::encode(vk.model_hash),
+        provenance: provenance.describe().into(),
+        proving_key_sha256: sha256_hex(&pkb),
+        verifying_key_sha256: sha256_hex(&vkb),
+    };
     write_atomic(&dir.join(artifacts::PROVING_KEY), &pkb)?;
     write_atomic(&dir.join(artifacts::VERIFYING_KEY), &vkb)?;
+    write_atomic(&dir.join(artifacts::SETUP), serde_json::to_string_pretty(&record)?.as_bytes())?;
     Ok(SetupOutput { proving_key_bytes: pkb.len(), verifying_key_bytes: vkb.len() })
 }
 
-/// Parses a 32-byte hex value (seed), left-padding shorter values with zeros.
+/// Parses a seed: exactly 64 hex digits (32 bytes), with an optional `0x` prefix. `what` names the
+/// value in errors.
 pub fn parse_hex32(s: &str, what: &str) -> Result<[u8; 32]> {
-    let s = s.trim().trim_start_matches("0x");
-    if s.len() > 64 {
-        bail!("{what} has {} hex digits; at most 64 (32 bytes)", s.len());
+    let digits = strip_0x(s);
+    if digits.is_empty() {
+        bail!("{what} is empty; give 64 hex digits (32 bytes)");
     }
-    let padded = format!("{s:0>64}");
-    let v = hex::decode(&padded).map_err(|_| anyhow!("{what} '{s}' is not hexadecimal"))?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("{what} '{s}' is not hexadecimal");
+    }
+    if digits.len() != 64 {
+        bail!("{what} has {} hex digits; it must have exactly 64 (32 bytes)", digits.len());
+    }
+    let v = hex::decode(digits).map_err(|_| anyhow!("{what} '{s}' is not hexadecimal"))?;
     v.try_into().map_err(|_| anyhow!("{what} must be 32 bytes"))
 }
 
-/// Parses a salt: hex, a canonical BN254 scalar.
+/// Parses a salt: a BN254 scalar written as a hexadecimal number (optional `0x`), 1 to 64 digits
+/// (`0` is an unsalted commitment, `2a` is 42), below the scalar modulus.
 pub fn parse_salt(s: &str) -> Result<Fr> {
-    let b = parse_hex32(s, "salt")?;
+    let digits = strip_0x(s);
+    if digits.is_empty() {
+        bail!("salt is empty; give a hex number (0 for an unsalted commitment of a public input)");
+    }
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("salt '{s}' is not hexadecimal");
+    }
+    if digits.len() > 64 {
+        bail!("salt has {} hex digits; at most 64 (32 bytes)", digits.len());
+    }
+    let v = hex::decode(format!("{digits:0>64}")).map_err(|_| anyhow!("salt '{s}' is not hexadecimal"))?;
+    let b: [u8; 32] = v.try_into().map_err(|_| anyhow!("salt must be at most 32 bytes"))?;
     verinfer_verifier::fr_from_bytes_checked(&b).map_err(|_| anyhow!("salt must be below the BN254 scalar modulus"))
 }
 
-/// A random salt (31 random bytes, always below the modulus).
-pub fn random_salt<R: RngCore>(rng: &mut R) -> Fr {
+fn strip_0x(s: &str) -> &str {
+    s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s)
+}
+
+/// A random salt, uniform below 2^248 (31 random bytes under a zero byte, always below the
+/// BN254 scalar modulus, about 2^253.6).
+pub fn random_salt<R: RngCore>(rng: &mut R) -> Result<Fr> {
     let mut b = [0u8; 32];
     rng.fill_bytes(&mut b[1..]);
-    verinfer_verifier::fr_from_bytes_checked(&b).unwrap_or_default()
+    verinfer_verifier::fr_from_bytes(&b, "random salt").context("drawing a salt")
 }
 
 /// What proving produced.
@@ -116,11 +214,124 @@ pub fn prove_sample<R: RngCore + CryptoRng>(
     Ok(ProveOutput { file, quantized_input: q })
 }
 
-/// Loads the proving key of a build directory.
+/// Why the keys of a build directory were refused before proving.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The proving key's embedded verifying key is not `verifying.key`: the keys come from two setups
+    /// (or one was substituted). Proofs would not verify, or the proving key was crafted.
+    #[error("{} does not belong to {}: {reason}. Run `verinfer setup` again (and register the new verifying key)", proving_key.display(), verifying_key.display())]
+    Mismatch {
+        /// The proving key file.
+        proving_key: PathBuf,
+        /// The verifying key file.
+        verifying_key: PathBuf,
+        /// What differs.
+        reason: String,
+    },
+    /// A key file is not the one whose SHA-256 setup recorded.
+    #[error("{} is not the file setup wrote: its SHA-256 is {actual}, {} records {recorded}. Run `verinfer setup` again", file.display(), record.display())]
+    DigestMismatch {
+        /// The key file.
+        file: PathBuf,
+        /// The setup record.
+        record: PathBuf,
+        /// SHA-256 recorded at setup, hex.
+        recorded: String,
+        /// SHA-256 of the file now, hex.
+        actual: String,
+    },
+    /// No setup record (a build directory from before `setup.json`, or the record was removed).
+    #[error("{} is missing: the key files cannot be checked. Run `verinfer setup` again", record.display())]
+    MissingRecord {
+        /// The setup record.
+        record: PathBuf,
+    },
+    /// The setup record cannot be read.
+    #[error("{}: {reason}", record.display())]
+    MalformedRecord {
+        /// The setup record.
+        record: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// How much of the proving key to check on load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PointValidation {
+    /// The checksum, the verifying key and the setup record only (the default).
+    #[default]
+    No,
+    /// Also every point: on the curve and in the prime-order subgroup (several times a proof's cost).
+    Yes,
+}
+
+/// Loads the proving key of a build directory, after checking it against the directory's
+/// `verifying.key` (the verifying key embedded in the proving key must be that one) and both key
+/// files against the SHA-256 digests `setup.json` recorded at setup.
 pub fn load_proving_key(dir: &Path) -> Result<ProvingKey> {
+    load_proving_key_with(dir, PointValidation::No)
+}
+
+/// [`load_proving_key`], optionally validating every point of the proving key.
+pub fn load_proving_key_with(dir: &Path, points: PointValidation) -> Result<ProvingKey> {
     let path = dir.join(artifacts::PROVING_KEY);
-    ProvingKey::from_bytes(&read(&path).context("run `verinfer setup` first")?)
-        .with_context(|| format!("reading {}", path.display()))
+    let vk_path = dir.join(artifacts::VERIFYING_KEY);
+    let record_path = dir.join(artifacts::SETUP);
+    let pk_bytes = read(&path).context("run `verinfer setup` first")?;
+    let pk = match points {
+        PointValidation::No => ProvingKey::from_bytes(&pk_bytes),
+        PointValidation::Yes => ProvingKey::from_bytes_validated(&pk_bytes),
+    }
+    .with_context(|| format!("reading {}", path.display()))?;
+    let vk_bytes = read(&vk_path).context("run `verinfer setup` first")?;
+    let vk = VerifyingKey::from_bytes(&vk_bytes).with_context(|| format!("reading {}", vk_path.display()))?;
+    pk.check_pair(&vk).map_err(|e| KeyError::Mismatch {
+        proving_key: path.clone(),
+        verifying_key: vk_path.clone(),
+        reason: match e {
+            verinfer_circuits::BackendError::KeyPairMismatch(r) => r,
+            other => other.to_string(),
+        },
+    })?;
+    let record = read_setup_record(&record_path)?;
+    for (file, bytes, recorded) in
+        [(&path, &pk_bytes, &record.proving_key_sha256), (&vk_path, &vk_bytes, &record.verifying_key_sha256)]
+    {
+        let actual = sha256_hex(bytes);
+        if !actual.eq_ignore_ascii_case(recorded) {
+            return Err(KeyError::DigestMismatch {
+                file: file.clone(),
+                record: record_path.clone(),
+                recorded: recorded.clone(),
+                actual,
+            }
+            .into());
+        }
+    }
+    Ok(pk)
+}
+
+/// Reads `setup.json`.
+pub fn read_setup_record(path: &Path) -> Result<SetupRecord> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(KeyError::MissingRecord { record: path.to_path_buf() }.into())
+        }
+        Err(e) => return Err(anyhow!(e).context(format!("reading {}", path.display()))),
+    };
+    let bad = |reason: String| KeyError::MalformedRecord { record: path.to_path_buf(), reason };
+    let r: SetupRecord = serde_json::from_str(&text).map_err(|e| bad(format!("not a setup record ({e})")))?;
+    if r.format != SETUP_FORMAT || r.format_version != SETUP_VERSION {
+        return Err(bad(format!(
+            "format '{}' version {}, this build reads '{SETUP_FORMAT}' version {SETUP_VERSION}",
+            r.format, r.format_version
+        ))
+        .into());
+    }
+    Ok(r)
 }
 
 /// Reads one input sample from an input file.
@@ -145,6 +356,15 @@ pub enum VerifyFailure {
     /// The proof was checked and does not hold (exit code 1).
     #[error("{0}")]
     Rejected(VerifyError),
+    /// The proof holds, but a field of the file outside the statement (`output`, `model_name`)
+    /// disagrees with it or with the model (exit code 1): tools reading that field would be misled.
+    #[error("{field} disagrees with the proven statement: {reason}")]
+    Inconsistent {
+        /// The field, as a JSON path (`output.values[3]`, `model_name`, ...).
+        field: String,
+        /// What it says and what it should say.
+        reason: String,
+    },
 }
 
 impl From<VerifyError> for VerifyFailure {
@@ -157,20 +377,124 @@ impl From<VerifyError> for VerifyFailure {
     }
 }
 
-/// Verifies proof-file text against verifying-key bytes with the verifier core.
+/// Verifies proof-file text against verifying-key bytes with the verifier core, then checks the
+/// file's readable output (`output.index`, `output.values`) against the proven statement.
 pub fn verify_bytes(key: &[u8], proof_json: &str) -> Result<Statement, VerifyFailure> {
+    verify_bytes_for_model(key, proof_json, None)
+}
+
+/// [`verify_bytes`]; with the compiled model, also `model_name` and `output.scale`.
+pub fn verify_bytes_for_model(
+    key: &[u8],
+    proof_json: &str,
+    model: Option<&CompiledModel>,
+) -> Result<Statement, VerifyFailure> {
     let key = VerifyingKey::from_bytes(key)?.prepare();
     let file = ProofFile::parse(proof_json)?;
     let (statement, proof): (Statement, Proof) = file.decode()?;
     verify(&key, &statement, &proof)?;
+    if let Some(model) = model {
+        check_model_fields(&file, &statement, model)?;
+    }
+    check_readable_output(&file.output, &statement)?;
     Ok(statement)
 }
 
-/// Verifies a proof file against the key of a build directory (or an explicit key file).
-pub fn verify_files(key_path: &Path, proof_path: &Path) -> Result<Statement, VerifyFailure> {
+fn inconsistent(field: impl Into<String>, reason: String) -> VerifyFailure {
+    VerifyFailure::Inconsistent { field: field.into(), reason }
+}
+
+/// `output.index` and `output.values` must say what the statement says: the index, and each output
+/// value dequantized at `output.scale` (`q / 2^scale`), as the prover writes it.
+pub fn check_readable_output(out: &ReadableOutput, statement: &Statement) -> Result<(), VerifyFailure> {
+    if out.index != statement.output_index {
+        return Err(inconsistent(
+            "output.index",
+            format!("it is {}, the statement's output_index is {}", out.index, statement.output_index),
+        ));
+    }
+    match (&statement.output, &out.values) {
+        (verinfer_verifier::OutputClaim::Commitment(_), None) => Ok(()),
+        (verinfer_verifier::OutputClaim::Commitment(_), Some(_)) => Err(inconsistent(
+            "output.values",
+            "present, but the statement commits to the output: the values are not proven (omit the field)".into(),
+        )),
+        (verinfer_verifier::OutputClaim::Tensor(_), None) => {
+            Err(inconsistent("output.values", "absent, but the statement reveals the output tensor".into()))
+        }
+        (verinfer_verifier::OutputClaim::Tensor(q), Some(values)) => {
+            if values.len() != q.len() {
+                return Err(inconsistent(
+                    "output.values",
+                    format!("{} values, the statement's output tensor has {}", values.len(), q.len()),
+                ));
+            }
+            let scale = verinfer_ir::Scale(out.scale);
+            for (i, (&v, &qi)) in values.iter().zip(q).enumerate() {
+                let want = as_written(scale.dequantize(qi));
+                if v.to_bits() != want.to_bits() {
+                    return Err(inconsistent(
+                        format!("output.values[{i}]"),
+                        format!("it is {v}, the statement's value {qi} at scale 2^-{} is {want}", out.scale),
+                    ));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A value as it reads back from a proof file: JSON's decimal form of an `f64` parses back to the
+/// same `f64` up to the parser's last-bit rounding, so compare after the same round trip.
+fn as_written(v: f64) -> f64 {
+    serde_json::to_string(&v).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(v)
+}
+
+/// With the compiled model at hand: the statement's model is this one, and `model_name` and
+/// `output.scale` are the model's.
+pub fn check_model_fields(file: &ProofFile, statement: &Statement, model: &CompiledModel) -> Result<(), VerifyFailure> {
+    let hash = model.model_hash();
+    if hash.0 != statement.model_hash {
+        return Err(VerifyFailure::CouldNotCheck(format!(
+            "model.compiled is model {}, but the verifying key and the proof are for model {}: the build \
+             directory is inconsistent",
+            hash.to_hex(),
+            hex::encode(statement.model_hash)
+        )));
+    }
+    if file.model_name != model.name {
+        return Err(inconsistent(
+            "model_name",
+            format!("it is '{}', the model with this hash is named '{}'", file.model_name, model.name),
+        ));
+    }
+    let scale = model.graph.output_node().scale.0;
+    if file.output.scale != scale {
+        return Err(inconsistent(
+            "output.scale",
+            format!("it is {}, the model's output scale is {scale}", file.output.scale),
+        ));
+    }
+    Ok(())
+}
+
+/// Verifies a proof file against a verifying key file; with `model` (the build directory's
+/// `model.compiled`), also checks `model_name` and `output.scale` against it.
+pub fn verify_files(key_path: &Path, proof_path: &Path, model: Option<&Path>) -> Result<Statement, VerifyFailure> {
     let key = std::fs::read(key_path)
         .map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", key_path.display())))?;
     let proof = std::fs::read_to_string(proof_path)
         .map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", proof_path.display())))?;
-    verify_bytes(&key, &proof)
+    let model = match model {
+        None => None,
+        Some(p) => {
+            let bytes =
+                std::fs::read(p).map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", p.display())))?;
+            Some(
+                CompiledModel::from_bytes(&bytes)
+                    .map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", p.display())))?,
+            )
+        }
+    };
+    verify_bytes_for_model(&key, &proof, model.as_ref())
 }

@@ -64,9 +64,13 @@ pub struct ProofFile {
     pub output: ReadableOutput,
 }
 
+/// Hex digits with an optional `0x` (or `0X`) prefix: every hex field of a proof file reads this way.
+fn unhex(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
+    hex::decode(s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s))
+}
+
 fn h32(s: &str, what: &str) -> Result<[u8; 32], VerifyError> {
-    let v = hex::decode(s.trim_start_matches("0x"))
-        .map_err(|_| VerifyError::MalformedStatement(format!("{what} is not hex")))?;
+    let v = unhex(s).map_err(|_| VerifyError::MalformedStatement(format!("{what} is not hex")))?;
     v.try_into().map_err(|_| VerifyError::MalformedStatement(format!("{what} must be 32 bytes")))
 }
 
@@ -115,7 +119,7 @@ impl ProofFile {
             model_name: model_name.into(),
             statement: StatementJson::from_statement(statement),
             public_inputs: statement.public_inputs()?.iter().map(|f| hex::encode(fr_to_bytes(f))).collect(),
-            proof: hex::encode(proof.to_bytes()),
+            proof: hex::encode(proof.to_bytes()?),
             output,
         })
     }
@@ -143,11 +147,19 @@ impl ProofFile {
     /// The decoded statement and proof; `public_inputs`, if present, must match the statement.
     pub fn decode(&self) -> Result<(Statement, Proof), VerifyError> {
         let statement = self.statement.to_statement()?;
-        let bytes = hex::decode(&self.proof).map_err(|_| VerifyError::MalformedProof("proof is not hex".into()))?;
+        let bytes = unhex(&self.proof).map_err(|_| VerifyError::MalformedProof("proof is not hex".into()))?;
         let proof = Proof::from_bytes(&bytes)?;
-        let expected: Vec<String> = statement.public_inputs()?.iter().map(|f| hex::encode(fr_to_bytes(f))).collect();
-        if !self.public_inputs.is_empty() && self.public_inputs != expected {
-            return Err(VerifyError::MalformedStatement("public_inputs do not encode the statement".into()));
+        if !self.public_inputs.is_empty() {
+            let expected: Vec<Vec<u8>> = statement.public_inputs()?.iter().map(|f| fr_to_bytes(f).to_vec()).collect();
+            let given = self
+                .public_inputs
+                .iter()
+                .map(|s| unhex(s))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| VerifyError::MalformedStatement("public_inputs are not hex".into()))?;
+            if given != expected {
+                return Err(VerifyError::MalformedStatement("public_inputs do not encode the statement".into()));
+            }
         }
         Ok((statement, proof))
     }

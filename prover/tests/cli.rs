@@ -68,7 +68,7 @@ fn verify_exit_codes_separate_valid_rejected_and_unreadable() {
         .arg(&build)
         .arg("--input")
         .arg(fixture("iris_mlp").join("input.json"))
-        .args(["--seed", "ab", "--salt", "0", "-o"])
+        .args(["--seed", &format!("0x{:0>64}", "ab"), "--salt", "0", "-o"])
         .arg(&proof));
     assert!(o.status.success(), "{}", text(&o));
     assert!(d.path().join("proof.json.opening.json").is_file());
@@ -243,7 +243,7 @@ fn sampling_flags_compile_into_the_model_hash_and_bad_ones_are_refused() {
     for (extra, want) in [
         (&["--sampling", "top-k"][..], "--top-k"),
         (&["--sampling", "top-k", "--top-k", "3"][..], "k = 3"),
-        (&["--sampling", "top-k", "--top-k", "0"][..], "k = 0"),
+        (&["--sampling", "top-k", "--top-k", "0"][..], "top_k k = 0 must be between 1 and"),
         (&["--sampling", "categorical", "--temperature", "0"][..], "temperature 0"),
         (&["--sampling", "categorical", "--temperature", "-1"][..], "temperature -1"),
         (&["--temperature", "2"][..], "not argmax"),
@@ -254,5 +254,153 @@ fn sampling_flags_compile_into_the_model_hash_and_bad_ones_are_refused() {
         assert!(text(&o).contains(want), "{extra:?}: {}", text(&o));
         assert!(!text(&o).contains("panicked"), "{}", text(&o));
         assert!(!d.path().join("bad").join("model.compiled").exists());
+    }
+}
+
+/// Proves the iris fixture with the binary; returns the command's output.
+fn prove_iris(build: &Path, extra: &[&str], out: &Path) -> Output {
+    run(bin()
+        .arg("prove")
+        .arg(build)
+        .arg("--input")
+        .arg(fixture("iris_mlp").join("input.json"))
+        .args(extra)
+        .arg("-o")
+        .arg(out))
+}
+
+#[test]
+fn seeds_and_salts_must_be_well_formed() {
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    compile_and_setup_iris(&build, "4");
+    let out = d.path().join("p.json");
+    let seed64 = "5".repeat(64);
+    for (extra, needle) in [
+        (&["--seed", ""][..], "seed is empty"),
+        (&["--seed", "0x"][..], "seed is empty"),
+        (&["--seed", "abcd"][..], "exactly 64"),
+        (&["--seed", &"a".repeat(63)][..], "exactly 64"),
+        (&["--seed", &"a".repeat(65)][..], "exactly 64"),
+        (&["--seed", &format!("{}g", "a".repeat(63))][..], "not hexadecimal"),
+        (&["--seed", &seed64, "--salt", ""][..], "salt is empty"),
+        (&["--seed", &seed64, "--salt", "0x"][..], "salt is empty"),
+        (&["--seed", &seed64, "--salt", "xyz"][..], "not hexadecimal"),
+        (&["--seed", &seed64, "--salt", &"1".repeat(65)][..], "at most 64"),
+        (&["--seed", &seed64, "--salt", &"f".repeat(64)][..], "below the BN254 scalar modulus"),
+    ] {
+        let o = prove_iris(&build, extra, &out);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {}", text(&o));
+        assert!(text(&o).contains(needle), "{extra:?}: {}", text(&o));
+        assert!(!out.exists(), "{extra:?}: nothing written");
+    }
+    let o = run(bin()
+        .arg("commit")
+        .arg(&build)
+        .arg("--input")
+        .arg(fixture("iris_mlp").join("input.json"))
+        .args(["--salt", ""]));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("salt is empty"), "{}", text(&o));
+    // A salt is a number: odd lengths and 0x are fine, and mean the same scalar.
+    let o = prove_iris(&build, &["--json", "--seed", &format!("0X{seed64}"), "--salt", "0x02a"], &out);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["statement"]["seed"], seed64.as_str());
+    let o = run(bin()
+        .args(["--json", "commit"])
+        .arg(&build)
+        .arg("--input")
+        .arg(fixture("iris_mlp").join("input.json"))
+        .args(["--salt", "2a"]));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["input_commitment"], v["statement"]["input_commitment"]);
+}
+
+#[test]
+fn prove_refuses_a_missing_output_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    compile_and_setup_iris(&build, "5");
+    let out = d.path().join("no").join("such").join("p.json");
+    let o = prove_iris(&build, &[], &out);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("does not exist"), "{}", text(&o));
+    assert!(!d.path().join("no").exists(), "no directory created");
+    // compile -o DIR still creates its build directory
+    assert!(build.join("model.compiled").is_file());
+}
+
+#[test]
+fn prove_refuses_a_proving_key_from_another_setup() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    compile_and_setup_iris(&a, "6");
+    compile_and_setup_iris(&b, "7");
+    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(a.join("setup.json")).unwrap()).unwrap();
+    assert_eq!(record["provenance"], "INSECURE deterministic seed");
+    std::fs::copy(b.join("proving.key"), a.join("proving.key")).unwrap();
+    let out = d.path().join("p.json");
+    let o = prove_iris(&a, &[], &out);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains(&a.join("proving.key").display().to_string()), "{t}");
+    assert!(t.contains(&a.join("verifying.key").display().to_string()), "{t}");
+    assert!(t.contains("does not belong to"), "{t}");
+    assert!(!out.exists());
+    // the right key proves, with point validation on request
+    let o = run(bin().args(["setup", "--insecure-deterministic-seed", "6"]).arg(&a));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = prove_iris(&a, &["--validate-proving-key"], &out);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn verify_names_the_readable_field_that_disagrees() {
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    compile_and_setup_iris(&build, "8");
+    let proof = d.path().join("proof.json");
+    assert!(prove_iris(&build, &[], &proof).status.success());
+    let original: serde_json::Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    let bad = d.path().join("bad.json");
+    let edits: [(&str, fn(&mut serde_json::Value)); 5] = [
+        ("output.index", |p| {
+            p["output"]["index"] = serde_json::json!((p["output"]["index"].as_u64().unwrap() + 1) % 3)
+        }),
+        ("output.values[2]", |p| {
+            p["output"]["values"][2] = serde_json::json!(p["output"]["values"][2].as_f64().unwrap() + 1.0)
+        }),
+        ("output.values", |p| p["output"]["values"] = serde_json::Value::Null),
+        ("model_name", |p| p["model_name"] = serde_json::json!("another_model")),
+        ("output.scale", |p| p["output"]["scale"] = serde_json::json!(p["output"]["scale"].as_i64().unwrap() + 1)),
+    ];
+    for (field, edit) in edits {
+        let mut p = original.clone();
+        edit(&mut p);
+        std::fs::write(&bad, p.to_string()).unwrap();
+        let o = run(bin().arg("verify").arg(&build).arg(&bad));
+        assert_eq!(o.status.code(), Some(1), "{field}: {}", text(&o));
+        assert!(text(&o).contains(&format!("REJECTED: {field} disagrees")), "{field}: {}", text(&o));
+        let o = run(bin().arg("--json").arg("verify").arg(&build).arg(&bad));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["field"], field);
+    }
+    let o = run(bin().arg("verify").arg(&build).arg(&proof));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn temperature_and_top_k_errors_print_their_sentence_once() {
+    let d = tempfile::tempdir().unwrap();
+    let onnx = fixture("iris_mlp").join("model.onnx");
+    for (extra, sentence) in [
+        (&["--sampling", "categorical", "--temperature", "0"][..], "temperature 0 is not a positive finite number"),
+        (&["--sampling", "top-k", "--top-k", "0"][..], "top_k k = 0 must be between 1 and"),
+    ] {
+        let o = run(bin().arg("compile").arg(&onnx).arg("-o").arg(d.path().join("out")).args(extra));
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {}", text(&o));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(stderr.matches(sentence).count(), 1, "{extra:?}: {stderr}");
     }
 }

@@ -3,7 +3,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::path::{Path, PathBuf};
 use verinfer::pipeline::{
-    compile_to_dir, load_model, load_proving_key, prove_sample, read_input, setup_dir, verify_bytes, VerifyFailure,
+    compile_to_dir, load_model, load_proving_key, load_proving_key_with, prove_sample, read_input, setup_dir,
+    verify_bytes, KeyError, PointValidation, VerifyFailure,
 };
 use verinfer::proof_file::{OutputJson, ProofFile};
 use verinfer_compiler::CompileOptions;
@@ -256,4 +257,178 @@ fn seeded_draws_prove_and_verify_and_are_bound_to_their_seed() {
         let bad = edited(&first, |s| s.output_index = other.output.index);
         assert_eq!(rejected(verify_bytes(&b.key, &bad)), VerifyError::Rejected);
     }
+}
+
+/// Compiles `name` once and sets it up twice (two independent setups of the same model).
+fn two_setups(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    compile_to_dir(&fixture(name).join("model.onnx"), None, &a, &CompileOptions::default()).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::copy(a.join("model.compiled"), b.join("model.compiled")).unwrap();
+    setup_dir(&a, &mut ChaCha20Rng::seed_from_u64(21)).unwrap();
+    setup_dir(&b, &mut ChaCha20Rng::seed_from_u64(22)).unwrap();
+    (tmp, a, b)
+}
+
+fn key_error(r: anyhow::Result<verinfer_circuits::ProvingKey>) -> (KeyError, String) {
+    let e = match r {
+        Err(e) => e,
+        Ok(_) => panic!("the proving key was accepted"),
+    };
+    let line = format!("{e:#}");
+    match e.downcast::<KeyError>() {
+        Ok(k) => (k, line),
+        Err(e) => panic!("expected a KeyError, got {e:#}"),
+    }
+}
+
+#[test]
+fn a_proving_key_from_another_setup_is_refused_before_proving() {
+    let (_tmp, a, b) = two_setups("iris_mlp");
+    load_proving_key(&a).unwrap();
+    // B's proving key in A: its embedded verifying key is not A's verifying.key.
+    std::fs::copy(b.join("proving.key"), a.join("proving.key")).unwrap();
+    let (e, line) = key_error(load_proving_key(&a));
+    assert!(matches!(e, KeyError::Mismatch { .. }), "{e:?}");
+    assert!(line.contains(&a.join("proving.key").display().to_string()), "{line}");
+    assert!(line.contains(&a.join("verifying.key").display().to_string()), "{line}");
+    // ... with B's setup record too: still the mismatch, named first.
+    std::fs::copy(b.join("setup.json"), a.join("setup.json")).unwrap();
+    assert!(matches!(key_error(load_proving_key(&a)).0, KeyError::Mismatch { .. }));
+    // Both of B's keys under A's record: a consistent pair, but not the files A's setup wrote.
+    std::fs::copy(b.join("verifying.key"), a.join("verifying.key")).unwrap();
+    std::fs::copy(b.join("setup.json"), a.join("setup.json")).unwrap();
+    load_proving_key(&a).unwrap();
+    setup_dir(&b, &mut ChaCha20Rng::seed_from_u64(23)).unwrap();
+    std::fs::copy(b.join("setup.json"), a.join("setup.json")).unwrap();
+    let (e, line) = key_error(load_proving_key(&a));
+    assert!(matches!(e, KeyError::DigestMismatch { .. }), "{e:?}");
+    assert!(line.contains("setup.json"), "{line}");
+    // No record: refused rather than trusted.
+    std::fs::remove_file(a.join("setup.json")).unwrap();
+    assert!(matches!(key_error(load_proving_key(&a)).0, KeyError::MissingRecord { .. }));
+    // A pair from the library check alone.
+    let pk = verinfer_circuits::ProvingKey::from_bytes(&std::fs::read(b.join("proving.key")).unwrap()).unwrap();
+    let vk = verinfer_verifier::VerifyingKey::from_bytes(&std::fs::read(a.join("verifying.key")).unwrap()).unwrap();
+    assert!(matches!(pk.check_pair(&vk), Err(verinfer_circuits::BackendError::KeyPairMismatch(_))));
+}
+
+#[test]
+fn setup_records_both_key_digests_and_the_provenance() {
+    let (_tmp, a, _b) = two_setups("iris_mlp");
+    let record = verinfer::pipeline::read_setup_record(&a.join("setup.json")).unwrap();
+    let digest = |f: &str| hex::encode(verinfer_circuits::groth16::key_file_digest(&std::fs::read(a.join(f)).unwrap()));
+    assert_eq!(record.proving_key_sha256, digest("proving.key"));
+    assert_eq!(record.verifying_key_sha256, digest("verifying.key"));
+    assert_eq!(record.model_hash, load_model(&a).unwrap().model_hash().to_hex());
+    assert_eq!(record.provenance, "single-party setup, randomness supplied by the calling program");
+    // Point validation accepts an honest key.
+    let pk = load_proving_key_with(&a, PointValidation::Yes).unwrap();
+    assert_eq!(pk.to_bytes().unwrap(), std::fs::read(a.join("proving.key")).unwrap());
+}
+
+#[test]
+fn the_proof_field_accepts_0x_like_the_statement_fields() {
+    let b = build("iris_mlp", OutputMode::Tensor, 9);
+    let mut p = b.proof.clone();
+    p.proof = format!("0x{}", p.proof);
+    p.statement.seed = format!("0x{}", p.statement.seed);
+    p.public_inputs = p.public_inputs.iter().map(|s| format!("0x{s}")).collect();
+    verify_bytes(&b.key, &json(&p)).unwrap();
+    p.proof = format!("0x{}", p.proof);
+    assert!(could_not_check(verify_bytes(&b.key, &json(&p))).contains("not hex"));
+}
+
+#[test]
+fn readable_output_that_disagrees_with_the_statement_is_rejected() {
+    let b = build("iris_mlp", OutputMode::Tensor, 10);
+    verify_bytes(&b.key, &json(&b.proof)).unwrap();
+    let field = |r: Result<verinfer_verifier::Statement, VerifyFailure>| match r {
+        Err(VerifyFailure::Inconsistent { field, .. }) => field,
+        other => panic!("expected an inconsistent field, got {other:?}"),
+    };
+    let mut p = b.proof.clone();
+    p.output.index = (p.output.index + 1) % 3;
+    assert_eq!(field(verify_bytes(&b.key, &json(&p))), "output.index");
+    let mut p = b.proof.clone();
+    if let Some(v) = p.output.values.as_mut() {
+        v[1] += 0.5;
+    }
+    assert_eq!(field(verify_bytes(&b.key, &json(&p))), "output.values[1]");
+    let mut p = b.proof.clone();
+    p.output.values.as_mut().map(Vec::pop);
+    assert_eq!(field(verify_bytes(&b.key, &json(&p))), "output.values");
+    let mut p = b.proof.clone();
+    p.output.values = None;
+    assert_eq!(field(verify_bytes(&b.key, &json(&p))), "output.values");
+    // A scale that disagrees with the values; with the model, the scale itself.
+    let mut p = b.proof.clone();
+    p.output.scale += 1;
+    assert!(field(verify_bytes(&b.key, &json(&p))).starts_with("output.values["));
+    let model = load_model(&b.build).unwrap();
+    let for_model = |p: &ProofFile| verinfer::pipeline::verify_bytes_for_model(&b.key, &json(p), Some(&model));
+    for_model(&b.proof).unwrap();
+    // Values rewritten at the wrong scale consistently: only the model can tell.
+    if let Some(v) = p.output.values.as_mut() {
+        v.iter_mut().for_each(|x| *x /= 2.0);
+    }
+    verify_bytes(&b.key, &json(&p)).unwrap();
+    assert_eq!(field(for_model(&p)), "output.scale");
+    let mut p = b.proof.clone();
+    p.model_name = "another_model".into();
+    verify_bytes(&b.key, &json(&p)).unwrap();
+    assert_eq!(field(for_model(&p)), "model_name");
+    // Commitment mode: values are not proven, so none may be shown.
+    let c = build("iris_mlp", OutputMode::Commitment, 11);
+    verify_bytes(&c.key, &json(&c.proof)).unwrap();
+    let mut p = c.proof.clone();
+    p.output.values = Some(vec![0.0; 3]);
+    assert_eq!(field(verify_bytes(&c.key, &json(&p))), "output.values");
+}
+
+/// Issue 12, item 3: the load-time cost of validating every point of a proving key, against
+/// loading it unvalidated and against one proof. `cargo test --release -p verinfer --test e2e
+/// measure_proving_key_validation -- --ignored --nocapture` (MEASURE_MODEL picks the fixture).
+#[test]
+#[ignore]
+fn measure_proving_key_validation() {
+    let name = std::env::var("MEASURE_MODEL").unwrap_or_else(|_| "digits_mlp".into());
+    let b = build(&name, OutputMode::Tensor, 12);
+    let bytes = std::fs::read(b.build.join("proving.key")).unwrap();
+    let model = load_model(&b.build).unwrap();
+    let input = read_input(&fixture(&name).join("input.json")).unwrap();
+    let median = |f: &mut dyn FnMut()| {
+        let mut t: Vec<f64> = (0..7)
+            .map(|_| {
+                let s = std::time::Instant::now();
+                f();
+                s.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t[3]
+    };
+    let no = median(&mut || {
+        verinfer_circuits::ProvingKey::from_bytes(&bytes).unwrap();
+    });
+    let yes = median(&mut || {
+        verinfer_circuits::ProvingKey::from_bytes_validated(&bytes).unwrap();
+    });
+    let checked = median(&mut || {
+        load_proving_key(&b.build).unwrap();
+    });
+    let pk = verinfer_circuits::ProvingKey::from_bytes(&bytes).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let prove = median(&mut || {
+        prove_sample(&model, &pk, &input, [7; 32], Fr::from(1u64), &mut rng).unwrap();
+    });
+    println!(
+        "{name}: proving key {} KiB, {} threads; load (ms, median of 7): Validate::No {no:.1}, Validate::Yes {yes:.1}, \
+         load_proving_key (vk + digests) {checked:.1}; one prove {prove:.1}; validation adds {:.1} ms = {:.0}% of a prove",
+        bytes.len() / 1024,
+        rayon::current_num_threads(),
+        yes - no,
+        (yes - no) / prove * 100.0
+    );
 }

@@ -28,6 +28,14 @@ pub enum VerifyError {
     /// The proof is well-formed but does not prove this statement.
     #[error("proof rejected: it does not prove this statement under this key")]
     Rejected,
+    /// A key or proof could not be encoded (the serializer failed; not an input defect).
+    #[error("could not encode {what}: {reason}")]
+    Encoding {
+        /// What was being encoded.
+        what: &'static str,
+        /// The serializer's error.
+        reason: String,
+    },
 }
 
 impl VerifyError {

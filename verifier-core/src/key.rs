@@ -39,7 +39,7 @@ pub struct PreparedVerifyingKey {
 
 impl VerifyingKey {
     /// Encodes the key.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, VerifyError> {
         let mut out = Vec::new();
         out.extend_from_slice(KEY_MAGIC);
         out.extend_from_slice(&KEY_VERSION.to_le_bytes());
@@ -49,8 +49,10 @@ impl VerifyingKey {
             OutputMode::Commitment => 1,
         });
         out.extend_from_slice(&self.layout.output_len.to_le_bytes());
-        let _ = self.vk.serialize_compressed(&mut out);
-        out
+        self.vk
+            .serialize_compressed(&mut out)
+            .map_err(|e| VerifyError::Encoding { what: "verifying key", reason: format!("{e}") })?;
+        Ok(out)
     }
 
     /// Decodes and validates a key.

@@ -13,11 +13,18 @@ pub struct Proof(pub ark_groth16::Proof<Bn254>);
 
 impl Proof {
     /// The 128-byte compressed encoding.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, VerifyError> {
         let mut out = Vec::with_capacity(PROOF_BYTES);
-        // Writing a fixed-size proof into a Vec cannot fail.
-        let _ = self.0.serialize_compressed(&mut out);
-        out
+        self.0
+            .serialize_compressed(&mut out)
+            .map_err(|e| VerifyError::Encoding { what: "proof", reason: format!("{e}") })?;
+        if out.len() != PROOF_BYTES {
+            return Err(VerifyError::Encoding {
+                what: "proof",
+                reason: format!("{} bytes, a Groth16 proof has {PROOF_BYTES}", out.len()),
+            });
+        }
+        Ok(out)
     }
 
     /// Decodes and validates (points on the curve and in the prime-order subgroup).

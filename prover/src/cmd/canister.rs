@@ -84,7 +84,7 @@ pub fn run(cmd: &Command) -> Result<()> {
             };
             println!(
                 "(record {{ proof = {}; statement = record {{ model_hash = {}; input_commitment = {}; seed = {}; output_index = {} : nat32; output = {} }}; ticket = {} }})",
-                blob(&proof.to_bytes()),
+                blob(&proof.to_bytes()?),
                 blob(&s.model_hash),
                 blob(&s.input_commitment),
                 blob(&s.seed),

@@ -15,7 +15,8 @@ pub struct Args {
     /// The input ({"input_data": [[...]]}).
     #[arg(long)]
     pub input: PathBuf,
-    /// Commitment salt in hex (keep it: `prove` must be given the same one).
+    /// Commitment salt: a BN254 scalar as a hex number of 1 to 64 digits, optional 0x (keep it:
+    /// `prove` must be given the same one).
     #[arg(long)]
     pub salt: String,
 }
@@ -32,6 +33,5 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let value =
         serde_json::json!({ "model_hash": hash.to_hex(), "input_commitment": c, "request_seed_args": request_seed });
     let text = format!("model_hash       {hash}\ninput_commitment {c}\nrequest_seed     {request_seed}");
-    super::emit(json, &value, &text);
-    Ok(())
+    super::emit(json, &value, &text)
 }

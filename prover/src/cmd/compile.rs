@@ -123,8 +123,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         report.calibration.max_abs_error,
         sampling_line(&report.sampling)
     );
-    super::emit(json, &value, &text);
-    Ok(())
+    super::emit(json, &value, &text)
 }
 
 fn sampling_line(s: &verinfer_compiler::report::SamplingReport) -> String {

@@ -2,9 +2,9 @@
 //! seeded categorical draw), setup, input commitment, a seed ticket from the verifier canister, prove,
 //! verify, and the canister's verification consuming the ticket.
 use crate::artifacts;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{create_dir, write_atomic};
 use crate::pipeline::{
-    compile_to_dir, load_model, load_proving_key, prove_sample, random_salt, setup_dir, verify_files,
+    compile_to_dir, load_model, load_proving_key, prove_sample, random_salt, setup_dir_os, verify_files,
 };
 use anyhow::{anyhow, Result};
 use std::path::PathBuf;
@@ -33,6 +33,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let dir =
         args.out.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("verinfer-demo-{}", std::process::id())));
     let src = dir.join("digits_mlp");
+    create_dir(&src)?;
     write_atomic(&src.join("model.onnx"), MODEL)?;
     write_atomic(&src.join("calibration.json"), CALIBRATION.as_bytes())?;
     write_atomic(&src.join("input.json"), INPUT.as_bytes())?;
@@ -54,7 +55,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     ));
 
     let t = Instant::now();
-    let keys = setup_dir(&build, &mut rand::rngs::OsRng)?;
+    let keys = setup_dir_os(&build)?;
     rows.push((
         "setup",
         t.elapsed().as_secs_f64(),
@@ -75,7 +76,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         "verifier canister Wasm installed in the harness, verifying key registered".into(),
     ));
     let t = Instant::now();
-    let salt = random_salt(&mut rand::rngs::OsRng);
+    let salt = random_salt(&mut rand::rngs::OsRng)?;
     let commitment = fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, model.graph.nodes[0].bits.0));
     let ticket = canister.request_seed(&model.model_hash().0, &commitment)?;
     rows.push((
@@ -103,8 +104,9 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     ));
 
     let t = Instant::now();
-    let statement = verify_files(&build.join(artifacts::VERIFYING_KEY), &proof_path)
-        .map_err(|e| anyhow!("the demo proof did not verify: {e}"))?;
+    let statement =
+        verify_files(&build.join(artifacts::VERIFYING_KEY), &proof_path, Some(&build.join(artifacts::MODEL)))
+            .map_err(|e| anyhow!("the demo proof did not verify: {e}"))?;
     rows.push(("verify", t.elapsed().as_secs_f64(), "valid (verifier core, as in the canister)".into()));
 
     // The same proof, checked by the verifier canister's real Wasm in the harness, consuming the ticket.
@@ -142,8 +144,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         "\nverified output: class {} drawn with the canister's seed (true label {}, onnxruntime's argmax {})\nmodel hash {}",
         statement.output_index, expected["label"], expected["argmax"], report.model_hash
     );
-    super::emit(json, &value, &text);
-    Ok(())
+    super::emit(json, &value, &text)
 }
 
 /// What the canister step measured.
@@ -211,7 +212,7 @@ impl DemoCanister {
         use verinfer_verifier_canister::types as t;
         let (statement, proof_bytes) = proof.decode()?;
         let args = t::VerifyArgs {
-            proof: ByteBuf::from(proof_bytes.to_bytes()),
+            proof: ByteBuf::from(proof_bytes.to_bytes()?),
             statement: t::Statement {
                 model_hash: ByteBuf::from(statement.model_hash.to_vec()),
                 input_commitment: ByteBuf::from(statement.input_commitment.to_vec()),

@@ -55,6 +55,5 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         serde_json::json!({ "kind": "verifying key", "model_hash": hex::encode(k.model_hash), "layout": k.layout, "bytes": bytes.len() })
     };
     let text = serde_json::to_string_pretty(&value)?;
-    super::emit(json, &value, &text);
-    Ok(())
+    super::emit(json, &value, &text)
 }

@@ -48,10 +48,53 @@ pub enum Command {
 }
 
 /// Prints `value` as JSON when `json`, else `text`.
-pub fn emit(json: bool, value: &serde_json::Value, text: &str) {
+pub fn emit(json: bool, value: &serde_json::Value, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
     if json {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        println!("{}", serde_json::to_string_pretty(value).context("encoding the result as JSON")?);
     } else {
         println!("{text}");
+    }
+    Ok(())
+}
+
+/// The one line printed for a failed command: the error and its causes, outermost first, joined
+/// with ": ", leaving out a cause whose text the line already holds (an error that quotes its
+/// source in its own message would otherwise print that sentence twice).
+pub fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_line;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("temperature 0 is not a positive finite number")]
+    struct Inner;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("sampling: {0}")]
+    struct Outer(#[from] Inner);
+
+    #[test]
+    fn a_cause_quoted_by_its_error_is_printed_once() {
+        let e = anyhow::Error::from(Outer(Inner)).context("compiling model.onnx");
+        // what `{:#}` (the old error line) printed: the sentence twice
+        assert_eq!(format!("{e:#}").matches("temperature 0 is not").count(), 2);
+        assert_eq!(error_line(&e), "compiling model.onnx: sampling: temperature 0 is not a positive finite number");
+        let plain = anyhow::anyhow!("disk full").context("writing proof.json");
+        assert_eq!(error_line(&plain), "writing proof.json: disk full");
     }
 }

@@ -1,7 +1,9 @@
 //! `verinfer prove build/ --input input.json [--seed HEX] [--salt HEX] -o proof.json`
 use crate::artifacts;
 use crate::fsutil::write_atomic;
-use crate::pipeline::{load_model, load_proving_key, parse_hex32, parse_salt, prove_sample, random_salt, read_input};
+use crate::pipeline::{
+    load_model, load_proving_key_with, parse_hex32, parse_salt, prove_sample, random_salt, read_input, PointValidation,
+};
 use crate::progress::Step;
 use anyhow::Result;
 use rand::RngCore;
@@ -17,22 +19,39 @@ pub struct Args {
     /// The input ({"input_data": [[...]]}).
     #[arg(long)]
     pub input: PathBuf,
-    /// 32-byte seed in hex (from the canister's request_seed); default: random.
+    /// 32-byte seed: exactly 64 hex digits, optional 0x (from the canister's request_seed);
+    /// default: random.
     #[arg(long)]
     pub seed: Option<String>,
-    /// Commitment salt in hex (a BN254 scalar; 0 for a public input); default: random.
+    /// Commitment salt: a BN254 scalar as a hex number of 1 to 64 digits, optional 0x, odd lengths
+    /// allowed (0 for a public input; keep it private otherwise); default: random.
     #[arg(long)]
     pub salt: Option<String>,
-    /// Proof file to write; the opening (salt, quantized input) goes next to it as
-    /// <file>.opening.json: keep it private.
+    /// Proof file to write (its directory must exist); the opening (salt, quantized input) goes
+    /// next to it as <file>.opening.json: keep it private.
     #[arg(short, long, default_value = artifacts::PROOF)]
     pub out: PathBuf,
+    /// Also validate every point of the proving key (on the curve, in the prime-order subgroup).
+    /// Always checked: the key's checksum, that it belongs to verifying.key, and the SHA-256 of
+    /// both key files recorded in setup.json.
+    #[arg(long)]
+    pub validate_proving_key: bool,
 }
 
 /// Runs `prove`.
 pub fn run(args: &Args, json: bool) -> Result<()> {
+    // Refuse a mistyped output path before the work.
+    let out_dir = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !out_dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: directory {} does not exist (create it first)",
+            args.out.display(),
+            out_dir.display()
+        );
+    }
     let model = load_model(&args.dir)?;
-    let pk = load_proving_key(&args.dir)?;
+    let points = if args.validate_proving_key { PointValidation::Yes } else { PointValidation::No };
+    let pk = load_proving_key_with(&args.dir, points)?;
     let input = read_input(&args.input)?;
     let seed = match &args.seed {
         Some(s) => parse_hex32(s, "seed")?,
@@ -44,7 +63,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     };
     let salt = match &args.salt {
         Some(s) => parse_salt(s)?,
-        None => random_salt(&mut rand::rngs::OsRng),
+        None => random_salt(&mut rand::rngs::OsRng)?,
     };
     let step = Step::start("proving");
     let out = prove_sample(&model, &pk, &input, seed, salt, &mut rand::rngs::OsRng)?;
@@ -65,6 +84,5 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     };
     let text =
         format!("proof written to {} in {secs:.2} s: output class {}{how}", args.out.display(), out.file.output.index);
-    super::emit(json, &value, &text);
-    Ok(())
+    super::emit(json, &value, &text)
 }

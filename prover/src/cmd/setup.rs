@@ -1,8 +1,7 @@
 //! `verinfer setup build/`
-use crate::pipeline::setup_dir;
+use crate::pipeline::{setup_dir_insecure, setup_dir_os, Provenance};
 use crate::progress::Step;
 use anyhow::Result;
-use rand::SeedableRng;
 use std::path::PathBuf;
 
 /// Arguments of `setup`.
@@ -20,28 +19,31 @@ pub struct Args {
 /// Runs `setup`.
 pub fn run(args: &Args, json: bool) -> Result<()> {
     let step = Step::start("setup");
-    let out = match args.insecure_deterministic_seed {
+    let (out, provenance) = match args.insecure_deterministic_seed {
         Some(n) => {
             eprintln!("warning: --insecure-deterministic-seed: these keys let anyone who knows {n} forge proofs");
-            setup_dir(&args.dir, &mut rand_chacha::ChaCha20Rng::seed_from_u64(n))?
+            (setup_dir_insecure(&args.dir, n)?, Provenance::InsecureDeterministicSeed)
         }
-        None => setup_dir(&args.dir, &mut rand::rngs::OsRng)?,
+        None => (setup_dir_os(&args.dir)?, Provenance::OsRandomness),
     };
     let secs = step.finish().as_secs_f64();
     let value = serde_json::json!({
         "proving_key": args.dir.join(crate::artifacts::PROVING_KEY),
         "verifying_key": args.dir.join(crate::artifacts::VERIFYING_KEY),
+        "setup_record": args.dir.join(crate::artifacts::SETUP),
+        "provenance": provenance.describe(),
         "proving_key_bytes": out.proving_key_bytes,
         "verifying_key_bytes": out.verifying_key_bytes,
         "seconds": secs,
         "insecure": args.insecure_deterministic_seed.is_some(),
     });
     let text = format!(
-        "keys written to {} (proving key {} bytes, verifying key {} bytes) in {secs:.2} s",
+        "keys written to {} (proving key {} bytes, verifying key {} bytes, digests in {}) in {secs:.2} s; {}",
         args.dir.display(),
         out.proving_key_bytes,
-        out.verifying_key_bytes
+        out.verifying_key_bytes,
+        crate::artifacts::SETUP,
+        provenance.describe()
     );
-    super::emit(json, &value, &text);
-    Ok(())
+    super::emit(json, &value, &text)
 }
