@@ -66,6 +66,26 @@ fn pack(unsigned: &[Lc], b: u8, values: Option<Vec<Fr>>) -> Vec<Wire> {
         .collect()
 }
 
+/// `u = x + 2^(b-1)` for each signal, proven to lie in `[0, 2^b)` (the packing rule of
+/// docs/statement.md). A signal's own range-check bits are reused when they prove at least that:
+/// `c` bits with `c <= b` give `x + 2^(c-1)` in `[0, 2^c)`, so adding the constant `2^(b-1) - 2^(c-1)`
+/// gives `u` in `[0, 2^b)` for free. Wider or missing bits cost a range check at width `b`.
+/// (Reusing wider bits as they are would offset the value by `2^(c-1)` and let a Gather output that
+/// mixes widths commit to values other than its own.)
+fn offset_binary(cs: &Cs, signals: &[Signal], b: u8) -> Result<Vec<Lc>> {
+    signals
+        .iter()
+        .map(|s| match &s.bits {
+            Some(bits) if !bits.vars.is_empty() && bits.vars.len() <= b as usize => {
+                let c = bits.vars.len() as u32;
+                let shift = super::pow2(b as u32 - 1) - super::pow2(c.saturating_sub(1));
+                Ok(bits.unsigned_lc() + constant(shift))
+            }
+            _ => Ok(range_check(cs, s, b)?.unsigned_lc()),
+        })
+        .collect()
+}
+
 fn commitment(cs: &Cs, tag: &[u8], salt: &Wire, unsigned: &[Lc], b: u8, values: Option<&[i64]>) -> Result<Wire> {
     let packed_vals = values.map(|v| crate::commit::pack(v, b));
     let mut e = vec![
@@ -201,11 +221,10 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
             signals.push(out);
         }
 
-        // The input commitment.
+        // The input commitment (node 0 is range-checked to its own width, so its bits are reused).
         let salt = Wire { lc: Lc::from(witness(&cs, w.map(|w| w.salt))?), value: w.map(|w| w.salt) };
         let in_bits = ir.nodes[0].bits.0;
-        let unsigned: Vec<Lc> =
-            signals[0].iter().map(|s| s.bits.as_ref().map(|b| b.unsigned_lc()).unwrap_or_default()).collect();
+        let unsigned = offset_binary(&cs, &signals[0], in_bits)?;
         let c = commitment(&cs, INPUT_DOMAIN, &salt, &unsigned, in_bits, w.map(|w| w.input.as_slice()))?;
         enforce_equal(&cs, c.lc, Lc::from(commit_var))?;
 
@@ -219,15 +238,7 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
             }
             OutputMode::Commitment => {
                 let b = out_node.bits.0;
-                let unsigned: Vec<Lc> = outs
-                    .iter()
-                    .map(|s| {
-                        Ok(match &s.bits {
-                            Some(bits) => bits.unsigned_lc(),
-                            None => range_check(&cs, s, b)?.unsigned_lc(),
-                        })
-                    })
-                    .collect::<Result<_>>()?;
+                let unsigned = offset_binary(&cs, outs, b)?;
                 let vals: Option<Vec<i64>> = w.map(|w| w.eval.values[ir.output.index()].clone());
                 let c = commitment(&cs, OUTPUT_DOMAIN, &salt, &unsigned, b, vals.as_deref())?;
                 enforce_equal(&cs, c.lc, Lc::from(out_vars[0]))?;
