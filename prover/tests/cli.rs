@@ -364,7 +364,8 @@ fn verify_names_the_readable_field_that_disagrees() {
     assert!(prove_iris(&build, &[], &proof).status.success());
     let original: serde_json::Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
     let bad = d.path().join("bad.json");
-    let edits: [(&str, fn(&mut serde_json::Value)); 5] = [
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 5] = [
         ("output.index", |p| {
             p["output"]["index"] = serde_json::json!((p["output"]["index"].as_u64().unwrap() + 1) % 3)
         }),
