@@ -296,7 +296,7 @@ impl Canister {
             let mut b = vec![0u8; 32];
             self.rng.fill_bytes(&mut b);
             let bytes = serde_bytes_compat::Bytes(b);
-            return Ok((true, candid::encode_one(bytes).unwrap_or_default()));
+            return Ok((true, candid::encode_one(bytes).context("encoding the emulated raw_rand reply")?));
         }
         if let Some(peer) = peers.iter_mut().find(|p| p.id.as_slice() == call.callee.as_slice()) {
             let r = peer.update(self.id, &call.method, call.data.clone())?;

@@ -11,6 +11,12 @@ use ic_cdk::api::{is_controller, msg_caller, performance_counter, time};
 use ic_cdk::call::Call;
 use serde_bytes::ByteBuf;
 use state::{config, set_config, ModelRecord, MODELS, PREPARED, REGISTRARS, TICKETS};
+
+/// A query that has no error in its candid type cannot answer from corrupt state: it traps (the
+/// caller gets a reject), which only a bug in this canister can cause.
+fn or_trap<T>(r: Result<T, Error>) -> T {
+    r.unwrap_or_else(|e| ic_cdk::trap(format!("{e:?}")))
+}
 use types::*;
 use verinfer_verifier::{
     fr_from_bytes, OutputClaim, PreparedVerifyingKey, Proof, VerifyError, VerifyingKey, PROOF_BYTES,
@@ -52,15 +58,16 @@ fn prepare(model_hash: &[u8; 32], key: &[u8]) -> Result<PreparedVerifyingKey, Er
 
 #[ic_cdk::init]
 fn init(args: Option<InitArgs>) {
-    set_config(|c| c.apply(&args.unwrap_or_default()));
+    // A trap here rolls the installation back.
+    or_trap(set_config(|c| c.apply(&args.unwrap_or_default())));
 }
 
 #[ic_cdk::post_upgrade]
 fn post_upgrade(args: Option<InitArgs>) {
-    set_config(|c| c.apply(&args.unwrap_or_default()));
+    // A trap here rolls the upgrade back, keeping the old code and its state.
+    or_trap(set_config(|c| c.apply(&args.unwrap_or_default())));
     // Stable maps survived the upgrade; the heap cache of prepared keys did not.
-    let records: Vec<([u8; 32], ModelRecord)> =
-        MODELS.with(|m| m.borrow().iter().map(|e| (*e.key(), e.value())).collect());
+    let records: Vec<([u8; 32], ModelRecord)> = or_trap(state::models());
     for (hash, record) in records {
         if !record.info.retired {
             if let Ok(pvk) = prepare(&hash, &record.key) {
@@ -126,8 +133,7 @@ fn register_model(args: RegisterArgs) -> Result<ModelInfo, Error> {
         registration_instructions: performance_counter(0),
         retired: false,
     };
-    MODELS
-        .with(|m| m.borrow_mut().insert(hash, ModelRecord { info: info.clone(), key: args.verifying_key.into_vec() }));
+    state::put_model(hash, &ModelRecord { info: info.clone(), key: args.verifying_key.into_vec() })?;
     PREPARED.with(|p| p.borrow_mut().insert(hash, pvk));
     Ok(info)
 }
@@ -140,11 +146,10 @@ fn retire_model(model_hash: ByteBuf) -> Result<ModelInfo, Error> {
         return Err(Error::NotAuthorized { caller });
     }
     let hash = bytes32(&model_hash, "model_hash")?;
-    let mut record =
-        MODELS.with(|m| m.borrow().get(&hash)).ok_or(Error::UnknownModel { model_hash: model_hash.clone() })?;
+    let mut record = state::model(&hash)?.ok_or(Error::UnknownModel { model_hash: model_hash.clone() })?;
     record.info.retired = true;
     let info = record.info.clone();
-    MODELS.with(|m| m.borrow_mut().insert(hash, record));
+    state::put_model(hash, &record)?;
     PREPARED.with(|p| p.borrow_mut().remove(&hash));
     Ok(info)
 }
@@ -153,13 +158,13 @@ fn retire_model(model_hash: ByteBuf) -> Result<ModelInfo, Error> {
 #[ic_cdk::query]
 fn get_model(model_hash: ByteBuf) -> Option<ModelInfo> {
     let hash = bytes32(&model_hash, "model_hash").ok()?;
-    MODELS.with(|m| m.borrow().get(&hash)).map(|r| r.info)
+    or_trap(state::model(&hash)).map(|r| r.info)
 }
 
 /// Every registered model, retired ones included.
 #[ic_cdk::query]
 fn list_models() -> Vec<ModelInfo> {
-    MODELS.with(|m| m.borrow().iter().map(|e| e.value().info).collect())
+    or_trap(state::models()).into_iter().map(|(_, r)| r.info).collect()
 }
 
 /// Allows `registrar` to register and retire models (controllers only).
@@ -191,9 +196,7 @@ fn list_registrars() -> Vec<Principal> {
 }
 
 fn live_model(hash: &[u8; 32]) -> Result<ModelRecord, Error> {
-    let record = MODELS
-        .with(|m| m.borrow().get(hash))
-        .ok_or_else(|| Error::UnknownModel { model_hash: ByteBuf::from(hash.to_vec()) })?;
+    let record = state::model(hash)?.ok_or_else(|| Error::UnknownModel { model_hash: ByteBuf::from(hash.to_vec()) })?;
     if record.info.retired {
         return Err(Error::ModelRetired { model_hash: ByteBuf::from(hash.to_vec()) });
     }
@@ -201,15 +204,15 @@ fn live_model(hash: &[u8; 32]) -> Result<ModelRecord, Error> {
 }
 
 /// Removes up to [`PRUNE_PER_CALL`] expired tickets, oldest first.
-fn prune_tickets(now: u64) {
+fn prune_tickets(now: u64) -> Result<(), Error> {
+    let expired = state::expired_tickets(now, PRUNE_PER_CALL)?;
     TICKETS.with(|t| {
-        let expired: Vec<u64> =
-            t.borrow().iter().take(PRUNE_PER_CALL).filter(|e| e.value().expires_at < now).map(|e| *e.key()).collect();
         let mut t = t.borrow_mut();
         for id in expired {
             t.remove(&id);
         }
     });
+    Ok(())
 }
 
 /// Draws a seed for (model, input commitment) with `raw_rand` and stores a ticket for `verify`.
@@ -219,8 +222,8 @@ async fn request_seed(model_hash: ByteBuf, input_commitment: ByteBuf) -> Result<
     let commitment = bytes32(&input_commitment, "input_commitment")?;
     fr_from_bytes(&commitment, "input_commitment").map_err(|e| Error::InvalidArgument { reason: e.to_string() })?;
     live_model(&hash)?;
-    prune_tickets(time());
-    let cfg = config();
+    prune_tickets(time())?;
+    let cfg = config()?;
     if TICKETS.with(|t| t.borrow().len()) >= cfg.max_tickets {
         return Err(Error::TooManyTickets { limit: cfg.max_tickets });
     }
@@ -234,7 +237,7 @@ async fn request_seed(model_hash: ByteBuf, input_commitment: ByteBuf) -> Result<
         return Err(Error::RandomnessUnavailable { reason: format!("raw_rand returned {} bytes", seed.len()) });
     }
     let now = time();
-    let cfg = config();
+    let cfg = config()?;
     let ticket = Ticket {
         id: cfg.next_ticket_id,
         model_hash,
@@ -245,15 +248,15 @@ async fn request_seed(model_hash: ByteBuf, input_commitment: ByteBuf) -> Result<
         expires_at: now.saturating_add(cfg.ticket_ttl_ns),
         used: false,
     };
-    set_config(|c| c.next_ticket_id += 1);
-    TICKETS.with(|t| t.borrow_mut().insert(ticket.id, ticket.clone()));
+    set_config(|c| c.next_ticket_id += 1)?;
+    state::put_ticket(&ticket)?;
     Ok(ticket)
 }
 
 /// A ticket.
 #[ic_cdk::query]
 fn get_ticket(id: u64) -> Option<Ticket> {
-    TICKETS.with(|t| t.borrow().get(&id))
+    or_trap(state::ticket(id))
 }
 
 fn to_core(s: &Statement) -> Result<verinfer_verifier::Statement, Error> {
@@ -297,7 +300,7 @@ fn check(args: VerifyArgs, consume: bool) -> Result<Verified, Error> {
     let record = live_model(&hash)?;
     let now = time();
     if let Some(id) = args.ticket {
-        let t = TICKETS.with(|t| t.borrow().get(&id)).ok_or(Error::UnknownTicket { id })?;
+        let t = state::ticket(id)?.ok_or(Error::UnknownTicket { id })?;
         if t.used {
             return Err(Error::TicketAlreadyUsed { id });
         }
@@ -330,15 +333,12 @@ fn check(args: VerifyArgs, consume: bool) -> Result<Verified, Error> {
     verinfer_verifier::verify(&pvk, &statement, &proof).map_err(from_core)?;
     if consume {
         if let Some(id) = args.ticket {
-            TICKETS.with(|t| {
-                let mut t = t.borrow_mut();
-                if let Some(mut ticket) = t.get(&id) {
-                    ticket.used = true;
-                    t.insert(id, ticket);
-                }
-            });
+            if let Some(mut ticket) = state::ticket(id)? {
+                ticket.used = true;
+                state::put_ticket(&ticket)?;
+            }
         }
-        prune_tickets(now);
+        prune_tickets(now)?;
     }
     let s = args.statement;
     Ok(Verified {
@@ -368,7 +368,7 @@ fn verify_query(args: VerifyArgs) -> Result<Verified, Error> {
 /// Counts and settings.
 #[ic_cdk::query]
 fn stats() -> Stats {
-    let cfg = config();
+    let cfg = or_trap(config());
     Stats {
         models: MODELS.with(|m| m.borrow().len()),
         tickets: TICKETS.with(|t| t.borrow().len()),

@@ -261,4 +261,9 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The canister's own stored state could not be encoded or decoded (a bug in the canister: report it).
+    StateCorrupt {
+        /// What failed.
+        reason: String,
+    },
 }
