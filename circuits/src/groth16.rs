@@ -49,6 +49,9 @@ pub enum BackendError {
     /// A key could not be encoded.
     #[error("could not encode the proving key: {0}")]
     Encoding(String),
+    /// The compiled model could not be encoded, so it has no hash to prove against.
+    #[error(transparent)]
+    Artifact(#[from] verinfer_ir::ArtifactError),
 }
 
 /// A Groth16 proving key for one model.
@@ -144,10 +147,10 @@ pub fn setup<R: RngCore + CryptoRng>(
     model: &CompiledModel,
     rng: &mut R,
 ) -> Result<(ProvingKey, VerifyingKey), BackendError> {
-    let circuit = ModelCircuit::for_setup(model);
+    let circuit = ModelCircuit::for_setup(model)?;
     let (pk, vk) =
         Groth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(|e| BackendError::Synthesis(e.to_string()))?;
-    let model_hash = model.model_hash().0;
+    let model_hash = model.model_hash()?.0;
     Ok((ProvingKey { model_hash, pk }, VerifyingKey { model_hash, layout: layout(model), vk }))
 }
 
@@ -158,7 +161,7 @@ pub fn prove<R: RngCore + CryptoRng>(
     witness: &ProverWitness,
     rng: &mut R,
 ) -> Result<Proof, BackendError> {
-    let hash = model.model_hash().0;
+    let hash = model.model_hash()?.0;
     if pk.model_hash != hash {
         return Err(BackendError::WrongProvingKey { key: hex(&pk.model_hash), model: hex(&hash) });
     }
@@ -181,7 +184,7 @@ pub fn constraint_count(model: &CompiledModel) -> Result<usize, BackendError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
-    ModelCircuit::for_setup(model)
+    ModelCircuit::for_setup(model)?
         .generate_constraints(cs.clone())
         .map_err(|e| BackendError::Synthesis(e.to_string()))?;
     cs.finalize();
@@ -192,7 +195,7 @@ pub fn constraint_count(model: &CompiledModel) -> Result<usize, BackendError> {
 pub fn check_witness(model: &CompiledModel, witness: &ProverWitness) -> Result<(), BackendError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_mode(SynthesisMode::Prove { construct_matrices: true, generate_lc_assignments: false });
-    ModelCircuit::for_proving(model, witness)
+    ModelCircuit::for_proving(model, witness)?
         .generate_constraints(cs.clone())
         .map_err(|e| BackendError::Synthesis(e.to_string()))?;
     match cs.which_is_unsatisfied().map_err(|e| BackendError::Synthesis(e.to_string()))? {

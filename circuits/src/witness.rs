@@ -30,7 +30,7 @@ pub fn assign(model: &CompiledModel, input: Vec<i64>, salt: Fr, seed: [u8; 32]) 
         return Err(EvalError::Malformed("the output tensor is empty".into()));
     }
     let input_commitment = fr_to_bytes(&commit(INPUT_DOMAIN, salt, &input, ir.nodes[0].bits.0));
-    let model_hash = model.model_hash().0;
+    let model_hash = model.model_hash().map_err(|e| EvalError::Malformed(e.to_string()))?.0;
     let draw = if model.sampling.is_random() {
         let r = low_u64(randomness(&seed, &input_commitment, &model_hash, 0));
         draw(&model.sampling, &out, r)

@@ -79,7 +79,7 @@ fn with_graph(graph: CircuitIr, mode: OutputMode) -> CompiledModel {
     m.graph = graph;
     m.graph.validate().unwrap();
     // through the canonical encoding and the loader, as the prover reads it
-    CompiledModel::from_bytes(&m.to_bytes()).unwrap()
+    CompiledModel::from_bytes(&m.to_bytes().unwrap()).unwrap()
 }
 
 /// A hand-built gather of an 8-bit input and an 11-bit rescale.

@@ -45,7 +45,7 @@ fn native_draws(m: &CompiledModel, x: &[f64], seeds: impl Iterator<Item = u64>) 
     let q = quantize_input(ir, x).unwrap();
     let logits = evaluate(ir, &q).unwrap().output(ir).to_vec();
     let c = fr_to_bytes(&commit(INPUT_DOMAIN, Fr::from(42u64), &q, ir.nodes[0].bits.0));
-    let h = m.model_hash().0;
+    let h = m.model_hash().unwrap().0;
     seeds.map(|s| draw(&m.sampling, &logits, low_u64(randomness(&seed(s), &c, &h, 0))).unwrap().index).collect()
 }
 
@@ -272,7 +272,7 @@ fn sampling_costs_the_documented_constraints() {
 #[test]
 fn an_artifact_whose_constants_disagree_with_its_temperature_is_refused() {
     let m = digits(SamplingSpec::Categorical { temperature: 0.7 }).model;
-    let bytes = m.to_bytes();
+    let bytes = m.to_bytes().unwrap();
     assert_eq!(CompiledModel::from_bytes(&bytes).unwrap(), m);
     let c = m.sampling.softmax().unwrap().exp_coef;
     let text = String::from_utf8(bytes).unwrap();

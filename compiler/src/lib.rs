@@ -118,7 +118,7 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
         format: "verinfer-compile-report",
         format_version: report::REPORT_VERSION,
         name: model.name.clone(),
-        model_hash: model.model_hash().to_hex(),
+        model_hash: model.model_hash().map_err(|e| CompileError::Internal(e.to_string()))?.to_hex(),
         onnx_sha256: model.onnx_sha256.clone(),
         opset: model.opset,
         operators: float.op_counts.clone(),

@@ -255,8 +255,8 @@ fn ezkl_calibration_with_samples_concatenated_compiles_like_one_list_per_sample(
     let b = compile(&bytes, &ezkl, &opts).unwrap();
     assert_eq!(b.report.calibration.samples, 2);
     // the same samples: the same artifact and model hash
-    assert_eq!(a.model.model_hash(), b.model.model_hash());
-    assert_eq!(a.model.to_bytes(), b.model.to_bytes());
+    assert_eq!(a.model.model_hash().unwrap(), b.model.model_hash().unwrap());
+    assert_eq!(a.model.to_bytes().unwrap(), b.model.to_bytes().unwrap());
     // a length that is neither the input size nor a multiple of it names both and both conventions
     let msg = compile(&bytes, &[vec![0.5; 7]], &opts).unwrap_err().to_string();
     for needle in

@@ -56,9 +56,8 @@ pub struct CompiledModel {
 
 impl CompiledModel {
     /// The canonical encoding: what `model.compiled` holds and what the model hash covers.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        // Serializing plain structs, vectors and integers to a Vec cannot fail.
-        serde_json::to_vec(self).unwrap_or_default()
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ArtifactError> {
+        serde_json::to_vec(self).map_err(|e| ArtifactError::Encode(e.to_string()))
     }
 
     /// Parses and validates an artifact.
@@ -82,8 +81,8 @@ impl CompiledModel {
         Ok(model)
     }
 
-    /// SHA-256 of the canonical encoding.
-    pub fn model_hash(&self) -> ModelHash {
-        ModelHash(Sha256::digest(self.to_bytes()).into())
+    /// SHA-256 of the canonical encoding (never of a failed or partial encoding).
+    pub fn model_hash(&self) -> Result<ModelHash, ArtifactError> {
+        Ok(ModelHash(Sha256::digest(self.to_bytes()?).into()))
     }
 }

@@ -116,4 +116,7 @@ pub enum ArtifactError {
     /// The artifact parsed but its graph is inconsistent.
     #[error("compiled model is inconsistent: {0}")]
     Invalid(String),
+    /// The model could not be encoded canonically (so it has no hash).
+    #[error("the compiled model cannot be encoded: {0}")]
+    Encode(String),
 }

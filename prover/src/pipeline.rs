@@ -32,7 +32,7 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
     let mut report = compiled.report;
     report.constraints = Some(constraint_count(&compiled.model).context("counting constraints")?);
     create_dir(out)?;
-    write_atomic(&out.join(artifacts::MODEL), &compiled.model.to_bytes())?;
+    write_atomic(&out.join(artifacts::MODEL), &compiled.model.to_bytes()?)?;
     write_atomic(&out.join(artifacts::REPORT), report.to_json().as_bytes())?;
     Ok(report)
 }
@@ -453,7 +453,7 @@ fn as_written(v: f64) -> f64 {
 /// With the compiled model at hand: the statement's model is this one, and `model_name` and
 /// `output.scale` are the model's.
 pub fn check_model_fields(file: &ProofFile, statement: &Statement, model: &CompiledModel) -> Result<(), VerifyFailure> {
-    let hash = model.model_hash();
+    let hash = model.model_hash().map_err(|e| VerifyFailure::CouldNotCheck(e.to_string()))?;
     if hash.0 != statement.model_hash {
         return Err(VerifyFailure::CouldNotCheck(format!(
             "model.compiled is model {}, but the verifying key and the proof are for model {}: the build \

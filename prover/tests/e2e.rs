@@ -321,7 +321,7 @@ fn setup_records_both_key_digests_and_the_provenance() {
     let digest = |f: &str| hex::encode(verinfer_circuits::groth16::key_file_digest(&std::fs::read(a.join(f)).unwrap()));
     assert_eq!(record.proving_key_sha256, digest("proving.key"));
     assert_eq!(record.verifying_key_sha256, digest("verifying.key"));
-    assert_eq!(record.model_hash, load_model(&a).unwrap().model_hash().to_hex());
+    assert_eq!(record.model_hash, load_model(&a).unwrap().model_hash().unwrap().to_hex());
     assert_eq!(record.provenance, "single-party setup, randomness supplied by the calling program");
     // Point validation accepts an honest key.
     let pk = load_proving_key_with(&a, PointValidation::Yes).unwrap();

@@ -22,7 +22,7 @@ use crate::witness::ProverWitness;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
-use verinfer_ir::{CompiledModel, Op, OutputMode, TensorId};
+use verinfer_ir::{ArtifactError, CompiledModel, Op, OutputMode, TensorId};
 use verinfer_verifier::{limbs, OutputClaim};
 
 /// A model's circuit; `witness` is `None` for setup and constraint counting.
@@ -38,12 +38,12 @@ pub struct ModelCircuit<'a> {
 
 impl<'a> ModelCircuit<'a> {
     /// A circuit for setup.
-    pub fn for_setup(model: &'a CompiledModel) -> Self {
-        ModelCircuit { model, model_hash: model.model_hash().0, witness: None }
+    pub fn for_setup(model: &'a CompiledModel) -> core::result::Result<Self, ArtifactError> {
+        Ok(ModelCircuit { model, model_hash: model.model_hash()?.0, witness: None })
     }
     /// A circuit for proving.
-    pub fn for_proving(model: &'a CompiledModel, witness: &'a ProverWitness) -> Self {
-        ModelCircuit { model, model_hash: model.model_hash().0, witness: Some(witness) }
+    pub fn for_proving(model: &'a CompiledModel, witness: &'a ProverWitness) -> core::result::Result<Self, ArtifactError> {
+        Ok(ModelCircuit { model, model_hash: model.model_hash()?.0, witness: Some(witness) })
     }
 }
 

@@ -51,7 +51,7 @@ impl Model {
     }
 
     pub fn hash(&self) -> ByteBuf {
-        ByteBuf::from(load_model(&self.build).unwrap().model_hash().0.to_vec())
+        ByteBuf::from(load_model(&self.build).unwrap().model_hash().unwrap().0.to_vec())
     }
 
     pub fn input(&self) -> Vec<f64> {

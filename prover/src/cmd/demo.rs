@@ -78,7 +78,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let t = Instant::now();
     let salt = random_salt(&mut rand::rngs::OsRng)?;
     let commitment = fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, model.graph.nodes[0].bits.0));
-    let ticket = canister.request_seed(&model.model_hash().0, &commitment)?;
+    let ticket = canister.request_seed(&model.model_hash()?.0, &commitment)?;
     rows.push((
         "seed",
         t.elapsed().as_secs_f64(),

@@ -29,7 +29,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         serde_json::json!({
             "kind": "build directory",
             "model": model.name,
-            "model_hash": model.model_hash().to_hex(),
+            "model_hash": model.model_hash()?.to_hex(),
             "format_version": model.format_version,
             "compiler_version": model.compiler_version,
             "onnx_sha256": model.onnx_sha256,
