@@ -187,3 +187,23 @@ fn rescale_at_the_largest_shift_validate_allows_is_provable() {
     let wide = node_of("l", lin, 2, 62);
     provable_at(limit_graph(Op::Rescale { input: TensorId(1), shift: 124 }, 8, 2, Some(wide)), &[[127, -128], [0, 1]]);
 }
+
+/// A Clip bound beyond the operand's calibrated range on the other side binds for every value: the
+/// output is that bound (it used to be cut to the operand's range, giving -0.5 for -1.25).
+#[test]
+fn clip_bounds_beyond_the_calibrated_range_bind() {
+    for (lo, hi, want) in [(-0.75f32, -1.25f32, -1.25), (3.0, 4.0, 3.0), (-9.0, -2.5, -2.5)] {
+        let clip = node("Clip", "clip", &["x", "lo", "hi"], &["y"]);
+        let inits = vec![init("lo", &[], &[lo]), init("hi", &[], &[hi])];
+        let model = one_input_model(vec![clip], inits, &[1, 2], &[1, 2]);
+        let cal = vec![vec![-0.5, 0.25], vec![0.5, 0.125]];
+        let m = compile(&model, &cal, &CompileOptions::default()).unwrap().model;
+        for x in &cal {
+            let w = assign(&m, quantize_input(&m.graph, x).unwrap(), Fr::from(1u64), [0; 32]).unwrap();
+            check_witness(&m, &w).unwrap();
+            let out = m.graph.output_node();
+            let got: Vec<f64> = w.eval.output(&m.graph).iter().map(|&q| out.scale.dequantize(q)).collect();
+            assert_eq!(got, vec![want; 2], "Clip({x:?}, {lo}, {hi})");
+        }
+    }
+}

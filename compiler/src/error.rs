@@ -129,24 +129,8 @@ fn describe_unsupported(ops: &[UnsupportedOperator]) -> String {
     s
 }
 
-/// A number as a person reads it: plain when it is of moderate size, else in scientific notation
-/// with at most 6 significant digits (`1e308`, not 309 digits).
-pub fn readable(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 || !a.is_finite() || (1e-4..1e9).contains(&a) {
-        // shortest round-trip form, which is short in this range
-        let plain = format!("{v}");
-        if plain.len() <= 16 {
-            return plain;
-        }
-        return format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    let e = format!("{v:.5e}");
-    match e.split_once('e') {
-        Some((m, exp)) if m.contains('.') => format!("{}e{exp}", m.trim_end_matches('0').trim_end_matches('.')),
-        _ => e,
-    }
-}
+/// A number as a person reads it (one definition, shared with the IR's errors).
+pub use verinfer_ir::error::real as readable;
 
 /// What calibration found that quantization cannot represent: the tensor and its node, the range
 /// calibration saw, the limit it exceeds and what the user can change.

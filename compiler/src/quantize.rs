@@ -372,23 +372,27 @@ pub fn quantize(
                 b.push(layer.name.clone(), op, layer.shape.clone(), 0, Bits::for_bound(1), y_max)?
             }
             LayerKind::Clamp { lo, hi } => {
-                // exact at the operand's scale: the bounds rounded onto its grid (half up) and cut
-                // to its width (a side that cannot bind is left out by the gadget)
+                // exact at the operand's scale: the bounds rounded onto its grid (half up). A bound
+                // beyond the operand's range on its own side cannot bind and is cut to the range; a
+                // bound beyond the range on the other side binds for every value (hi below every
+                // operand value makes the output hi) and is kept as it is.
                 let (s_x, b_x) = (b.node(src).scale.0 as i32, b.node(src).bits);
                 let (x_min, x_max) = (-(1i64 << (b_x.0 - 1)), (1i64 << (b_x.0 - 1)) - 1);
                 let f = (s_x as f64).exp2();
-                let on_grid = |v: f64| -> i64 {
-                    let q = round_half_up(v * f);
-                    if q <= x_min as f64 {
-                        x_min
-                    } else if q >= x_max as f64 {
-                        x_max
-                    } else {
-                        q as i64
-                    }
-                };
-                let hi_q = on_grid(*hi);
-                let lo_q = on_grid(*lo).min(hi_q); // ONNX: hi wins when lo > hi
+                let limit = (1i64 << 40) as f64; // what the clamp gadget accepts as a bound
+                let q = |v: f64| round_half_up(v * f);
+                // lo cannot bind below the operand; hi cannot bind above max(operand, lo)
+                let lo_f = q(*lo).max(x_min as f64);
+                let hi_f = q(*hi).min(lo_f.max(x_max as f64));
+                if hi_f.abs() >= limit || lo_f.abs() >= limit {
+                    return Err(b.fail(
+                        format!("the Clip bounds [{lo}, {hi}] lie far outside the operand's calibrated range"),
+                        format!("a bound binding for every value must fit 2^40 steps at scale 2^-{s_x}"),
+                        "calibrate with data that reaches the Clip's bounds",
+                    ));
+                }
+                let hi_q = hi_f as i64;
+                let lo_q = (lo_f as i64).min(hi_q); // ONNX: hi wins when lo > hi
                 let bits = Bits::for_bound(lo_q.unsigned_abs().max(hi_q.unsigned_abs()) as u128);
                 let op = Op::Clamp { input: src, lo: lo_q, hi: hi_q };
                 b.push(layer.name.clone(), op, layer.shape.clone(), s_x, bits, y_max)?

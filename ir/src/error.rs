@@ -84,17 +84,22 @@ pub enum EvalError {
     Malformed(String),
 }
 
-/// A real number for people: plain notation for moderate magnitudes, scientific otherwise (so that
-/// 1e308 is not printed with 309 digits).
+/// A real number for people: the shortest round-trip form for moderate magnitudes, scientific
+/// notation with six significant digits otherwise (so that 1e308 is not printed with 309 digits).
+/// Shared by every error that quotes a real value (inputs, calibration data, quantization ranges).
 pub fn real(v: f64) -> String {
     let a = v.abs();
-    if a == 0.0 || (1e-4..1e15).contains(&a) {
-        return format!("{v}");
+    if a == 0.0 || !a.is_finite() || (1e-4..1e9).contains(&a) {
+        let plain = format!("{v}");
+        if plain.len() <= 16 {
+            return plain;
+        }
+        return format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_string();
     }
-    let s = format!("{v:.6e}");
-    match s.split_once('e') {
-        Some((m, e)) if m.contains('.') => format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.')),
-        _ => s,
+    let e = format!("{v:.5e}");
+    match e.split_once('e') {
+        Some((m, exp)) if m.contains('.') => format!("{}e{exp}", m.trim_end_matches('0').trim_end_matches('.')),
+        _ => e,
     }
 }
 

@@ -111,5 +111,6 @@ fn real_numbers_print_short() {
     assert_eq!(real(-2.5e-7), "-2.5e-7");
     assert_eq!(real(0.0), "0");
     assert_eq!(real(2500.75), "2500.75");
-    assert_eq!(real(1.234567891e20), "1.234568e20");
+    assert_eq!(real(1.234567891e20), "1.23457e20");
+    assert_eq!(real(1.0 / 3.0), "0.333333");
 }

@@ -21,6 +21,8 @@ pub fn default_calibration(onnx: &Path) -> Option<PathBuf> {
 /// Compiles `onnx` into `out` (`model.compiled`, `report.json`); returns the report.
 pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts: &CompileOptions) -> Result<Report> {
     let bytes = read(onnx)?;
+    // Unsupported operators are the first thing a user must hear about, before calibration data.
+    verinfer_compiler::check_supported(&bytes).with_context(|| format!("compiling {}", onnx.display()))?;
     let cal_path = match calibration {
         Some(p) => p.to_path_buf(),
         None => default_calibration(onnx).ok_or_else(|| {

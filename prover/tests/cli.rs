@@ -405,3 +405,20 @@ fn temperature_and_top_k_errors_print_their_sentence_once() {
         assert_eq!(stderr.matches(sentence).count(), 1, "{extra:?}: {stderr}");
     }
 }
+
+#[test]
+fn an_unsupported_operator_is_named_before_missing_calibration_data() {
+    // The iris MLP with its Relu renamed Loop (same length: still a valid protobuf), and no
+    // calibration data beside it: the operator is the reason, not the missing data.
+    let d = tempfile::tempdir().unwrap();
+    let onnx = std::fs::read(fixture("iris_mlp").join("model.onnx")).unwrap();
+    let at = onnx.windows(4).position(|w| w == b"Relu").expect("the fixture has a Relu");
+    let mut patched = onnx.clone();
+    patched[at..at + 4].copy_from_slice(b"Loop");
+    std::fs::write(d.path().join("model.onnx"), patched).unwrap();
+    let o = run(bin().current_dir(d.path()).args(["compile", "model.onnx", "-o", "out"]));
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("Loop") && t.contains("control flow"), "{t}");
+    assert!(!t.contains("calibration"), "{t}");
+}
