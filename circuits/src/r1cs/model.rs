@@ -42,7 +42,10 @@ impl<'a> ModelCircuit<'a> {
         Ok(ModelCircuit { model, model_hash: model.model_hash()?.0, witness: None })
     }
     /// A circuit for proving.
-    pub fn for_proving(model: &'a CompiledModel, witness: &'a ProverWitness) -> core::result::Result<Self, ArtifactError> {
+    pub fn for_proving(
+        model: &'a CompiledModel,
+        witness: &'a ProverWitness,
+    ) -> core::result::Result<Self, ArtifactError> {
         Ok(ModelCircuit { model, model_hash: model.model_hash()?.0, witness: Some(witness) })
     }
 }

@@ -33,14 +33,16 @@ pub fn resolve(input: &[usize], target: &[i64], allowzero: bool) -> Result<Vec<u
             d => return Err(format!("invalid dimension {d} in the target shape")),
         }
     }
-    let known: usize = out.iter().product();
+    let product = |dims: &[usize]| dims.iter().try_fold(1usize, |p, &d| p.checked_mul(d));
+    let too_big = || format!("target shape {target:?} has more elements than this machine can address");
+    let known = product(&out).ok_or_else(too_big)?;
     if let Some(i) = infer {
         if known == 0 || !total.is_multiple_of(known) {
             return Err(format!("cannot infer -1: {total} elements do not divide into {target:?}"));
         }
         out[i] = total / known;
     }
-    if out.iter().product::<usize>() != total {
+    if product(&out).ok_or_else(too_big)? != total {
         return Err(format!("target shape {target:?} does not hold the {total} elements of shape {input:?}"));
     }
     Ok(out)
@@ -75,5 +77,8 @@ mod tests {
         assert!(resolve(&[2, 3], &[-1, -1], false).is_err());
         assert!(resolve(&[2, 3], &[4, -1], false).is_err());
         assert!(resolve(&[2, 3], &[0, 6], true).is_err());
+        // found by fuzzing: the product of the target dimensions overflowed usize
+        assert!(resolve(&[2, 3], &[1 << 60, 1 << 60, -1], false).unwrap_err().contains("more elements"));
+        assert!(resolve(&[2, 3], &[1 << 62, 16], false).is_err());
     }
 }
