@@ -1,6 +1,6 @@
-//! Crashes found by fuzzing whose fix (in another crate) is pending. Each input is saved under
-//! `regressions/<target>/pending-*`; when the fix lands, drop the `pending-` prefix (the smoke test's
-//! `fixed_regressions` then replays it) and the `#[ignore]` here.
+//! Crashes found by fuzzing, one named test each. A crash whose fix is pending is saved as
+//! `regressions/<target>/pending-*` with an ignored test; when the fix lands, drop the `pending-`
+//! prefix (the smoke test's `fixed_regressions` then replays it) and the `#[ignore]`.
 //!
 //! Some findings are integer overflows: they panic only with overflow checks on (cargo-fuzz builds,
 //! `cargo test` without `--release`); release builds wrap silently instead, which is the bug.
@@ -14,10 +14,10 @@ fn replay(name: &str, file: &str) {
 }
 
 /// A mutated `digits_transformer` whose Reshape target shape holds a dimension near 2^60: the
-/// product of the known target dimensions overflows `usize` in `resolve`
-/// (compiler/src/ops/reshape.rs:36, "attempt to multiply with overflow"; it wraps in release builds).
+/// product of the known target dimensions overflowed `usize` in `resolve` (compiler/src/ops/reshape.rs;
+/// a panic with overflow checks, a silent wrap in release builds). Fixed: the product is checked.
+/// The smoke test's `fixed_regressions` replays it too; this test names it.
 #[test]
-#[ignore = "crash found by fuzzing: Reshape target shape product overflows usize in compiler/src/ops/reshape.rs resolve, fix pending"]
 fn onnx_import_reshape_target_shape_product_overflow() {
-    replay("onnx_import", "pending-reshape-shape-product-overflow.onnx");
+    replay("onnx_import", "reshape-shape-product-overflow.onnx");
 }
