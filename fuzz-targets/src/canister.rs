@@ -16,7 +16,7 @@ use candid::utils::{decode_args_with_config, ArgumentDecoder};
 use candid::{encode_args, encode_one, CandidType, DecoderConfig, Principal};
 use serde_bytes::ByteBuf;
 use std::sync::{Mutex, OnceLock};
-use verinfer::proof_file::{OutputJson, ProofFile};
+use verinfer::proof_file::ProofFile;
 use verinfer_ic_harness::{Canister, Outcome};
 use verinfer_verifier_canister::types::*;
 
@@ -86,22 +86,7 @@ fn register_args(key: Vec<u8>) -> RegisterArgs {
 /// The committed proof as `verify` arguments.
 pub fn verify_args() -> VerifyArgs {
     let p = ProofFile::parse(PROOF_JSON).expect("the committed proof.json parses");
-    let s = &p.statement;
-    let b = |h: &str| ByteBuf::from(hex::decode(h).expect("hex"));
-    VerifyArgs {
-        proof: b(&p.proof),
-        statement: Statement {
-            model_hash: b(&s.model_hash),
-            input_commitment: b(&s.input_commitment),
-            seed: b(&s.seed),
-            output_index: s.output_index,
-            output: match &s.output {
-                OutputJson::Tensor(v) => Output::Tensor(v.clone()),
-                OutputJson::Commitment(c) => Output::Commitment(b(c)),
-            },
-        },
-        ticket: None,
-    }
+    p.canister_args(None).expect("the committed proof.json holds hex")
 }
 
 /// A method: its name, whether it is a query, and checks of its argument and result types.

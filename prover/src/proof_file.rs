@@ -1,6 +1,8 @@
 //! `proof.json`: a versioned proof with its statement in hex and the output for people to read.
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
 use verinfer_verifier::{fr_to_bytes, OutputClaim, Proof, Statement, VerifyError};
+use verinfer_verifier_canister::types as canister;
 
 /// `format` of proof files.
 pub const PROOF_FORMAT: &str = "verinfer-proof";
@@ -105,6 +107,31 @@ impl StatementJson {
 }
 
 impl ProofFile {
+    /// The verifier canister's `verify` arguments for this file, byte for byte: every hex field is
+    /// decoded and nothing is parsed or re-encoded, so a tampered file reaches the canister as it is.
+    pub fn canister_args(&self, ticket: Option<u64>) -> Result<canister::VerifyArgs, VerifyError> {
+        let s = &self.statement;
+        let b = |h: &str, what: &str| {
+            unhex(h).map(ByteBuf::from).map_err(|_| VerifyError::MalformedStatement(format!("{what} is not hex")))
+        };
+        Ok(canister::VerifyArgs {
+            proof: unhex(&self.proof)
+                .map(ByteBuf::from)
+                .map_err(|_| VerifyError::MalformedProof("proof is not hex".into()))?,
+            statement: canister::Statement {
+                model_hash: b(&s.model_hash, "model_hash")?,
+                input_commitment: b(&s.input_commitment, "input_commitment")?,
+                seed: b(&s.seed, "seed")?,
+                output_index: s.output_index,
+                output: match &s.output {
+                    OutputJson::Tensor(v) => canister::Output::Tensor(v.clone()),
+                    OutputJson::Commitment(c) => canister::Output::Commitment(b(c, "output commitment")?),
+                },
+            },
+            ticket,
+        })
+    }
+
     /// Builds the file for a proven statement.
     pub fn new(
         model_name: &str,

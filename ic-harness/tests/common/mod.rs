@@ -6,7 +6,7 @@ use serde_bytes::ByteBuf;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use verinfer::pipeline::{compile_to_dir, load_model, load_proving_key, prove_sample, read_input, setup_dir};
-use verinfer::proof_file::{OutputJson, ProofFile};
+use verinfer::proof_file::ProofFile;
 use verinfer_compiler::CompileOptions;
 use verinfer_verifier::Fr;
 use verinfer_verifier_canister::types::*;
@@ -106,20 +106,5 @@ pub fn iris() -> &'static Model {
 }
 
 pub fn args_of(p: &ProofFile, ticket: Option<u64>) -> VerifyArgs {
-    let s = &p.statement;
-    let b = |h: &str| ByteBuf::from(hex::decode(h).unwrap());
-    VerifyArgs {
-        proof: b(&p.proof),
-        statement: Statement {
-            model_hash: b(&s.model_hash),
-            input_commitment: b(&s.input_commitment),
-            seed: b(&s.seed),
-            output_index: s.output_index,
-            output: match &s.output {
-                OutputJson::Tensor(v) => Output::Tensor(v.clone()),
-                OutputJson::Commitment(c) => Output::Commitment(b(c)),
-            },
-        },
-        ticket,
-    }
+    p.canister_args(ticket).unwrap()
 }

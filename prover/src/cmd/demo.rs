@@ -207,24 +207,9 @@ impl DemoCanister {
     /// `verify` with the ticket (an update call that consumes it), then checks that a replay is refused.
     pub fn verify(&mut self, proof: &crate::proof_file::ProofFile, ticket: u64) -> Result<CanisterRun> {
         use candid::{decode_one, encode_one, Principal};
-        use serde_bytes::ByteBuf;
         use verinfer_ic_harness::{CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE};
         use verinfer_verifier_canister::types as t;
-        let (statement, proof_bytes) = proof.decode()?;
-        let args = t::VerifyArgs {
-            proof: ByteBuf::from(proof_bytes.to_bytes()?),
-            statement: t::Statement {
-                model_hash: ByteBuf::from(statement.model_hash.to_vec()),
-                input_commitment: ByteBuf::from(statement.input_commitment.to_vec()),
-                seed: ByteBuf::from(statement.seed.to_vec()),
-                output_index: statement.output_index,
-                output: match statement.output {
-                    verinfer_verifier::OutputClaim::Tensor(v) => t::Output::Tensor(v),
-                    verinfer_verifier::OutputClaim::Commitment(c) => t::Output::Commitment(ByteBuf::from(c.to_vec())),
-                },
-            },
-            ticket: Some(ticket),
-        };
+        let args = proof.canister_args(Some(ticket))?;
         let r = self.canister.update(Principal::anonymous(), "verify", encode_one(&args)?)?;
         let verified: Result<t::Verified, t::Error> = decode_one(r.reply()?)?;
         verified.map_err(|e| anyhow!("the canister rejected the demo proof: {e:?}"))?;
