@@ -295,6 +295,16 @@ pub fn structured_outcome(data: &[u8]) -> Option<(&'static Method, Outcome)> {
     Some((method, call(method, caller, arg)))
 }
 
+/// The committed proof's `verify` on a freshly installed canister (the shared one may have had its
+/// model retired by an earlier fuzzed call): the outcome, for the seeds' own test.
+pub fn verify_on_fresh_canister() -> Outcome {
+    let arg = encode_one(verify_args()).expect("candid");
+    match fresh().update(callers()[3], "verify", arg) {
+        Ok(r) => r.outcome,
+        Err(e) => Outcome::Trap(format!("harness error: {e}")),
+    }
+}
+
 /// Seeds for `canister_args`: a valid argument for every method, as each caller.
 pub fn raw_seeds() -> Vec<Vec<u8>> {
     let va = verify_args();
