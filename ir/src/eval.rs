@@ -104,8 +104,8 @@ pub fn evaluate(ir: &CircuitIr, input: &[i64]) -> Result<Evaluation, EvalError> 
 }
 
 /// `bias + sum a_i b_i` in `i128`, `None` on overflow (each product fits; only the sum can wrap).
-fn dot<'a>(pairs: impl Iterator<Item = (&'a i64, &'a i64)>, bias: i64) -> Option<i128> {
-    pairs.fold(Some(bias as i128), |acc, (&a, &b)| acc?.checked_add(a as i128 * b as i128))
+fn dot<'a>(mut pairs: impl Iterator<Item = (&'a i64, &'a i64)>, bias: i64) -> Option<i128> {
+    pairs.try_fold(bias as i128, |acc, (&a, &b)| acc.checked_add(a as i128 * b as i128))
 }
 
 fn overflow(node: &Node) -> EvalError {
