@@ -1,24 +1,15 @@
 //! Malformed or oversized ONNX content is a typed error, never a panic or an abort: huge dimensions
 //! on the graph input, pads and windows that would build maps of terabytes, truncated real models.
-use onnx_protobuf::{tensor_proto::DataType, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto};
+use onnx_protobuf::{tensor_proto::DataType, NodeProto};
 use verinfer_compiler::{compile, data, CompileError, CompileOptions};
 
 mod common;
-use common::{init_int, ints, node, one_input_model, value_info};
+use common::{init_int, ints, model_with_opset, node, one_input_model};
 
+/// A one-node-list model (input "x" of `in_dims`, output "y" [1, 3]) with no initializers.
 fn model(nodes: Vec<NodeProto>, in_dims: &[i64]) -> Vec<u8> {
-    let mut g = GraphProto::new();
-    g.name = "t".into();
-    g.node = nodes;
-    g.input.push(value_info("x", DataType::FLOAT, &in_dims.iter().map(|&d| Some(d)).collect::<Vec<_>>()));
-    g.output.push(value_info("y", DataType::FLOAT, &[Some(1), Some(3)]));
-    let mut m = ModelProto::new();
-    m.ir_version = 8;
-    let mut os = OperatorSetIdProto::new();
-    os.version = 13;
-    m.opset_import.push(os);
-    m.graph = Some(g).into();
-    m.write_to_bytes().unwrap()
+    let dims: Vec<usize> = in_dims.iter().map(|&d| d as usize).collect();
+    model_with_opset(nodes, vec![], &dims, &[1, 3], 13)
 }
 
 fn refused(bytes: &[u8]) -> String {

@@ -21,15 +21,16 @@ pub fn default_calibration(onnx: &Path) -> Option<PathBuf> {
 /// Compiles `onnx` into `out` (`model.compiled`, `report.json`); returns the report.
 pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts: &CompileOptions) -> Result<Report> {
     let bytes = read(onnx)?;
-    // Unsupported operators are the first thing a user must hear about, before calibration data.
-    verinfer_compiler::check_supported(&bytes).with_context(|| format!("compiling {}", onnx.display()))?;
-    let cal_path = match calibration {
-        Some(p) => p.to_path_buf(),
-        None => default_calibration(onnx).ok_or_else(|| {
-            anyhow!("no calibration data: pass --calibration data.json ({{\"input_data\": [[...], ...]}}) or put calibration.json next to {}", onnx.display())
-        })?,
+    let samples = match read_calibration(onnx, calibration) {
+        Ok(samples) => samples,
+        // Unsupported operators are the first thing a user must hear about, before any problem with
+        // calibration data. (`compile` checks them first too, so the model is imported once when the
+        // data is fine.)
+        Err(e) => {
+            verinfer_compiler::check_supported(&bytes).with_context(|| format!("compiling {}", onnx.display()))?;
+            return Err(e);
+        }
     };
-    let samples = read_samples(&read_string(&cal_path)?).map_err(|e| anyhow!("{}: {e}", cal_path.display()))?;
     let compiled = compile(&bytes, &samples, opts).with_context(|| format!("compiling {}", onnx.display()))?;
     let mut report = compiled.report;
     report.constraints = Some(constraint_count(&compiled.model).context("counting constraints")?);
@@ -37,6 +38,17 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
     write_atomic(&out.join(artifacts::MODEL), &compiled.model.to_bytes()?)?;
     write_atomic(&out.join(artifacts::REPORT), report.to_json().as_bytes())?;
     Ok(report)
+}
+
+/// The calibration samples: `calibration`, else the file bundled next to the model.
+fn read_calibration(onnx: &Path, calibration: Option<&Path>) -> Result<Vec<Vec<f64>>> {
+    let cal_path = match calibration {
+        Some(p) => p.to_path_buf(),
+        None => default_calibration(onnx).ok_or_else(|| {
+            anyhow!("no calibration data: pass --calibration data.json ({{\"input_data\": [[...], ...]}}) or put calibration.json next to {}", onnx.display())
+        })?,
+    };
+    read_samples(&read_string(&cal_path)?).map_err(|e| anyhow!("{}: {e}", cal_path.display()))
 }
 
 /// Loads `model.compiled` from a build directory.
