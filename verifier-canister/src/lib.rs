@@ -1,39 +1,41 @@
 //! The verinfer verifier canister: a registry of models (keyed by model hash), seed tickets drawn
 //! with the management canister's `raw_rand`, and Groth16 verification through the same verifier
 //! core as `verinfer verify`. Every failure is a typed `Error`; bad input never traps.
+//!
+//! Hostile callers are the default (docs/seed-protocol.md): callers pay for `request_seed` and
+//! `verify` with attached cycles ([`fees`]), tickets are bound to their requester and counted per
+//! caller ([`tickets`]), ingress is filtered per method ([`inspect`]), and verification records are
+//! certified ([`state::certify`]).
 #![deny(missing_docs)]
 
+pub mod fees;
+pub mod inspect;
+pub mod metrics;
+pub mod registry;
 pub mod state;
+pub mod tickets;
 pub mod types;
 
 use candid::Principal;
-use ic_cdk::api::{is_controller, msg_caller, performance_counter, time};
+use ic_cdk::api::{msg_caller, performance_counter, time};
 use ic_cdk::call::Call;
 use serde_bytes::ByteBuf;
-use state::{config, set_config, ModelRecord, MODELS, PREPARED, REGISTRARS, TICKETS};
+use sha2::{Digest, Sha256};
+use state::{config, set_config, ModelRecord, PREPARED};
+use types::*;
+use verinfer_verifier::{fr_from_bytes, OutputClaim, PreparedVerifyingKey, Proof, VerifyError, PROOF_BYTES};
+
+/// Most output values a statement may carry.
+pub const MAX_OUTPUT_VALUES: usize = 8192;
+/// Live models whose keys are prepared again in `post_upgrade` (the newest first); the others are
+/// prepared by their first `verify` (about 80 M instructions once).
+pub const PREPARE_AT_UPGRADE: usize = 8;
 
 /// A query that has no error in its candid type cannot answer from corrupt state: it traps (the
 /// caller gets a reject), which only a bug in this canister can cause.
 fn or_trap<T>(r: Result<T, Error>) -> T {
     r.unwrap_or_else(|e| ic_cdk::trap(format!("{e:?}")))
 }
-use types::*;
-use verinfer_verifier::{
-    fr_from_bytes, OutputClaim, PreparedVerifyingKey, Proof, VerifyError, VerifyingKey, PROOF_BYTES,
-};
-
-/// Largest verifying key accepted (a key grows by 32 bytes per public input).
-pub const MAX_KEY_BYTES: usize = 256 * 1024;
-/// Most output values a statement may carry.
-pub const MAX_OUTPUT_VALUES: usize = 8192;
-/// Largest name, version or metadata text.
-pub const MAX_TEXT: usize = 1024;
-/// Most metadata entries.
-pub const MAX_METADATA: usize = 32;
-/// Largest ingress argument accepted by `inspect_message` (inter-canister calls are checked per field).
-pub const MAX_INGRESS_ARG: usize = 512 * 1024;
-/// Expired tickets pruned per update call (bounds the work of any one call).
-pub const PRUNE_PER_CALL: usize = 64;
 
 fn too_large(what: &str, size: usize, limit: usize) -> Error {
     Error::ArgumentTooLarge { what: what.into(), size: size as u64, limit: limit as u64 }
@@ -44,42 +46,43 @@ fn bytes32(b: &ByteBuf, what: &str) -> Result<[u8; 32], Error> {
         .map_err(|_| Error::InvalidArgument { reason: format!("{what} must be 32 bytes, got {}", b.len()) })
 }
 
-fn authorized(caller: &Principal) -> bool {
-    is_controller(caller) || REGISTRARS.with(|r| r.borrow().contains_key(caller))
+fn sha256(bytes: &[u8]) -> ByteBuf {
+    ByteBuf::from(Sha256::digest(bytes).to_vec())
 }
 
-fn prepare(model_hash: &[u8; 32], key: &[u8]) -> Result<PreparedVerifyingKey, Error> {
-    let vk = VerifyingKey::from_bytes(key).map_err(|e| Error::MalformedKey { reason: e.to_string() })?;
-    if &vk.model_hash != model_hash {
-        return Err(Error::MalformedKey { reason: "the stored key names another model".into() });
+fn not_anonymous(caller: &Principal) -> Result<(), Error> {
+    if *caller == Principal::anonymous() {
+        return Err(Error::AnonymousCaller);
     }
-    Ok(vk.prepare())
+    Ok(())
 }
 
 #[ic_cdk::init]
 fn init(args: Option<InitArgs>) {
     // A trap here rolls the installation back.
     or_trap(set_config(|c| c.apply(&args.unwrap_or_default())));
+    state::certify();
 }
 
 #[ic_cdk::post_upgrade]
 fn post_upgrade(args: Option<InitArgs>) {
     // A trap here rolls the upgrade back, keeping the old code and its state.
     or_trap(set_config(|c| c.apply(&args.unwrap_or_default())));
-    // Stable maps survived the upgrade; the heap cache of prepared keys did not.
-    let records: Vec<([u8; 32], ModelRecord)> = or_trap(state::models());
-    for (hash, record) in records {
-        if !record.info.retired {
-            if let Ok(pvk) = prepare(&hash, &record.key) {
-                PREPARED.with(|p| p.borrow_mut().insert(hash, pvk));
-            }
+    state::rebuild_certified_tree();
+    // The heap cache of prepared keys did not survive: rebuild it for the newest few live models.
+    let mut live: Vec<([u8; 32], ModelRecord)> =
+        or_trap(state::models()).into_iter().filter(|(_, r)| !r.info.retired).collect();
+    live.sort_by_key(|(_, r)| std::cmp::Reverse(r.info.registered_at));
+    for (hash, record) in live.into_iter().take(PREPARE_AT_UPGRADE) {
+        if let Ok(pvk) = registry::prepare(&hash, &record.key) {
+            PREPARED.with(|p| p.borrow_mut().insert(hash, pvk));
         }
     }
 }
 
 #[ic_cdk::inspect_message]
 fn inspect_message() {
-    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG {
+    if inspect::admits(&msg_caller(), &ic_cdk::api::msg_method_name(), ic_cdk::api::msg_arg_data().len()) {
         ic_cdk::api::accept_message();
     }
 }
@@ -87,71 +90,21 @@ fn inspect_message() {
 /// Registers a model from its `verifying.key` (controllers and registrars only).
 #[ic_cdk::update]
 fn register_model(args: RegisterArgs) -> Result<ModelInfo, Error> {
-    let caller = msg_caller();
-    if !authorized(&caller) {
-        return Err(Error::NotAuthorized { caller });
-    }
-    if args.verifying_key.len() > MAX_KEY_BYTES {
-        return Err(too_large("verifying_key", args.verifying_key.len(), MAX_KEY_BYTES));
-    }
-    for (what, text) in [("name", &args.name), ("version", &args.version)] {
-        if text.len() > MAX_TEXT {
-            return Err(too_large(what, text.len(), MAX_TEXT));
-        }
-    }
-    if args.metadata.len() > MAX_METADATA {
-        return Err(too_large("metadata entries", args.metadata.len(), MAX_METADATA));
-    }
-    if let Some((k, v)) = args.metadata.iter().find(|(k, v)| k.len() + v.len() > MAX_TEXT) {
-        return Err(too_large(
-            &format!("metadata '{}'", k.chars().take(32).collect::<String>()),
-            k.len() + v.len(),
-            MAX_TEXT,
-        ));
-    }
-    let vk =
-        VerifyingKey::from_bytes(&args.verifying_key).map_err(|e| Error::MalformedKey { reason: e.to_string() })?;
-    let hash = vk.model_hash;
-    if MODELS.with(|m| m.borrow().contains_key(&hash)) {
-        return Err(Error::AlreadyRegistered { model_hash: ByteBuf::from(hash.to_vec()) });
-    }
-    let pvk = vk.prepare();
-    let info = ModelInfo {
-        model_hash: ByteBuf::from(hash.to_vec()),
-        name: args.name,
-        version: args.version,
-        backend: Backend::Groth16,
-        output_mode: match vk.layout.output_mode {
-            verinfer_verifier::OutputMode::Tensor => OutputMode::Tensor,
-            verinfer_verifier::OutputMode::Commitment => OutputMode::Commitment,
-        },
-        output_len: vk.layout.output_len,
-        public_inputs: vk.layout.num_public_inputs() as u32,
-        metadata: args.metadata,
-        registered_by: caller,
-        registered_at: time(),
-        registration_instructions: performance_counter(0),
-        retired: false,
-    };
-    state::put_model(hash, &ModelRecord { info: info.clone(), key: args.verifying_key.into_vec() })?;
-    PREPARED.with(|p| p.borrow_mut().insert(hash, pvk));
-    Ok(info)
+    registry::register(msg_caller(), args)
 }
 
-/// Retires a model: its proofs are refused from now on (controllers and registrars only).
+/// Replaces the verifying key of a model and reinstates it if retired (controllers only): proofs
+/// made with the old key fail from now on; results name the key by its hash.
+#[ic_cdk::update]
+fn rotate_key(args: RotateArgs) -> Result<ModelInfo, Error> {
+    registry::rotate(msg_caller(), args)
+}
+
+/// Retires a model: its proofs are refused from now on (controllers, or the registrar that
+/// registered it).
 #[ic_cdk::update]
 fn retire_model(model_hash: ByteBuf) -> Result<ModelInfo, Error> {
-    let caller = msg_caller();
-    if !authorized(&caller) {
-        return Err(Error::NotAuthorized { caller });
-    }
-    let hash = bytes32(&model_hash, "model_hash")?;
-    let mut record = state::model(&hash)?.ok_or(Error::UnknownModel { model_hash: model_hash.clone() })?;
-    record.info.retired = true;
-    let info = record.info.clone();
-    state::put_model(hash, &record)?;
-    PREPARED.with(|p| p.borrow_mut().remove(&hash));
-    Ok(info)
+    registry::retire(msg_caller(), &model_hash)
 }
 
 /// A registered model.
@@ -167,66 +120,51 @@ fn list_models() -> Vec<ModelInfo> {
     or_trap(state::models()).into_iter().map(|(_, r)| r.info).collect()
 }
 
-/// Allows `registrar` to register and retire models (controllers only).
+/// Allows `registrar` to register models and retire its own (controllers only).
 #[ic_cdk::update]
 fn add_registrar(registrar: Principal) -> Result<(), Error> {
-    let caller = msg_caller();
-    if !is_controller(&caller) {
-        return Err(Error::NotAuthorized { caller });
-    }
-    REGISTRARS.with(|r| r.borrow_mut().insert(registrar, 1));
-    Ok(())
+    registry::add_registrar(msg_caller(), registrar)
 }
 
 /// Revokes a registrar (controllers only).
 #[ic_cdk::update]
 fn remove_registrar(registrar: Principal) -> Result<(), Error> {
-    let caller = msg_caller();
-    if !is_controller(&caller) {
-        return Err(Error::NotAuthorized { caller });
-    }
-    REGISTRARS.with(|r| r.borrow_mut().remove(&registrar));
-    Ok(())
+    registry::remove_registrar(msg_caller(), registrar)
 }
 
 /// The registrars.
 #[ic_cdk::query]
 fn list_registrars() -> Vec<Principal> {
-    REGISTRARS.with(|r| r.borrow().iter().map(|e| *e.key()).collect())
+    state::REGISTRARS.with(|r| r.borrow().iter().map(|e| *e.key()).collect())
 }
 
-fn live_model(hash: &[u8; 32]) -> Result<ModelRecord, Error> {
-    let record = state::model(hash)?.ok_or_else(|| Error::UnknownModel { model_hash: ByteBuf::from(hash.to_vec()) })?;
-    if record.info.retired {
-        return Err(Error::ModelRetired { model_hash: ByteBuf::from(hash.to_vec()) });
-    }
-    Ok(record)
-}
-
-/// Removes up to [`PRUNE_PER_CALL`] expired tickets, oldest first.
-fn prune_tickets(now: u64) -> Result<(), Error> {
-    let expired = state::expired_tickets(now, PRUNE_PER_CALL)?;
-    TICKETS.with(|t| {
-        let mut t = t.borrow_mut();
-        for id in expired {
-            t.remove(&id);
-        }
-    });
-    Ok(())
-}
-
-/// Draws a seed for (model, input commitment) with `raw_rand` and stores a ticket for `verify`.
-#[ic_cdk::update]
-async fn request_seed(model_hash: ByteBuf, input_commitment: ByteBuf) -> Result<Ticket, Error> {
-    let hash = bytes32(&model_hash, "model_hash")?;
-    let commitment = bytes32(&input_commitment, "input_commitment")?;
+fn check_seed_request(args: &SeedRequest) -> Result<tickets::Request, Error> {
+    let model = bytes32(&args.model_hash, "model_hash")?;
+    let commitment = bytes32(&args.input_commitment, "input_commitment")?;
     fr_from_bytes(&commitment, "input_commitment").map_err(|e| Error::InvalidArgument { reason: e.to_string() })?;
-    live_model(&hash)?;
-    prune_tickets(time())?;
-    let cfg = config()?;
-    if TICKETS.with(|t| t.borrow().len()) >= cfg.max_tickets {
-        return Err(Error::TooManyTickets { limit: cfg.max_tickets });
+    if let Some(e) = &args.event {
+        if e.len() > tickets::MAX_EVENT {
+            return Err(too_large("event", e.len(), tickets::MAX_EVENT));
+        }
     }
+    registry::live_model(&model)?;
+    Ok(tickets::Request { model, commitment, event: args.event.clone(), consumer: args.consumer })
+}
+
+/// Draws a seed for (model, input commitment) with `raw_rand` and stores a ticket that only the
+/// caller (or the consumer it names) can consume with `verify`, before the settlement deadline.
+/// Callers attach `request_seed_fee` cycles (see `stats`); one open ticket per caller and event or
+/// commitment, at most `max_tickets_per_caller` open per caller. Anonymous callers are refused.
+#[ic_cdk::update]
+async fn request_seed(args: SeedRequest) -> Result<Ticket, Error> {
+    let caller = msg_caller();
+    not_anonymous(&caller)?;
+    let fee = config()?.request_seed_fee;
+    fees::require(&caller, fee)?;
+    let request = check_seed_request(&args)?;
+    tickets::housekeeping(time(), tickets::HOUSEKEEPING_PER_CALL)?;
+    // Counted against the caps from here on, so that concurrent requests cannot overshoot them.
+    let reservation = tickets::reserve(caller, request, time())?;
     // The input is committed before the randomness exists: the caller cannot choose the seed.
     let response = Call::unbounded_wait(Principal::management_canister(), "raw_rand")
         .with_args(&())
@@ -236,27 +174,21 @@ async fn request_seed(model_hash: ByteBuf, input_commitment: ByteBuf) -> Result<
     if seed.len() != 32 {
         return Err(Error::RandomnessUnavailable { reason: format!("raw_rand returned {} bytes", seed.len()) });
     }
-    let now = time();
-    let cfg = config()?;
-    let ticket = Ticket {
-        id: cfg.next_ticket_id,
-        model_hash,
-        input_commitment,
-        seed,
-        caller: msg_caller(),
-        issued_at: now,
-        expires_at: now.saturating_add(cfg.ticket_ttl_ns),
-        used: false,
-    };
-    set_config(|c| c.next_ticket_id += 1)?;
-    state::put_ticket(&ticket)?;
+    let ticket = tickets::issue(reservation, seed, time())?;
+    fees::collect(&caller, fee as u128)?;
     Ok(ticket)
 }
 
-/// A ticket.
+/// A ticket and where it stands (open, consumed with its verification, or abandoned).
 #[ic_cdk::query]
 fn get_ticket(id: u64) -> Option<Ticket> {
-    or_trap(state::ticket(id))
+    or_trap(state::ticket(id)).map(|t| tickets::view(t, time()))
+}
+
+/// A principal's ticket counters (issued, open, consumed, abandoned) and the cycles it paid.
+#[ic_cdk::query]
+fn caller_stats(caller: Principal) -> CallerStats {
+    or_trap(state::caller_stats(&caller))
 }
 
 fn to_core(s: &Statement) -> Result<verinfer_verifier::Statement, Error> {
@@ -286,8 +218,32 @@ fn from_core(e: VerifyError) -> Error {
     }
 }
 
-/// The checks shared by `verify` and `verify_query`.
-fn check(args: VerifyArgs, consume: bool) -> Result<Verified, Error> {
+fn check_ticket(t: &Ticket, s: &verinfer_verifier::Statement) -> Result<(), Error> {
+    let mismatch = |reason: &str| Err(Error::TicketMismatch { id: t.id, reason: reason.into() });
+    if t.model_hash.as_slice() != s.model_hash {
+        return mismatch("the ticket was issued for another model");
+    }
+    if t.input_commitment.as_slice() != s.input_commitment {
+        return mismatch("the statement's input commitment is not the ticket's");
+    }
+    if t.seed.as_slice() != s.seed {
+        return mismatch("the statement's seed is not the ticket's");
+    }
+    Ok(())
+}
+
+fn prepared(hash: &[u8; 32], record: &ModelRecord) -> Result<PreparedVerifyingKey, Error> {
+    if let Some(p) = PREPARED.with(|p| p.borrow().get(hash).cloned()) {
+        return Ok(p);
+    }
+    let p = registry::prepare(hash, &record.key)?;
+    PREPARED.with(|c| c.borrow_mut().insert(*hash, p.clone()));
+    Ok(p)
+}
+
+/// The checks shared by `verify` and `verify_query`: the verified result (id 0, not stored) and the
+/// ticket it may consume. `owner` is checked against the ticket's requester and consumer.
+fn check(args: &VerifyArgs, owner: Option<&Principal>, caller: Principal) -> Result<(Verified, Option<Ticket>), Error> {
     if args.proof.len() != PROOF_BYTES {
         return Err(if args.proof.len() > PROOF_BYTES {
             too_large("proof", args.proof.len(), PROOF_BYTES)
@@ -297,85 +253,100 @@ fn check(args: VerifyArgs, consume: bool) -> Result<Verified, Error> {
     }
     let statement = to_core(&args.statement)?;
     let hash = statement.model_hash;
-    let record = live_model(&hash)?;
+    let record = registry::live_model(&hash)?;
     let now = time();
-    if let Some(id) = args.ticket {
-        let t = state::ticket(id)?.ok_or(Error::UnknownTicket { id })?;
-        if t.used {
-            return Err(Error::TicketAlreadyUsed { id });
-        }
-        if now > t.expires_at {
-            return Err(Error::TicketExpired { id, expired_at: t.expires_at });
-        }
-        if t.model_hash.as_slice() != hash {
-            return Err(Error::TicketMismatch { id, reason: "the ticket was issued for another model".into() });
-        }
-        if t.input_commitment.as_slice() != statement.input_commitment {
-            return Err(Error::TicketMismatch {
-                id,
-                reason: "the statement's input commitment is not the ticket's".into(),
-            });
-        }
-        if t.seed.as_slice() != statement.seed {
-            return Err(Error::TicketMismatch { id, reason: "the statement's seed is not the ticket's".into() });
-        }
+    let ticket = args.ticket.map(|id| tickets::usable(id, owner, now)).transpose()?;
+    if let Some(t) = &ticket {
+        check_ticket(t, &statement)?;
     }
     let proof = Proof::from_bytes(&args.proof).map_err(from_core)?;
-    let cached = PREPARED.with(|p| p.borrow().get(&hash).cloned());
-    let pvk = match cached {
-        Some(p) => p,
-        None => {
-            let p = prepare(&hash, &record.key)?;
-            PREPARED.with(|c| c.borrow_mut().insert(hash, p.clone()));
-            p
-        }
-    };
-    verinfer_verifier::verify(&pvk, &statement, &proof).map_err(from_core)?;
-    if consume {
-        if let Some(id) = args.ticket {
-            if let Some(mut ticket) = state::ticket(id)? {
-                ticket.used = true;
-                state::put_ticket(&ticket)?;
-            }
-        }
-        prune_tickets(now)?;
-    }
-    let s = args.statement;
-    Ok(Verified {
-        model_hash: s.model_hash,
-        input_commitment: s.input_commitment,
-        seed: s.seed,
+    verinfer_verifier::verify(&prepared(&hash, &record)?, &statement, &proof).map_err(from_core)?;
+    let s = &args.statement;
+    let verified = Verified {
+        id: 0,
+        model_hash: s.model_hash.clone(),
+        key_hash: record.info.key_hash.clone(),
+        input_commitment: s.input_commitment.clone(),
+        seed: s.seed.clone(),
         output_index: s.output_index,
-        output: s.output,
+        output: s.output.clone(),
+        proof_hash: sha256(&args.proof),
         ticket: args.ticket,
+        caller,
         verified_at: now,
         instructions: performance_counter(0),
+    };
+    Ok((verified, ticket))
+}
+
+/// Records an accepted verification (certified) and consumes its ticket.
+fn record(mut v: Verified, ticket: Option<Ticket>) -> Result<Verified, Error> {
+    let cfg = config()?;
+    v.id = cfg.next_verification_id;
+    set_config(|c| {
+        c.next_verification_id += 1;
+        c.counters.verifications_accepted += 1;
+        Ok(())
+    })?;
+    state::put_verification(&v)?;
+    if let Some(t) = ticket {
+        tickets::consume(t, &v, v.verified_at)?;
+    }
+    Ok(v)
+}
+
+/// Verifies a proof (replicated), consumes the ticket if one is named (only its requester or named
+/// consumer may), stores the result on the ticket and in a certified record (`get_verification`).
+/// Callers attach `verify_fee` cycles and pay the metered cost (`stats`); anonymous callers are refused.
+#[ic_cdk::update]
+fn verify(args: VerifyArgs) -> Result<Verified, Error> {
+    let caller = msg_caller();
+    not_anonymous(&caller)?;
+    let cfg = config()?;
+    fees::require(&caller, cfg.verify_fee)?;
+    let result = check(&args, Some(&caller), caller).and_then(|(v, t)| record(v, t));
+    if result.is_err() {
+        set_config(|c| {
+            c.counters.verifications_refused += 1;
+            Ok(())
+        })?;
+    }
+    tickets::housekeeping(time(), tickets::HOUSEKEEPING_PER_CALL)?;
+    let extra = if result.is_ok() { fees::RECORD_CHARGE } else { 0 };
+    fees::collect(&caller, fees::metered(&cfg, extra).min(cfg.verify_fee as u128))?;
+    result
+}
+
+/// The same check as a free query, for previews only: answered by one replica, not certified, so
+/// no one may act on its answer. It checks a ticket's seed, input and deadline (not who may consume
+/// it), consumes nothing and records nothing. Act on `verify`'s reply or on `get_verification`.
+#[ic_cdk::query]
+fn verify_query(args: VerifyArgs) -> Result<Verified, Error> {
+    check(&args, None, msg_caller()).map(|(v, _)| v)
+}
+
+/// A verification record with the subnet's certificate and a witness (query; the certificate makes
+/// it trustworthy without replication). None when unknown or removed after the retention period.
+#[ic_cdk::query]
+fn get_verification(id: u64) -> Option<CertifiedVerification> {
+    let verification = or_trap(state::verification(id))?;
+    Some(CertifiedVerification {
+        verification,
+        certificate: ByteBuf::from(ic_cdk::api::data_certificate().unwrap_or_default()),
+        witness: ByteBuf::from(or_trap(state::witness(id))),
     })
 }
 
-/// Verifies a proof (replicated); consumes the ticket if one is named.
-#[ic_cdk::update]
-fn verify(args: VerifyArgs) -> Result<Verified, Error> {
-    check(args, true)
-}
-
-/// The same check as a free, non-replicated query; tickets are checked but not consumed.
-#[ic_cdk::query]
-fn verify_query(args: VerifyArgs) -> Result<Verified, Error> {
-    check(args, false)
-}
-
-/// Counts and settings.
+/// Counts, settings, counters and the cycle balance.
 #[ic_cdk::query]
 fn stats() -> Stats {
-    let cfg = or_trap(config());
-    Stats {
-        models: MODELS.with(|m| m.borrow().len()),
-        tickets: TICKETS.with(|t| t.borrow().len()),
-        next_ticket_id: cfg.next_ticket_id,
-        ticket_ttl_seconds: cfg.ticket_ttl_ns / 1_000_000_000,
-        max_tickets: cfg.max_tickets,
-    }
+    or_trap(metrics::stats())
+}
+
+/// `GET /metrics`: the counters of `stats` in Prometheus' text format.
+#[ic_cdk::query]
+fn http_request(request: HttpRequest) -> HttpResponse {
+    metrics::http(&request)
 }
 
 #[allow(missing_docs)]

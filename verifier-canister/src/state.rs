@@ -1,10 +1,15 @@
-//! Canister state in stable memory (survives upgrades) plus a heap cache of prepared keys.
-use crate::types::{Error, InitArgs, ModelInfo, Ticket};
+//! Canister state in stable memory (survives upgrades) plus two heap caches rebuilt after an upgrade:
+//! prepared verifying keys and the certified tree of verification records.
+//!
+//! Every stored value is a [`Stored`]: one schema-version byte, then its candid encoding.
+use crate::types::{CallerStats, Error, InitArgs, ModelInfo, Ticket, Verified};
 use candid::{CandidType, Decode, Encode, Principal};
+use ic_certified_map::{AsHashTree, Hash, RbTree};
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::{DefaultMemoryImpl, StableBTreeMap, StableCell, Storable};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -12,6 +17,11 @@ use std::marker::PhantomData;
 use verinfer_verifier::PreparedVerifyingKey;
 
 type Mem = VirtualMemory<DefaultMemoryImpl>;
+
+/// Schema version written in front of every stored value. A value written by another version is
+/// refused with `StateCorrupt` naming both versions, never misread; a later version that changes a
+/// stored type bumps this and converts the old bytes in [`Stored::decode`].
+pub const SCHEMA_VERSION: u8 = 1;
 
 /// A registered model as stored: its info and the verifying key bytes.
 #[derive(CandidType, Deserialize, Clone, Debug)]
@@ -22,52 +32,140 @@ pub struct ModelRecord {
     pub key: Vec<u8>,
 }
 
+/// Counters since install.
+#[derive(CandidType, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct Counters {
+    /// Tickets issued.
+    pub tickets_issued: u64,
+    /// Tickets consumed by a verified proof.
+    pub tickets_consumed: u64,
+    /// Tickets whose deadline passed unconsumed.
+    pub tickets_abandoned: u64,
+    /// `verify` calls that accepted a proof.
+    pub verifications_accepted: u64,
+    /// `verify` calls that returned an error.
+    pub verifications_refused: u64,
+    /// Cycles callers paid.
+    pub cycles_collected: u128,
+}
+
 /// Settings and counters.
-#[derive(CandidType, Deserialize, Clone, Debug)]
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
 pub struct Config {
     /// Next ticket id.
     pub next_ticket_id: u64,
-    /// Ticket lifetime in ns.
+    /// Next verification record id.
+    pub next_verification_id: u64,
+    /// Settlement window of a ticket (ns).
     pub ticket_ttl_ns: u64,
-    /// Ticket cap.
+    /// Cap on open tickets, all callers.
     pub max_tickets: u64,
+    /// Cap on open tickets per caller.
+    pub max_tickets_per_caller: u64,
+    /// How long closed tickets and verification records are kept (ns).
+    pub retention_ns: u64,
+    /// Cycles `request_seed` costs a caller.
+    pub request_seed_fee: u64,
+    /// Cycles `verify` requires attached.
+    pub verify_fee: u64,
+    /// Subnet cost multiplier, percent of a 13-node subnet.
+    pub subnet_cost_percent: u64,
+    /// Open tickets now.
+    pub open_tickets: u64,
+    /// Counters.
+    pub counters: Counters,
 }
+
+const SECOND: u64 = 1_000_000_000;
 
 impl Default for Config {
     fn default() -> Self {
-        Config { next_ticket_id: 1, ticket_ttl_ns: 600 * 1_000_000_000, max_tickets: 10_000 }
+        Config {
+            next_ticket_id: 1,
+            next_verification_id: 1,
+            ticket_ttl_ns: 600 * SECOND,
+            max_tickets: 10_000,
+            max_tickets_per_caller: 100,
+            retention_ns: 86_400 * SECOND,
+            request_seed_fee: 40_000_000,
+            verify_fee: 1_000_000_000,
+            subnet_cost_percent: 260,
+            open_tickets: 0,
+            counters: Counters::default(),
+        }
     }
 }
 
 impl Config {
-    /// Applies init/upgrade settings.
-    pub fn apply(&mut self, args: &InitArgs) {
-        if let Some(s) = args.ticket_ttl_seconds {
-            self.ticket_ttl_ns = s.saturating_mul(1_000_000_000);
+    /// Applies init/upgrade settings; every given value must be positive (and fit in ns).
+    pub fn apply(&mut self, args: &InitArgs) -> Result<(), Error> {
+        let positive = |what: &str, v: Option<u64>| -> Result<Option<u64>, Error> {
+            match v {
+                Some(0) => Err(Error::InvalidArgument { reason: format!("InitArgs.{what} must be > 0") }),
+                v => Ok(v),
+            }
+        };
+        let ns = |what: &str, v: Option<u64>| -> Result<Option<u64>, Error> {
+            positive(what, v)?
+                .map(|s| {
+                    s.checked_mul(SECOND)
+                        .ok_or_else(|| Error::InvalidArgument { reason: format!("InitArgs.{what} is too large: {s} s") })
+                })
+                .transpose()
+        };
+        let mut next = self.clone();
+        if let Some(v) = ns("ticket_ttl_seconds", args.ticket_ttl_seconds)? {
+            next.ticket_ttl_ns = v;
         }
-        if let Some(m) = args.max_tickets {
-            self.max_tickets = m;
+        if let Some(v) = ns("retention_seconds", args.retention_seconds)? {
+            next.retention_ns = v;
         }
+        let fields = [
+            ("max_tickets", args.max_tickets, &mut next.max_tickets),
+            ("max_tickets_per_caller", args.max_tickets_per_caller, &mut next.max_tickets_per_caller),
+            ("request_seed_fee", args.request_seed_fee, &mut next.request_seed_fee),
+            ("verify_fee", args.verify_fee, &mut next.verify_fee),
+            ("subnet_cost_percent", args.subnet_cost_percent, &mut next.subnet_cost_percent),
+        ];
+        for (what, v, slot) in fields {
+            if let Some(v) = positive(what, v)? {
+                *slot = v;
+            }
+        }
+        *self = next;
+        Ok(())
     }
 }
 
-/// A value held in stable memory as its candid bytes. Encoding happens in [`Stored::encode`], before
-/// the value reaches a map, so that a value candid cannot encode is a typed error of the call that
-/// tried to store it (never empty bytes written in its place); decoding is [`Stored::decode`].
+/// A value held in stable memory: [`SCHEMA_VERSION`], then its candid bytes. Encoding happens in
+/// [`Stored::encode`], before the value reaches a map, so that a value candid cannot encode is a typed
+/// error of the call that tried to store it (never empty bytes written in its place).
 pub struct Stored<T> {
     bytes: Vec<u8>,
     _value: PhantomData<T>,
 }
 
 impl<T: CandidType + for<'de> Deserialize<'de>> Stored<T> {
-    /// The candid encoding of `value`.
+    /// The versioned candid encoding of `value`.
     pub fn encode(value: &T) -> Result<Self, Error> {
-        let bytes = Encode!(value).map_err(|e| state_error::<T>("encoding", e))?;
+        let mut bytes = vec![SCHEMA_VERSION];
+        bytes.extend(Encode!(value).map_err(|e| state_error::<T>("encoding", e))?);
         Ok(Stored { bytes, _value: PhantomData })
     }
     /// The stored value.
     pub fn decode(&self) -> Result<T, Error> {
-        Decode!(&self.bytes, T).map_err(|e| state_error::<T>("decoding", e))
+        match self.bytes.split_first() {
+            Some((&SCHEMA_VERSION, candid)) => Decode!(candid, T).map_err(|e| state_error::<T>("decoding", e)),
+            Some((v, _)) => Err(state_error::<T>(
+                "decoding",
+                format!("schema version {v}, this code reads version {SCHEMA_VERSION}"),
+            )),
+            None => Err(state_error::<T>("decoding", "no bytes")),
+        }
+    }
+    /// SHA-256 of the candid encoding (what the certified tree holds for a record).
+    pub fn candid_hash(&self) -> Hash {
+        Sha256::digest(self.bytes.get(1..).unwrap_or_default()).into()
     }
 }
 
@@ -88,25 +186,39 @@ impl<T> Storable for Stored<T> {
     const BOUND: Bound = Bound::Unbounded;
 }
 
+fn memory(id: u8) -> Mem {
+    MEMORY.with(|m| m.borrow().get(MemoryId::new(id)))
+}
+
 thread_local! {
     static MEMORY: RefCell<MemoryManager<DefaultMemoryImpl>> = RefCell::new(MemoryManager::init(DefaultMemoryImpl::default()));
     /// Model hash -> record.
-    pub static MODELS: RefCell<StableBTreeMap<[u8; 32], Stored<ModelRecord>, Mem>> =
-        RefCell::new(StableBTreeMap::init(MEMORY.with(|m| m.borrow().get(MemoryId::new(0)))));
+    pub static MODELS: RefCell<StableBTreeMap<[u8; 32], Stored<ModelRecord>, Mem>> = RefCell::new(StableBTreeMap::init(memory(0)));
     /// Registrar principals.
-    pub static REGISTRARS: RefCell<StableBTreeMap<Principal, u8, Mem>> =
-        RefCell::new(StableBTreeMap::init(MEMORY.with(|m| m.borrow().get(MemoryId::new(1)))));
+    pub static REGISTRARS: RefCell<StableBTreeMap<Principal, u8, Mem>> = RefCell::new(StableBTreeMap::init(memory(1)));
     /// Ticket id -> ticket.
-    pub static TICKETS: RefCell<StableBTreeMap<u64, Stored<Ticket>, Mem>> =
-        RefCell::new(StableBTreeMap::init(MEMORY.with(|m| m.borrow().get(MemoryId::new(2)))));
+    pub static TICKETS: RefCell<StableBTreeMap<u64, Stored<Ticket>, Mem>> = RefCell::new(StableBTreeMap::init(memory(2)));
     /// Settings and counters.
     pub static CONFIG: RefCell<StableCell<Stored<Config>, Mem>> = RefCell::new(StableCell::init(
-        MEMORY.with(|m| m.borrow().get(MemoryId::new(3))),
+        memory(3),
         // empty bytes never decode: `config()` then reports the state as corrupt instead of guessing
         Stored::encode(&Config::default()).unwrap_or(Stored { bytes: Vec::new(), _value: PhantomData }),
     ));
-    /// Prepared verifying keys (heap): rebuilt after an upgrade from the stored key bytes.
+    /// Open tickets by deadline: (expires_at, id).
+    pub static OPEN_BY_DEADLINE: RefCell<StableBTreeMap<(u64, u64), (), Mem>> = RefCell::new(StableBTreeMap::init(memory(4)));
+    /// Closed tickets by removal time: (removed_at, id).
+    pub static CLOSED_BY_REMOVAL: RefCell<StableBTreeMap<(u64, u64), (), Mem>> = RefCell::new(StableBTreeMap::init(memory(5)));
+    /// SHA-256 of (caller, kind, value) -> ticket id: one ticket per caller and event or commitment.
+    pub static REQUEST_KEYS: RefCell<StableBTreeMap<[u8; 32], u64, Mem>> = RefCell::new(StableBTreeMap::init(memory(6)));
+    /// Per-principal counters.
+    pub static CALLERS: RefCell<StableBTreeMap<Principal, Stored<CallerStats>, Mem>> = RefCell::new(StableBTreeMap::init(memory(7)));
+    /// Verification records by id.
+    pub static VERIFICATIONS: RefCell<StableBTreeMap<u64, Stored<Verified>, Mem>> = RefCell::new(StableBTreeMap::init(memory(8)));
+    /// Prepared verifying keys (heap): rebuilt lazily from the stored key bytes.
     pub static PREPARED: RefCell<BTreeMap<[u8; 32], PreparedVerifyingKey>> = const { RefCell::new(BTreeMap::new()) };
+    /// Certified tree of verification records (heap): id (8 bytes big-endian) -> SHA-256 of the
+    /// record's candid; rebuilt from `VERIFICATIONS` after an upgrade.
+    pub static CERTIFIED: RefCell<RbTree<Vec<u8>, Hash>> = RefCell::new(RbTree::new());
 }
 
 /// The current settings.
@@ -115,9 +227,9 @@ pub fn config() -> Result<Config, Error> {
 }
 
 /// Updates the settings.
-pub fn set_config(f: impl FnOnce(&mut Config)) -> Result<(), Error> {
+pub fn set_config(f: impl FnOnce(&mut Config) -> Result<(), Error>) -> Result<(), Error> {
     let mut cfg = config()?;
-    f(&mut cfg);
+    f(&mut cfg)?;
     let stored = Stored::encode(&cfg)?;
     CONFIG.with(|c| c.borrow_mut().set(stored));
     Ok(())
@@ -152,22 +264,94 @@ pub fn put_ticket(ticket: &Ticket) -> Result<(), Error> {
     Ok(())
 }
 
-/// Ids of expired tickets among the first `limit` (oldest first).
-pub fn expired_tickets(now: u64, limit: usize) -> Result<Vec<u64>, Error> {
-    TICKETS.with(|t| {
-        let mut expired = Vec::new();
-        for e in t.borrow().iter().take(limit) {
-            if e.value().decode()?.expires_at < now {
-                expired.push(*e.key());
+/// A principal's counters.
+pub fn caller_stats(p: &Principal) -> Result<CallerStats, Error> {
+    Ok(CALLERS.with(|c| c.borrow().get(p)).map(|s| s.decode()).transpose()?.unwrap_or_default())
+}
+
+/// Updates a principal's counters.
+pub fn update_caller(p: Principal, f: impl FnOnce(&mut CallerStats)) -> Result<(), Error> {
+    let mut stats = caller_stats(&p)?;
+    f(&mut stats);
+    let stored = Stored::encode(&stats)?;
+    CALLERS.with(|c| c.borrow_mut().insert(p, stored));
+    Ok(())
+}
+
+/// The key under which a caller's request for `kind` (`b"event"` or `b"commitment"`) is indexed.
+pub fn request_key(caller: &Principal, model: &[u8], kind: &[u8], value: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for part in [caller.as_slice(), model, kind, value] {
+        h.update((part.len() as u32).to_be_bytes());
+        h.update(part);
+    }
+    h.finalize().into()
+}
+
+/// The first `limit` keys of a (time, id) index with time < `now`.
+pub fn due(index: &RefCell<StableBTreeMap<(u64, u64), (), Mem>>, now: u64, limit: usize) -> Vec<(u64, u64)> {
+    index.borrow().iter().take(limit).map(|e| *e.key()).take_while(|(t, _)| *t < now).collect()
+}
+
+/// Stores a verification record and certifies it.
+pub fn put_verification(v: &Verified) -> Result<(), Error> {
+    let stored = Stored::encode(v)?;
+    let leaf = stored.candid_hash();
+    VERIFICATIONS.with(|m| m.borrow_mut().insert(v.id, stored));
+    CERTIFIED.with(|t| t.borrow_mut().insert(v.id.to_be_bytes().to_vec(), leaf));
+    certify();
+    Ok(())
+}
+
+/// Removes a verification record from the store and the certified tree.
+pub fn remove_verification(id: u64) {
+    VERIFICATIONS.with(|m| m.borrow_mut().remove(&id));
+    CERTIFIED.with(|t| t.borrow_mut().delete(&id.to_be_bytes()));
+}
+
+/// A stored verification record.
+pub fn verification(id: u64) -> Result<Option<Verified>, Error> {
+    VERIFICATIONS.with(|m| m.borrow().get(&id)).map(|s| s.decode()).transpose()
+}
+
+/// Label of the verification subtree in the certified data.
+pub const CERTIFIED_LABEL: &[u8] = b"verifications";
+
+/// Sets the canister's certified data to the root of the verification tree.
+pub fn certify() {
+    let root = CERTIFIED.with(|t| ic_certified_map::labeled_hash(CERTIFIED_LABEL, &t.borrow().root_hash()));
+    ic_cdk::api::certified_data_set(root);
+}
+
+/// Rebuilds the certified tree from stable memory (after an upgrade) and certifies it.
+pub fn rebuild_certified_tree() {
+    CERTIFIED.with(|t| {
+        let mut tree = RbTree::new();
+        VERIFICATIONS.with(|m| {
+            for e in m.borrow().iter() {
+                tree.insert(e.key().to_be_bytes().to_vec(), e.value().candid_hash());
             }
-        }
-        Ok(expired)
-    })
+        });
+        *t.borrow_mut() = tree;
+    });
+    certify();
+}
+
+/// The CBOR witness of record `id` (labeled under [`CERTIFIED_LABEL`]).
+pub fn witness(id: u64) -> Result<Vec<u8>, Error> {
+    let tree = CERTIFIED.with(|t| {
+        let t = t.borrow();
+        let w = ic_certified_map::labeled(CERTIFIED_LABEL, t.witness(&id.to_be_bytes()));
+        let mut s = serde_cbor::ser::Serializer::new(Vec::new());
+        s.self_describe().and_then(|_| serde::Serialize::serialize(&w, &mut s)).map(|_| s.into_inner())
+    });
+    tree.map_err(|e| Error::StateCorrupt { reason: format!("encoding a witness: {e}") })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::TicketStatus;
     use serde_bytes::ByteBuf;
 
     fn ticket() -> Ticket {
@@ -177,29 +361,58 @@ mod tests {
             input_commitment: ByteBuf::from(vec![2; 32]),
             seed: ByteBuf::from(vec![3; 32]),
             caller: Principal::anonymous(),
+            consumer: None,
+            event: None,
             issued_at: 10,
             expires_at: 20,
-            used: false,
+            status: TicketStatus::Open,
         }
     }
 
     #[test]
-    fn stored_values_keep_the_previous_versions_bytes() {
-        // Stable memory written by the version that stored `Encode!(value)` directly must still decode.
+    fn stored_values_carry_the_schema_version() {
         let t = ticket();
         let stored = Stored::encode(&t).unwrap();
-        assert_eq!(stored.to_bytes().as_ref(), Encode!(&t).unwrap().as_slice());
-        let back = Stored::<Ticket>::from_bytes(Cow::Owned(Encode!(&t).unwrap())).decode().unwrap();
-        assert_eq!(back, t);
+        assert_eq!(stored.to_bytes()[0], SCHEMA_VERSION);
+        assert_eq!(&stored.to_bytes()[1..], Encode!(&t).unwrap().as_slice());
+        assert_eq!(Stored::<Ticket>::from_bytes(stored.to_bytes()).decode().unwrap(), t);
+        // bytes of another version (or the unversioned bytes of the first release) are refused
+        let mut other = stored.to_bytes().into_owned();
+        other[0] = SCHEMA_VERSION + 1;
+        let unversioned = Encode!(&t).unwrap();
+        for bytes in [other, unversioned] {
+            match Stored::<Ticket>::from_bytes(Cow::Owned(bytes)).decode() {
+                Err(Error::StateCorrupt { reason }) => assert!(reason.contains("schema version"), "{reason}"),
+                r => panic!("expected StateCorrupt, got {r:?}"),
+            }
+        }
     }
 
     #[test]
     fn undecodable_state_is_a_typed_error() {
-        for bytes in [vec![], b"DIDL\x00\x01\x71".to_vec(), Encode!(&Config::default()).unwrap()] {
+        let config = [&[SCHEMA_VERSION][..], &Encode!(&Config::default()).unwrap()].concat();
+        for bytes in [vec![], vec![SCHEMA_VERSION], [&[SCHEMA_VERSION][..], b"DIDL\x00\x01\x71"].concat(), config] {
             match Stored::<Ticket>::from_bytes(Cow::Owned(bytes)).decode() {
                 Err(Error::StateCorrupt { reason }) => assert!(reason.contains("Ticket"), "{reason}"),
                 other => panic!("expected StateCorrupt, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn init_args_must_be_positive() {
+        let mut c = Config::default();
+        for args in [
+            InitArgs { ticket_ttl_seconds: Some(0), ..Default::default() },
+            InitArgs { max_tickets: Some(0), ..Default::default() },
+            InitArgs { max_tickets_per_caller: Some(0), ..Default::default() },
+            InitArgs { retention_seconds: Some(u64::MAX), ..Default::default() },
+            InitArgs { verify_fee: Some(0), ..Default::default() },
+        ] {
+            assert!(matches!(c.apply(&args), Err(Error::InvalidArgument { .. })), "{args:?}");
+            assert_eq!(c, Config::default(), "a refused argument changes nothing");
+        }
+        c.apply(&InitArgs { ticket_ttl_seconds: Some(5), max_tickets: Some(3), ..Default::default() }).unwrap();
+        assert_eq!((c.ticket_ttl_ns, c.max_tickets, c.max_tickets_per_caller), (5 * SECOND, 3, 100));
     }
 }

@@ -60,8 +60,12 @@ pub struct ModelInfo {
     pub registered_at: u64,
     /// Instructions the registration took (key decoding and preparation).
     pub registration_instructions: u64,
-    /// Retired models verify nothing.
+    /// Retired models verify nothing (until a controller rotates the key).
     pub retired: bool,
+    /// SHA-256 of the current verifying key.
+    pub key_hash: ByteBuf,
+    /// How many times the key was replaced with `rotate_key`.
+    pub key_rotations: u32,
 }
 
 /// The revealed output.
@@ -97,16 +101,20 @@ pub struct VerifyArgs {
     pub proof: ByteBuf,
     /// The statement.
     pub statement: Statement,
-    /// A seed ticket from `request_seed`: the statement must use its seed and input commitment, and
-    /// `verify` consumes it.
+    /// A seed ticket from `request_seed`: the statement must use its seed and input commitment, only
+    /// its requester (or the consumer it named) may use it, and `verify` consumes it.
     pub ticket: Option<u64>,
 }
 
-/// A verified inference.
+/// A verified inference, as `verify` returns it and stores it (certified: see `get_verification`).
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
 pub struct Verified {
+    /// Record id (`get_verification`); 0 for `verify_query`, which records nothing.
+    pub id: u64,
     /// Model.
     pub model_hash: ByteBuf,
+    /// SHA-256 of the verifying key that accepted the proof (it changes when a key is rotated).
+    pub key_hash: ByteBuf,
     /// Input commitment.
     pub input_commitment: ByteBuf,
     /// Seed.
@@ -115,12 +123,30 @@ pub struct Verified {
     pub output_index: u32,
     /// The output tensor or its commitment.
     pub output: Output,
+    /// SHA-256 of the 128 proof bytes.
+    pub proof_hash: ByteBuf,
     /// The ticket consumed, if any (then the seed was drawn by this canister).
     pub ticket: Option<u64>,
+    /// Who called `verify`.
+    pub caller: Principal,
     /// Time of verification (ns since the epoch).
     pub verified_at: u64,
     /// Instructions this call had used when the proof was accepted.
     pub instructions: u64,
+}
+
+/// Arguments of `request_seed`.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct SeedRequest {
+    /// The registered model that will be proven.
+    pub model_hash: ByteBuf,
+    /// The input commitment (32 bytes, big-endian BN254 scalar), fixed before the seed exists.
+    pub input_commitment: ByteBuf,
+    /// The caller's business event this draw is for (at most 64 bytes). While the ticket is kept, a
+    /// second request from the same caller for the same event is refused (`DuplicateRequest`).
+    pub event: Option<ByteBuf>,
+    /// Besides the caller, the one principal that may consume the ticket with `verify`.
+    pub consumer: Option<Principal>,
 }
 
 /// A seed ticket.
@@ -134,23 +160,91 @@ pub struct Ticket {
     pub input_commitment: ByteBuf,
     /// 32 bytes from the management canister's `raw_rand`.
     pub seed: ByteBuf,
-    /// Who requested it.
+    /// Who requested it: it may consume the ticket.
     pub caller: Principal,
+    /// The other principal the requester allowed to consume it.
+    pub consumer: Option<Principal>,
+    /// The requester's event, if it named one.
+    pub event: Option<ByteBuf>,
     /// When it was issued (ns).
     pub issued_at: u64,
-    /// After this time (ns) it is refused.
+    /// The settlement deadline (ns): after it the ticket is abandoned and `verify` refuses it.
     pub expires_at: u64,
-    /// Whether a `verify` consumed it.
-    pub used: bool,
+    /// Open, consumed (with the verification) or abandoned.
+    pub status: TicketStatus,
 }
 
-/// Settings given at install or upgrade.
+/// Where a ticket stands. A contract tells "settled by me", "consumed by the consumer I named" and
+/// "abandoned" apart from this and `Verification::caller`.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub enum TicketStatus {
+    /// Not consumed, deadline not passed.
+    #[serde(rename = "open")]
+    Open,
+    /// A `verify` accepted a proof with this ticket: the stored result.
+    #[serde(rename = "consumed")]
+    Consumed(Verified),
+    /// The deadline passed without a verified proof (recorded against the requester).
+    #[serde(rename = "abandoned")]
+    Abandoned {
+        /// The deadline that passed (ns).
+        expired_at: u64,
+    },
+}
+
+/// A verification record with what a client needs to check it against the subnet's signature.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct CertifiedVerification {
+    /// The record.
+    pub verification: Verified,
+    /// The subnet's certificate of this canister's certified data (`ic0.data_certificate`).
+    pub certificate: ByteBuf,
+    /// CBOR hash tree: `verifications / <id as 8 bytes big-endian>` -> SHA-256 of the record's candid
+    /// encoding; its root hash is the certified data.
+    pub witness: ByteBuf,
+}
+
+/// Arguments of `rotate_key`.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct RotateArgs {
+    /// The new `verifying.key` (it must name the same model hash).
+    pub verifying_key: ByteBuf,
+    /// Why (kept in the model's metadata as `rotated: <reason>`).
+    pub reason: String,
+}
+
+/// Per-principal counters of the seed protocol.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct CallerStats {
+    /// Tickets issued to this principal.
+    pub issued: u64,
+    /// Tickets open now (counted against its quota).
+    pub open: u64,
+    /// Tickets consumed by a verified proof.
+    pub consumed: u64,
+    /// Tickets whose deadline passed unconsumed.
+    pub abandoned: u64,
+    /// Cycles it paid.
+    pub cycles_paid: u128,
+}
+
+/// Settings given at install or upgrade (each omitted one keeps its value; all must be > 0).
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct InitArgs {
-    /// Ticket lifetime in seconds (default 600).
+    /// Settlement window of a ticket in seconds (default 600).
     pub ticket_ttl_seconds: Option<u64>,
-    /// Most tickets kept at once (default 10,000).
+    /// Most open tickets at once, all callers (default 10,000).
     pub max_tickets: Option<u64>,
+    /// Most open tickets per caller (default 100).
+    pub max_tickets_per_caller: Option<u64>,
+    /// How long consumed or abandoned tickets and verification records are kept (s, default 86,400).
+    pub retention_seconds: Option<u64>,
+    /// Cycles a `request_seed` caller attaches and pays (default 40 M; controllers pay nothing).
+    pub request_seed_fee: Option<u64>,
+    /// Cycles a `verify` caller must attach (default 1 B); it pays the metered cost and gets the rest back.
+    pub verify_fee: Option<u64>,
+    /// Cost multiplier of the subnet in percent of a 13-node subnet (default 260: a 34-node subnet).
+    pub subnet_cost_percent: Option<u64>,
 }
 
 /// Canister statistics.
@@ -158,14 +252,66 @@ pub struct InitArgs {
 pub struct Stats {
     /// Registered models (retired included).
     pub models: u64,
-    /// Tickets stored (used ones are kept until they expire).
+    /// Tickets stored (open, and closed ones kept for the retention period).
     pub tickets: u64,
+    /// Open tickets (counted against the cap).
+    pub open_tickets: u64,
     /// Next ticket id.
     pub next_ticket_id: u64,
-    /// Ticket lifetime (s).
+    /// Ticket settlement window (s).
     pub ticket_ttl_seconds: u64,
-    /// Most tickets kept at once.
+    /// Most open tickets at once.
     pub max_tickets: u64,
+    /// Most open tickets per caller.
+    pub max_tickets_per_caller: u64,
+    /// Retention of closed tickets and records (s).
+    pub retention_seconds: u64,
+    /// Fee of `request_seed` (cycles).
+    pub request_seed_fee: u64,
+    /// Cycles `verify` requires attached.
+    pub verify_fee: u64,
+    /// Subnet cost multiplier (percent of a 13-node subnet).
+    pub subnet_cost_percent: u64,
+    /// Tickets issued, consumed and abandoned since install.
+    pub tickets_issued: u64,
+    /// Tickets consumed.
+    pub tickets_consumed: u64,
+    /// Tickets abandoned.
+    pub tickets_abandoned: u64,
+    /// `verify` calls that accepted a proof.
+    pub verifications_accepted: u64,
+    /// `verify` calls that returned an error.
+    pub verifications_refused: u64,
+    /// Verification records kept.
+    pub verification_records: u64,
+    /// Cycles callers paid.
+    pub cycles_collected: u128,
+    /// The canister's cycle balance.
+    pub cycle_balance: u128,
+}
+
+/// An HTTP request to the canister (the gateway's `http_request` interface).
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct HttpRequest {
+    /// Method.
+    pub method: String,
+    /// Path and query.
+    pub url: String,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: ByteBuf,
+}
+
+/// The answer to an `HttpRequest`.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status_code: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: ByteBuf,
 }
 
 /// Every way a call can fail. No bad input traps.
@@ -265,5 +411,42 @@ pub enum Error {
     StateCorrupt {
         /// What failed.
         reason: String,
+    },
+    /// The ticket belongs to another requester (only its caller or named consumer may use it).
+    TicketNotYours {
+        /// The ticket id.
+        id: u64,
+        /// Who tried.
+        caller: Principal,
+    },
+    /// The anonymous principal may not call this method.
+    AnonymousCaller,
+    /// Too few cycles attached to the call.
+    InsufficientCycles {
+        /// Cycles the call needs attached.
+        required: u64,
+        /// Cycles attached.
+        attached: u64,
+    },
+    /// The caller holds its quota of open tickets; retry after some are consumed or expire.
+    QuotaExceeded {
+        /// The caller.
+        caller: Principal,
+        /// Open tickets allowed per caller.
+        limit: u64,
+    },
+    /// The caller already holds a ticket for this event or input commitment.
+    DuplicateRequest {
+        /// The existing ticket (none while its seed is still being drawn).
+        ticket: Option<u64>,
+        /// What repeated: "event" or "input_commitment".
+        reason: String,
+    },
+    /// An error this interface version does not name yet (clients should treat it as a refusal).
+    Other {
+        /// Machine-readable code.
+        code: u32,
+        /// Description.
+        message: String,
     },
 }
