@@ -2,22 +2,49 @@
 //!
 //! No Internet Computer replica can be installed where verinfer is developed, so this crate emulates
 //! the `ic0` system API a Rust canister imports: argument data, reply and reject, caller and self id,
-//! time, stable memory, inter-canister calls (to the management canister's `raw_rand`), the
-//! performance counter, controllers, debug print and trap. Instructions are counted with the
-//! replica's per-operator weights (wasmtime fuel) plus fixed charges for system calls, and limited to
-//! the replica's budgets (40 B per update, 5 B per query). A trap or a query rolls back memory,
-//! globals and stable memory, as the replica does. Install and upgrade (pre/post hooks with stable
-//! memory kept) are supported.
+//! time, stable memory, inter-canister calls (to the management canister's `raw_rand` and to other
+//! harness canisters), cycles, certified data, the performance counter, controllers, debug print and
+//! trap. Install and upgrade (pre/post hooks with stable memory kept) are supported.
+//!
+//! What it models, as the replica does:
+//! - **Instructions**: the replica's per-operator weights (wasmtime fuel, [`costs::ic_operator_costs`])
+//!   plus the replica's charge for each system call, a fixed overhead and a per-byte cost
+//!   ([`costs::SYSTEM_API`]); limited to 40 B per update message, 5 B per query.
+//! - **Rollback**: a trap rolls back everything its message did (memory, globals, stable memory,
+//!   certified data, cycles accepted or attached, its reply and outgoing calls) except the execution
+//!   charge; a query or `canister_inspect_message` always rolls back.
+//! - **Cycles** on a 13-node subnet: each canister has a balance ([`Canister::balance`], 10 T at
+//!   install). Every update or callback message costs [`CYCLES_PER_UPDATE`] plus
+//!   [`CYCLES_PER_INSTRUCTION`] per instruction (queries, inspect and install hooks are free). An
+//!   ingress message ([`Canister::ingress`]) also costs [`costs::ingress_fee`], once
+//!   `canister_inspect_message` accepted it. Calls can carry cycles
+//!   ([`Canister::update_with_cycles`], `ic0.call_cycles_add128` between harness canisters); the callee
+//!   accepts some with `ic0.msg_cycles_accept128` and the rest is refunded to the caller, where a
+//!   callback reads it with `ic0.msg_cycles_refunded128`. `call_perform` charges [`costs::call_fee`].
+//! - **Interleaving**: a call's state (caller, reply, cycles, outgoing calls) lives in its own
+//!   context, so [`Canister::begin_update`] can run a method up to its first `await` and
+//!   [`Canister::finish`] complete it after other calls ran in between.
+//! - **Certified data**: `certified_data_set` (at most 32 bytes, kept only if the message commits);
+//!   queries see a stand-in certificate, [`HARNESS_CERTIFICATE_PREFIX`] followed by the certified data
+//!   (not a real IC certificate: tests compare a witness's root hash with
+//!   [`Canister::certified_data`]).
+//!
+//! Not modelled: the freezing threshold and the replica's prepayment of execution and response
+//! cycles (a balance that cannot pay an execution charge drops to 0), deterministic time slicing
+//! (a message runs to completion or to its limit), timers, composite queries, and charges that depend
+//! on state the harness does not keep (see [`costs::logging_bytes`], [`costs::ingress_fee`]).
 #![deny(missing_docs)]
 
 pub mod costs;
+mod exec;
 pub mod instrument;
 mod system_api;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use candid::Principal;
+use exec::{CallCtx, Entry, Env, Message};
 use rand::SeedableRng;
-use wasmtime::{Config, Engine, Instance, Linker, Module, Store, Val};
+use wasmtime::{Config, Engine, Instance, Linker, Module, Store};
 
 /// Instructions allowed per update message.
 pub const UPDATE_LIMIT: u64 = 40_000_000_000;
@@ -29,6 +56,10 @@ pub const INSTALL_LIMIT: u64 = 300_000_000_000;
 pub const CYCLES_PER_UPDATE: u64 = 5_000_000;
 /// Cycles per instruction on a 13-node subnet.
 pub const CYCLES_PER_INSTRUCTION: u64 = 1;
+/// A canister's cycle balance at install (10 T).
+pub const INITIAL_BALANCE: u128 = 10_000_000_000_000;
+/// The stand-in data certificate queries see starts with these bytes, then the certified data.
+pub const HARNESS_CERTIFICATE_PREFIX: &[u8] = b"verinfer-harness-certificate:";
 
 /// What a message is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +72,8 @@ pub enum Kind {
     System,
     /// A reply or reject callback.
     Callback,
+    /// `canister_inspect_message` (state changes discarded).
+    Inspect,
 }
 
 /// The outcome of a call.
@@ -48,20 +81,24 @@ pub enum Kind {
 pub enum Outcome {
     /// `msg_reply` with this data.
     Reply(Vec<u8>),
-    /// `msg_reject` with this message.
+    /// `msg_reject` with this message (or a refusal by the harness: no method, inspect_message).
     Reject(String),
     /// The canister trapped (or ran out of instructions).
     Trap(String),
 }
 
-/// A completed call: its outcome and the instructions of each message it took (the first is the
-/// method itself, the rest are callbacks).
+/// A completed call: its outcome, the instructions of each message it took (the first is the method
+/// itself, the rest are callbacks) and the cycles it carried.
 #[derive(Clone, Debug)]
 pub struct CallResult {
     /// Outcome.
     pub outcome: Outcome,
     /// Instructions per message.
     pub instructions: Vec<u64>,
+    /// Cycles the canister accepted from those attached to the call.
+    pub cycles_accepted: u128,
+    /// Cycles attached and not accepted, returned to the caller.
+    pub cycles_refunded: u128,
 }
 
 impl CallResult {
@@ -79,38 +116,25 @@ impl CallResult {
     }
 }
 
-/// An outgoing call made by the canister.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct OutCall {
-    pub callee: Vec<u8>,
-    pub method: String,
-    pub reply_fun: u32,
-    pub reply_env: u32,
-    pub reject_fun: u32,
-    pub reject_env: u32,
-    pub data: Vec<u8>,
+/// A call whose first message ran ([`Canister::begin_update`]): its context, with the outgoing calls
+/// it made, waits for [`Canister::finish`].
+#[derive(Debug)]
+#[must_use = "a pending call does nothing until Canister::finish runs its callbacks"]
+pub struct PendingCall {
+    canister: Principal,
+    ctx: CallCtx,
+    instructions: Vec<u64>,
 }
 
-/// State the system API reads and writes.
-pub(crate) struct Env {
-    pub kind: Kind,
-    pub arg: Vec<u8>,
-    pub caller: Vec<u8>,
-    pub method: String,
-    pub reply_buf: Vec<u8>,
-    pub outcome: Option<Outcome>,
-    pub reject_code: u32,
-    pub reject_msg: String,
-    pub stable: Vec<u8>,
-    pub time_ns: u64,
-    pub self_id: Vec<u8>,
-    pub controllers: Vec<Vec<u8>>,
-    pub building: Option<OutCall>,
-    pub performed: Vec<OutCall>,
-    pub log: Vec<String>,
-    pub budget: u64,
-    pub accepted: bool,
-    pub reported: bool,
+impl PendingCall {
+    /// The outcome so far (set once the method replied, rejected or trapped).
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.ctx.outcome.as_ref()
+    }
+    /// Outgoing calls waiting to be delivered.
+    pub fn outgoing_calls(&self) -> usize {
+        self.ctx.performed.len()
+    }
 }
 
 /// A canister running in the harness.
@@ -148,27 +172,8 @@ impl Canister {
         config.operator_cost(costs::ic_operator_costs());
         let engine = Engine::new(&config)?;
         let module = load(&engine, wasm)?;
-        let env = Env {
-            kind: Kind::System,
-            arg: Vec::new(),
-            caller: Vec::new(),
-            method: String::new(),
-            reply_buf: Vec::new(),
-            outcome: None,
-            reject_code: 0,
-            reject_msg: String::new(),
-            stable: Vec::new(),
-            time_ns: 1_700_000_000_000_000_000,
-            self_id: id.as_slice().to_vec(),
-            controllers: controllers.iter().map(|p| p.as_slice().to_vec()).collect(),
-            building: None,
-            performed: Vec::new(),
-            log: Vec::new(),
-            budget: 0,
-            accepted: false,
-            reported: false,
-        };
-        let mut store = Store::new(&engine, env);
+        let controllers = controllers.iter().map(|p| p.as_slice().to_vec()).collect();
+        let mut store = Store::new(&engine, Env::new(id.as_slice().to_vec(), controllers));
         let mut linker = Linker::new(&engine);
         system_api::define(&mut linker, &module)?;
         store.set_fuel(INSTALL_LIMIT)?;
@@ -177,13 +182,14 @@ impl Canister {
             .map_err(anyhow::Error::from)
             .context("instantiating the canister")?;
         let mut c = Canister { engine, linker, store, instance, rng: rand_chacha::ChaCha20Rng::seed_from_u64(7), id };
-        let controller = controllers.first().copied().unwrap_or(Principal::anonymous());
+        let controller = c.store.data().controllers.first().cloned();
+        let controller = controller.map_or(Principal::anonymous(), |p| Principal::from_slice(&p));
         c.system("canister_init", controller, init_arg)?;
         Ok(c)
     }
 
     /// Upgrades to `wasm`: `canister_pre_upgrade` on the old module, a fresh instance with stable
-    /// memory kept, then `canister_post_upgrade` with `arg`.
+    /// memory, cycle balance and certified data kept, then `canister_post_upgrade` with `arg`.
     pub fn upgrade(&mut self, wasm: &[u8], caller: Principal, arg: Vec<u8>) -> Result<()> {
         self.system("canister_pre_upgrade", caller, Vec::new())?;
         let module = load(&self.engine, wasm)?;
@@ -199,14 +205,19 @@ impl Canister {
     }
 
     fn system(&mut self, export: &str, caller: Principal, arg: Vec<u8>) -> Result<()> {
-        if self.instance.get_func(&mut self.store, export).is_none() {
+        if !self.exports(export) {
             return Ok(()); // the hook is optional
         }
-        let (outcome, _) = self.run(Kind::System, export, caller, arg, None)?;
-        match outcome {
+        let mut ctx = CallCtx::new(caller, export, 0);
+        self.run(Message::new(Kind::System, Entry::Export(export), arg), &mut ctx)?;
+        match ctx.outcome {
             Some(Outcome::Trap(m)) => bail!("{export} trapped: {m}"),
             _ => Ok(()),
         }
+    }
+
+    fn exports(&mut self, export: &str) -> bool {
+        self.instance.get_func(&mut self.store, export).is_some()
     }
 
     /// Advances the canister's clock.
@@ -224,13 +235,43 @@ impl Canister {
         &self.store.data().log
     }
 
-    /// Calls an update method.
+    /// The canister's cycle balance.
+    pub fn balance(&self) -> u128 {
+        self.store.data().balance
+    }
+
+    /// The data the canister certified with `certified_data_set` (at most 32 bytes).
+    pub fn certified_data(&self) -> Vec<u8> {
+        self.store.data().certified.clone()
+    }
+
+    /// Re-seeds the emulated `raw_rand` (deterministic by default, for reproducible tests).
+    pub fn seed_raw_rand(&mut self, seed: [u8; 32]) {
+        self.rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+    }
+
+    /// Calls an update method (as another canister would, without cycles; see [`Canister::ingress`]
+    /// for a user's message).
     pub fn update(&mut self, caller: Principal, method: &str, arg: Vec<u8>) -> Result<CallResult> {
-        self.call(Kind::Update, &format!("canister_update {method}"), caller, arg, &mut [])
+        self.update_with_cycles(caller, method, arg, 0)
+    }
+
+    /// Calls an update method from another canister with `cycles` attached: the method sees them with
+    /// `msg_cycles_available128` and accepts some with `msg_cycles_accept128`; the rest is refunded
+    /// ([`CallResult::cycles_refunded`]).
+    pub fn update_with_cycles(
+        &mut self,
+        caller: Principal,
+        method: &str,
+        arg: Vec<u8>,
+        cycles: u128,
+    ) -> Result<CallResult> {
+        let pending = self.begin_update(caller, method, arg, cycles)?;
+        self.finish(pending, &mut [])
     }
 
     /// Calls an update method; calls it makes to `peers` (by canister id) are delivered to them as
-    /// update calls from this canister.
+    /// update calls from this canister, with the cycles attached to them.
     pub fn update_via(
         &mut self,
         caller: Principal,
@@ -238,198 +279,92 @@ impl Canister {
         arg: Vec<u8>,
         peers: &mut [&mut Canister],
     ) -> Result<CallResult> {
-        self.call(Kind::Update, &format!("canister_update {method}"), caller, arg, peers)
+        let pending = self.begin_update(caller, method, arg, 0)?;
+        self.finish(pending, peers)
     }
 
-    /// Calls a query method (its state changes are discarded).
-    pub fn query(&mut self, caller: Principal, method: &str, arg: Vec<u8>) -> Result<CallResult> {
-        self.call(Kind::Query, &format!("canister_query {method}"), caller, arg, &mut [])
-    }
-
-    fn call(
-        &mut self,
-        kind: Kind,
-        export: &str,
-        caller: Principal,
-        arg: Vec<u8>,
-        peers: &mut [&mut Canister],
-    ) -> Result<CallResult> {
-        if self.instance.get_func(&mut self.store, export).is_none() {
-            return Ok(CallResult {
-                outcome: Outcome::Reject(format!("the canister has no method '{export}'")),
-                instructions: vec![],
-            });
+    /// A user's ingress message: `canister_inspect_message` runs first (if exported) with this caller,
+    /// method and argument, its state changes discarded. If it did not call `accept_message` (or
+    /// trapped), the outcome is a [`Outcome::Reject`] and nothing is charged; otherwise the canister
+    /// pays [`costs::ingress_fee`] and the method runs as [`Canister::update`] runs it. Ingress carries
+    /// no cycles.
+    pub fn ingress(&mut self, caller: Principal, method: &str, arg: Vec<u8>) -> Result<CallResult> {
+        let export = format!("canister_update {method}");
+        if !self.exports(&export) {
+            return Ok(exec::refused(format!("the canister has no method '{export}'")));
         }
+        if !self.inspect(caller, method, &arg)? {
+            let msg = format!("canister_inspect_message refused the ingress message for '{method}'");
+            return Ok(exec::refused(msg));
+        }
+        let fee = costs::ingress_fee(method.len() as u64, arg.len() as u64);
+        let env = self.store.data_mut();
+        if env.balance < fee {
+            let msg = format!("the canister cannot pay the ingress fee of {fee} cycles (balance {})", env.balance);
+            return Ok(exec::refused(msg));
+        }
+        env.balance -= fee;
+        self.update(caller, method, arg)
+    }
+
+    /// Whether `canister_inspect_message` (if exported) accepts this ingress message.
+    fn inspect(&mut self, caller: Principal, method: &str, arg: &[u8]) -> Result<bool> {
+        const EXPORT: &str = "canister_inspect_message";
+        if !self.exports(EXPORT) {
+            return Ok(true);
+        }
+        let mut ctx = CallCtx::new(caller, method, 0);
+        self.run(Message::new(Kind::Inspect, Entry::Export(EXPORT), arg.to_vec()), &mut ctx)?;
+        let trapped = matches!(ctx.outcome, Some(Outcome::Trap(_)));
+        Ok(self.store.data().accepted && !trapped)
+    }
+
+    /// Runs an update method's first message (up to its first `await`) with `cycles` attached; the
+    /// calls it made wait in the returned [`PendingCall`] until [`Canister::finish`]. Other calls may
+    /// run in between, which is how a race across an `await` is tested.
+    pub fn begin_update(&mut self, caller: Principal, method: &str, arg: Vec<u8>, cycles: u128) -> Result<PendingCall> {
+        let export = format!("canister_update {method}");
+        let mut ctx = CallCtx::new(caller, method, cycles);
         let mut instructions = Vec::new();
-        let (mut outcome, n) = self.run(kind, export, caller, arg, None)?;
-        instructions.push(n);
-        // Deliver the responses of the calls the canister made, running its callbacks.
-        while outcome.is_none() || !self.store.data().performed.is_empty() {
-            let calls = std::mem::take(&mut self.store.data_mut().performed);
+        if self.exports(&export) {
+            instructions.push(self.run(Message::new(Kind::Update, Entry::Export(&export), arg), &mut ctx)?);
+        } else {
+            ctx.outcome = Some(Outcome::Reject(format!("the canister has no method '{export}'")));
+        }
+        Ok(PendingCall { canister: self.id, ctx, instructions })
+    }
+
+    /// Completes `pending`: delivers its outgoing calls (to the management canister's `raw_rand`, or
+    /// to `peers` by canister id), runs the callbacks with the call's own context restored, and so on
+    /// until no call is outstanding.
+    pub fn finish(&mut self, pending: PendingCall, peers: &mut [&mut Canister]) -> Result<CallResult> {
+        if pending.canister != self.id {
+            bail!("the pending call belongs to canister {}, not {}", pending.canister, self.id);
+        }
+        let PendingCall { mut ctx, mut instructions, .. } = pending;
+        loop {
+            let calls = std::mem::take(&mut ctx.performed);
             if calls.is_empty() {
                 break;
             }
             for call in calls {
-                let (ok, payload) = self.respond(&call, peers)?;
-                let (fun, env) = if ok { (call.reply_fun, call.reply_env) } else { (call.reject_fun, call.reject_env) };
-                let (o, n) = self.run(Kind::Callback, "", caller, payload, Some((fun, env, ok)))?;
-                instructions.push(n);
-                if outcome.is_none() {
-                    outcome = o;
-                }
+                let (response, refund) = self.respond(&call, peers)?;
+                self.store.data_mut().balance += refund; // credited when the response arrives
+                instructions.push(self.run(Message::callback(&call, response, refund), &mut ctx)?);
             }
         }
-        let outcome = outcome.unwrap_or_else(|| Outcome::Reject("the canister did not reply".into()));
-        Ok(CallResult { outcome, instructions })
+        Ok(ctx.into_result(instructions))
     }
 
-    /// Re-seeds the emulated `raw_rand` (deterministic by default, for reproducible tests).
-    pub fn seed_raw_rand(&mut self, seed: [u8; 32]) {
-        use rand::SeedableRng;
-        self.rng = rand_chacha::ChaCha20Rng::from_seed(seed);
-    }
-
-    /// The management canister's answer to an outgoing call.
-    fn respond(&mut self, call: &OutCall, peers: &mut [&mut Canister]) -> Result<(bool, Vec<u8>)> {
-        use rand::RngCore;
-        if call.callee.is_empty() && call.method == "raw_rand" {
-            let mut b = vec![0u8; 32];
-            self.rng.fill_bytes(&mut b);
-            let bytes = serde_bytes_compat::Bytes(b);
-            return Ok((true, candid::encode_one(bytes).context("encoding the emulated raw_rand reply")?));
+    /// Calls a query method (its state changes are discarded; it sees the stand-in data certificate).
+    pub fn query(&mut self, caller: Principal, method: &str, arg: Vec<u8>) -> Result<CallResult> {
+        let export = format!("canister_query {method}");
+        if !self.exports(&export) {
+            return Ok(exec::refused(format!("the canister has no method '{export}'")));
         }
-        if let Some(peer) = peers.iter_mut().find(|p| p.id.as_slice() == call.callee.as_slice()) {
-            let r = peer.update(self.id, &call.method, call.data.clone())?;
-            return Ok(match r.outcome {
-                Outcome::Reply(b) => (true, b),
-                Outcome::Reject(m) | Outcome::Trap(m) => (false, m.into_bytes()),
-            });
-        }
-        let msg = format!("the harness does not emulate {}.{}", Principal::from_slice(&call.callee), call.method);
-        Ok((false, msg.into_bytes()))
-    }
-
-    /// Runs one message; returns its outcome (if it replied, rejected or trapped) and instructions.
-    fn run(
-        &mut self,
-        kind: Kind,
-        export: &str,
-        caller: Principal,
-        arg: Vec<u8>,
-        callback: Option<(u32, u32, bool)>,
-    ) -> Result<(Option<Outcome>, u64)> {
-        let budget = match kind {
-            Kind::Update | Kind::Callback => UPDATE_LIMIT,
-            Kind::Query => QUERY_LIMIT,
-            Kind::System => INSTALL_LIMIT,
-        };
-        // Snapshot for rollback.
-        let memory = self
-            .instance
-            .get_memory(&mut self.store, "memory")
-            .ok_or_else(|| anyhow!("the canister exports no memory"))?;
-        let mem_snapshot = memory.data(&self.store).to_vec();
-        let globals = self.globals();
-        let global_snapshot: Vec<Val> = globals.iter().map(|g| g.get(&mut self.store)).collect();
-        let stable_snapshot = self.store.data().stable.clone();
-
-        {
-            let env = self.store.data_mut();
-            env.kind = kind;
-            env.caller = caller.as_slice().to_vec();
-            env.method = export
-                .strip_prefix("canister_update ")
-                .or_else(|| export.strip_prefix("canister_query "))
-                .unwrap_or(export)
-                .to_string();
-            env.budget = budget;
-            env.accepted = false;
-            env.building = None;
-            match callback {
-                Some((_, _, true)) => {
-                    env.arg = arg;
-                    env.reject_code = 0;
-                    env.reject_msg.clear();
-                }
-                Some((_, _, false)) => {
-                    env.arg = Vec::new();
-                    env.reject_code = 3; // destination invalid
-                    env.reject_msg = String::from_utf8_lossy(&arg).into_owned();
-                }
-                None => {
-                    env.arg = arg;
-                    env.reply_buf.clear();
-                    env.outcome = None;
-                    env.reported = false;
-                }
-            }
-        }
-        self.store.set_fuel(budget)?;
-        let result = match callback {
-            None => {
-                let f = self.instance.get_typed_func::<(), ()>(&mut self.store, export)?;
-                f.call(&mut self.store, ())
-            }
-            Some((fun, env, _)) => {
-                let table = self
-                    .instance
-                    .get_table(&mut self.store, instrument::TABLE_EXPORT)
-                    .ok_or_else(|| anyhow!("no function table"))?;
-                let f = table
-                    .get(&mut self.store, fun as u64)
-                    .and_then(|r| r.as_func().flatten().copied())
-                    .ok_or_else(|| anyhow!("callback {fun} is not in the table"))?;
-                f.typed::<i32, ()>(&self.store)?.call(&mut self.store, env as i32)
-            }
-        };
-        let used = budget - self.store.get_fuel().unwrap_or(0);
-        let rollback = |c: &mut Canister| -> Result<()> {
-            let memory = c.instance.get_memory(&mut c.store, "memory").ok_or_else(|| anyhow!("no memory"))?;
-            let data = memory.data_mut(&mut c.store);
-            data[..mem_snapshot.len()].copy_from_slice(&mem_snapshot);
-            data[mem_snapshot.len()..].fill(0);
-            for (g, v) in c.globals().iter().zip(&global_snapshot) {
-                if g.ty(&c.store).mutability() == wasmtime::Mutability::Var {
-                    g.set(&mut c.store, *v)?;
-                }
-            }
-            c.store.data_mut().stable = stable_snapshot.clone();
-            Ok(())
-        };
-        match result {
-            Ok(()) => {
-                if kind == Kind::Query {
-                    rollback(self)?;
-                    self.store.data_mut().performed.clear();
-                }
-                // Report the outcome once: from the first message that replied or rejected.
-                let env = self.store.data_mut();
-                let o = if env.reported { None } else { env.outcome.clone() };
-                if o.is_some() {
-                    env.reported = true;
-                }
-                Ok((o, used))
-            }
-            Err(e) => {
-                rollback(self)?;
-                self.store.data_mut().performed.clear();
-                let msg = match e.downcast_ref::<wasmtime::Trap>() {
-                    Some(wasmtime::Trap::OutOfFuel) => format!("instruction limit of {budget} exceeded"),
-                    _ => format!("{e:#}"),
-                };
-                Ok((Some(Outcome::Trap(msg)), used))
-            }
-        }
-    }
-
-    fn globals(&mut self) -> Vec<wasmtime::Global> {
-        let names: Vec<String> = self
-            .instance
-            .exports(&mut self.store)
-            .map(|e| e.name().to_string())
-            .filter(|n| n.starts_with(instrument::GLOBAL_PREFIX))
-            .collect();
-        names.iter().filter_map(|n| self.instance.get_global(&mut self.store, n)).collect()
+        let mut ctx = CallCtx::new(caller, method, 0);
+        let n = self.run(Message::new(Kind::Query, Entry::Export(&export), arg), &mut ctx)?;
+        Ok(ctx.into_result(vec![n]))
     }
 }
 
