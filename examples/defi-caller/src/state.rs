@@ -1,0 +1,431 @@
+//! The contract's state, all in stable memory (ic-stable-structures), so that an upgrade keeps open
+//! requests, the uniqueness of events and commitments, and the operators' counters. Only the locks
+//! held across an `await` live on the heap ([`InFlight`], [`Reserved`]): a canister is stopped
+//! before an upgrade, which waits for its outstanding calls, so no lock is ever held across one.
+//!
+//! Every stored value is a [`Stored`]: one schema-version byte, then its candid encoding.
+use crate::types::{DefiError, InitArgs, OperatorStats, Request, Settings};
+use candid::{CandidType, Decode, Encode, Principal};
+use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
+use ic_stable_structures::storable::Bound;
+use ic_stable_structures::{DefaultMemoryImpl, StableBTreeMap, StableCell, Storable};
+use serde::Deserialize;
+use serde_bytes::ByteBuf;
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::marker::PhantomData;
+
+type Mem = VirtualMemory<DefaultMemoryImpl>;
+
+/// Schema version written in front of every stored value. A value written by another version is
+/// refused with `StateCorrupt` naming both versions, never misread.
+pub const SCHEMA_VERSION: u8 = 1;
+
+/// Largest event, in bytes (the verifier's limit).
+pub const MAX_EVENT_BYTES: usize = 64;
+/// Most operators.
+pub const MAX_OPERATORS: usize = 32;
+/// Most closed requests removed by one `open` to make room.
+pub const PRUNE_PER_CALL: usize = 64;
+
+/// Defaults of the optional settings.
+pub const DEFAULT_MAX_OPEN: u64 = 100;
+/// Default most open requests per opener.
+pub const DEFAULT_MAX_OPEN_PER_OPENER: u64 = 10;
+/// Default most stored requests.
+pub const DEFAULT_MAX_STORED: u64 = 10_000;
+/// Default cycles for `request_seed` (the verifier's default `request_seed_fee`).
+pub const DEFAULT_REQUEST_SEED_CYCLES: u64 = 40_000_000;
+/// Default cycles for `verify` (the verifier's default `verify_fee`).
+pub const DEFAULT_VERIFY_CYCLES: u64 = 1_000_000_000;
+
+/// Settings and counts, kept in one stable cell.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Verifier canister.
+    pub verifier: Principal,
+    /// Trusted model (32 bytes).
+    pub model_hash: ByteBuf,
+    /// Operators.
+    pub operators: Vec<Principal>,
+    /// Default class of new requests.
+    pub default_class: u32,
+    /// Caps.
+    pub max_open_requests: u64,
+    /// Per opener.
+    pub max_open_per_opener: u64,
+    /// Stored requests.
+    pub max_stored_requests: u64,
+    /// Cycles for `request_seed`.
+    pub request_seed_cycles: u64,
+    /// Cycles for `verify`.
+    pub verify_cycles: u64,
+    /// Next request id.
+    pub next_request_id: u64,
+    /// Requests pending now.
+    pub open_requests: u64,
+}
+
+impl Config {
+    /// The checked settings of `args` (counts start at 0), or why they are invalid.
+    pub fn from_args(args: &InitArgs) -> Result<Config, String> {
+        if args.verifier == Principal::anonymous() || args.verifier == Principal::management_canister() {
+            return Err(format!("InitArgs.verifier must be the verifier canister, not {}", args.verifier));
+        }
+        if args.model_hash.len() != 32 {
+            return Err(format!("InitArgs.model_hash must be 32 bytes, got {}", args.model_hash.len()));
+        }
+        if args.operators.is_empty() || args.operators.len() > MAX_OPERATORS {
+            return Err(format!(
+                "InitArgs.operators must name 1 to {MAX_OPERATORS} principals, got {}",
+                args.operators.len()
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for op in &args.operators {
+            if *op == Principal::anonymous() || *op == args.verifier {
+                return Err(format!("InitArgs.operators: {op} cannot be an operator"));
+            }
+            if !seen.insert(*op) {
+                return Err(format!("InitArgs.operators names {op} twice"));
+            }
+        }
+        let positive = |what: &str, v: Option<u64>, default: u64| match v.unwrap_or(default) {
+            0 => Err(format!("InitArgs.{what} must be > 0")),
+            v => Ok(v),
+        };
+        let max_open_requests = positive("max_open_requests", args.max_open_requests, DEFAULT_MAX_OPEN)?;
+        let max_open_per_opener = positive(
+            "max_open_per_opener",
+            args.max_open_per_opener,
+            DEFAULT_MAX_OPEN_PER_OPENER.min(max_open_requests),
+        )?;
+        let max_stored_requests =
+            positive("max_stored_requests", args.max_stored_requests, DEFAULT_MAX_STORED.max(max_open_requests))?;
+        if max_open_per_opener > max_open_requests {
+            return Err(format!(
+                "InitArgs.max_open_per_opener ({max_open_per_opener}) exceeds max_open_requests ({max_open_requests})"
+            ));
+        }
+        if max_open_requests > max_stored_requests {
+            return Err(format!(
+                "InitArgs.max_open_requests ({max_open_requests}) exceeds max_stored_requests ({max_stored_requests}): open requests are never removed"
+            ));
+        }
+        Ok(Config {
+            verifier: args.verifier,
+            model_hash: args.model_hash.clone(),
+            operators: args.operators.clone(),
+            default_class: args.default_class,
+            max_open_requests,
+            max_open_per_opener,
+            max_stored_requests,
+            request_seed_cycles: positive(
+                "request_seed_cycles",
+                args.request_seed_cycles,
+                DEFAULT_REQUEST_SEED_CYCLES,
+            )?,
+            verify_cycles: positive("verify_cycles", args.verify_cycles, DEFAULT_VERIFY_CYCLES)?,
+            next_request_id: 1,
+            open_requests: 0,
+        })
+    }
+
+    /// Upgrade settings: `args` replace the settings, the counts carry over. While requests are
+    /// open, the verifier and the model cannot change (their tickets live on that verifier).
+    pub fn upgraded(&self, args: &InitArgs) -> Result<Config, String> {
+        let mut next = Config::from_args(args)?;
+        if self.open_requests > 0 && (next.verifier != self.verifier || next.model_hash != self.model_hash) {
+            return Err(format!(
+                "the verifier and the model cannot change while {} requests are open",
+                self.open_requests
+            ));
+        }
+        next.next_request_id = self.next_request_id;
+        next.open_requests = self.open_requests;
+        Ok(next)
+    }
+
+    /// Whether `p` is an operator.
+    pub fn is_operator(&self, p: &Principal) -> bool {
+        self.operators.contains(p)
+    }
+
+    /// The settings as `settings` reports them.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            verifier: self.verifier,
+            model_hash: self.model_hash.clone(),
+            operators: self.operators.clone(),
+            default_class: self.default_class,
+            max_open_requests: self.max_open_requests,
+            max_open_per_opener: self.max_open_per_opener,
+            max_stored_requests: self.max_stored_requests,
+            request_seed_cycles: self.request_seed_cycles,
+            verify_cycles: self.verify_cycles,
+            open_requests: self.open_requests,
+            stored_requests: REQUESTS.with(|r| r.borrow().len()),
+            next_request_id: self.next_request_id,
+        }
+    }
+}
+
+/// A value held in stable memory: [`SCHEMA_VERSION`], then its candid bytes (encoded before the
+/// insert, so an encoding failure is a typed error of the call, never empty bytes stored).
+pub struct Stored<T> {
+    bytes: Vec<u8>,
+    _value: PhantomData<T>,
+}
+
+impl<T: CandidType + for<'de> Deserialize<'de>> Stored<T> {
+    /// The versioned candid encoding of `value`.
+    pub fn encode(value: &T) -> Result<Self, DefiError> {
+        let mut bytes = vec![SCHEMA_VERSION];
+        bytes.extend(Encode!(value).map_err(|e| state_error::<T>("encoding", e))?);
+        Ok(Stored { bytes, _value: PhantomData })
+    }
+    /// The stored value.
+    pub fn decode(&self) -> Result<T, DefiError> {
+        match self.bytes.split_first() {
+            Some((&SCHEMA_VERSION, candid)) => Decode!(candid, T).map_err(|e| state_error::<T>("decoding", e)),
+            Some((v, _)) => Err(state_error::<T>(
+                "decoding",
+                format!("schema version {v}, this code reads version {SCHEMA_VERSION}"),
+            )),
+            None => Err(state_error::<T>("decoding", "no bytes")),
+        }
+    }
+}
+
+fn state_error<T>(what: &str, e: impl std::fmt::Display) -> DefiError {
+    DefiError::StateCorrupt { reason: format!("{what} a stored {}: {e}", std::any::type_name::<T>()) }
+}
+
+impl<T> Storable for Stored<T> {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.bytes)
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        Stored { bytes: bytes.into_owned(), _value: PhantomData }
+    }
+    const BOUND: Bound = Bound::Unbounded;
+}
+
+fn memory(id: u8) -> Mem {
+    MEMORY.with(|m| m.borrow().get(MemoryId::new(id)))
+}
+
+/// Requests reserved across the `request_seed` await (counted against the caps).
+#[derive(Default)]
+pub struct Reserved {
+    /// All openers.
+    pub total: u64,
+    /// Per opener.
+    pub per_opener: BTreeMap<Principal, u64>,
+}
+
+thread_local! {
+    static MEMORY: RefCell<MemoryManager<DefaultMemoryImpl>> = RefCell::new(MemoryManager::init(DefaultMemoryImpl::default()));
+    /// Settings and counts (`None` before `init`).
+    static CONFIG: RefCell<StableCell<Stored<Option<Config>>, Mem>> = RefCell::new(StableCell::init(
+        memory(0),
+        // empty bytes never decode: `config()` then reports the state as corrupt instead of guessing
+        Stored::encode(&None).unwrap_or(Stored { bytes: Vec::new(), _value: PhantomData }),
+    ));
+    /// Request id -> request.
+    pub static REQUESTS: RefCell<StableBTreeMap<u64, Stored<Request>, Mem>> = RefCell::new(StableBTreeMap::init(memory(1)));
+    /// SHA-256 of ("event" | event) or ("commitment" | commitment) -> the request opened for it.
+    /// Never removed: one request per event and per commitment, ever.
+    pub static KEYS: RefCell<StableBTreeMap<[u8; 32], u64, Mem>> = RefCell::new(StableBTreeMap::init(memory(2)));
+    /// Operator -> counters.
+    pub static OPERATORS: RefCell<StableBTreeMap<Principal, Stored<OperatorStats>, Mem>> = RefCell::new(StableBTreeMap::init(memory(3)));
+    /// Opener -> requests it has open.
+    pub static OPEN_BY_OPENER: RefCell<StableBTreeMap<Principal, u64, Mem>> = RefCell::new(StableBTreeMap::init(memory(4)));
+    /// Closed requests by closing time: (closed_at, id); the first ones are removed first.
+    pub static CLOSED: RefCell<StableBTreeMap<(u64, u64), (), Mem>> = RefCell::new(StableBTreeMap::init(memory(5)));
+    /// Requests being opened (heap; see the module docs).
+    pub static RESERVED: RefCell<Reserved> = RefCell::new(Reserved::default());
+    /// Requests whose settlement waits for the verifier (heap; see the module docs).
+    pub static IN_FLIGHT: RefCell<BTreeSet<u64>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// The settings and counts.
+pub fn config() -> Result<Config, DefiError> {
+    CONFIG
+        .with(|c| c.borrow().get().decode())?
+        .ok_or_else(|| DefiError::StateCorrupt { reason: "the contract was never initialised".into() })
+}
+
+/// Stores the settings and counts.
+pub fn put_config(cfg: &Config) -> Result<(), DefiError> {
+    let stored = Stored::encode(&Some(cfg.clone()))?;
+    CONFIG.with(|c| c.borrow_mut().set(stored));
+    Ok(())
+}
+
+/// Updates the settings and counts.
+pub fn update_config(f: impl FnOnce(&mut Config)) -> Result<(), DefiError> {
+    let mut cfg = config()?;
+    f(&mut cfg);
+    put_config(&cfg)
+}
+
+/// A request.
+pub fn request(id: u64) -> Result<Option<Request>, DefiError> {
+    REQUESTS.with(|r| r.borrow().get(&id)).map(|s| s.decode()).transpose()
+}
+
+/// Stores a request.
+pub fn put_request(req: &Request) -> Result<(), DefiError> {
+    let stored = Stored::encode(req)?;
+    REQUESTS.with(|r| r.borrow_mut().insert(req.id, stored));
+    Ok(())
+}
+
+/// Up to `limit` requests with id >= `start`, by id.
+pub fn requests_from(start: u64, limit: usize) -> Result<Vec<Request>, DefiError> {
+    REQUESTS.with(|r| r.borrow().range(start..).take(limit).map(|e| e.value().decode()).collect())
+}
+
+/// An operator's counters.
+pub fn operator_stats(p: &Principal) -> Result<OperatorStats, DefiError> {
+    Ok(OPERATORS.with(|o| o.borrow().get(p)).map(|s| s.decode()).transpose()?.unwrap_or_default())
+}
+
+/// Updates an operator's counters.
+pub fn update_operator(p: Principal, f: impl FnOnce(&mut OperatorStats)) -> Result<(), DefiError> {
+    let mut stats = operator_stats(&p)?;
+    f(&mut stats);
+    let stored = Stored::encode(&stats)?;
+    OPERATORS.with(|o| o.borrow_mut().insert(p, stored));
+    Ok(())
+}
+
+/// Requests `opener` has open (stored ones, not counting reservations).
+pub fn open_by(opener: &Principal) -> u64 {
+    OPEN_BY_OPENER.with(|m| m.borrow().get(opener)).unwrap_or(0)
+}
+
+/// Adds `delta` (+1 or -1) to `opener`'s open requests.
+pub fn add_open_by(opener: Principal, delta: i64) {
+    let n = open_by(&opener).saturating_add_signed(delta);
+    OPEN_BY_OPENER.with(|m| {
+        let mut m = m.borrow_mut();
+        if n == 0 {
+            m.remove(&opener);
+        } else {
+            m.insert(opener, n);
+        }
+    });
+}
+
+/// The uniqueness key of an event or an input commitment.
+pub fn unique_key(kind: &[u8], value: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for part in [kind, value] {
+        h.update((part.len() as u32).to_be_bytes());
+        h.update(part);
+    }
+    h.finalize().into()
+}
+
+/// Removes the oldest closed requests until fewer than `max` are stored (at most
+/// [`PRUNE_PER_CALL`]); whether there is room for one more.
+pub fn make_room(max: u64) -> bool {
+    for _ in 0..PRUNE_PER_CALL {
+        if REQUESTS.with(|r| r.borrow().len()) < max {
+            return true;
+        }
+        let Some(((at, id), ())) = CLOSED.with(|c| c.borrow().first_key_value()) else {
+            return false;
+        };
+        CLOSED.with(|c| c.borrow_mut().remove(&(at, id)));
+        REQUESTS.with(|r| r.borrow_mut().remove(&id));
+    }
+    REQUESTS.with(|r| r.borrow().len()) < max
+}
+
+/// Whether a request could be stored now (without removing anything yet).
+pub fn has_room(max: u64) -> bool {
+    REQUESTS.with(|r| r.borrow().len()) < max || CLOSED.with(|c| !c.borrow().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::RequestOutcome;
+
+    fn args() -> InitArgs {
+        InitArgs {
+            verifier: Principal::from_slice(&[9; 10]),
+            model_hash: ByteBuf::from(vec![1; 32]),
+            operators: vec![Principal::from_slice(&[5; 29])],
+            default_class: 0,
+            max_open_requests: None,
+            max_open_per_opener: None,
+            max_stored_requests: None,
+            request_seed_cycles: None,
+            verify_cycles: None,
+        }
+    }
+
+    #[test]
+    fn init_args_are_checked() {
+        let c = Config::from_args(&args()).unwrap();
+        assert_eq!((c.max_open_requests, c.max_open_per_opener, c.max_stored_requests), (100, 10, 10_000));
+        assert_eq!((c.request_seed_cycles, c.verify_cycles), (40_000_000, 1_000_000_000));
+        let op = args().operators[0];
+        let bad: Vec<(InitArgs, &str)> = vec![
+            (InitArgs { verifier: Principal::anonymous(), ..args() }, "verifier"),
+            (InitArgs { model_hash: ByteBuf::from(vec![1; 31]), ..args() }, "model_hash"),
+            (InitArgs { operators: vec![], ..args() }, "operators"),
+            (InitArgs { operators: vec![op, op], ..args() }, "twice"),
+            (InitArgs { operators: vec![Principal::anonymous()], ..args() }, "operator"),
+            (InitArgs { operators: vec![Principal::from_slice(&[9; 10])], ..args() }, "operator"),
+            (InitArgs { max_open_requests: Some(0), ..args() }, "max_open_requests"),
+            (InitArgs { verify_cycles: Some(0), ..args() }, "verify_cycles"),
+            (InitArgs { max_open_requests: Some(5), max_stored_requests: Some(4), ..args() }, "exceeds"),
+            (InitArgs { max_open_requests: Some(5), max_open_per_opener: Some(6), ..args() }, "exceeds"),
+        ];
+        for (a, word) in bad {
+            let e = Config::from_args(&a).unwrap_err();
+            assert!(e.contains(word), "{a:?}: {e}");
+        }
+        // small caps: the defaults of the others follow them
+        let c = Config::from_args(&InitArgs { max_open_requests: Some(3), ..args() }).unwrap();
+        assert_eq!((c.max_open_per_opener, c.max_stored_requests), (3, 10_000));
+    }
+
+    #[test]
+    fn an_upgrade_keeps_counts_and_the_verifier_of_open_requests() {
+        let mut c = Config::from_args(&args()).unwrap();
+        c.next_request_id = 7;
+        c.open_requests = 2;
+        let other = InitArgs { verifier: Principal::from_slice(&[8; 10]), ..args() };
+        assert!(c.upgraded(&other).unwrap_err().contains("cannot change"));
+        let next = c.upgraded(&InitArgs { default_class: 3, ..args() }).unwrap();
+        assert_eq!((next.next_request_id, next.open_requests, next.default_class), (7, 2, 3));
+    }
+
+    #[test]
+    fn stored_values_carry_the_schema_version() {
+        let stats = OperatorStats { opened: 3, settled: 1, abandoned: 2 };
+        let s = Stored::encode(&stats).unwrap();
+        assert_eq!(s.to_bytes()[0], SCHEMA_VERSION);
+        assert_eq!(&s.to_bytes()[1..], Encode!(&stats).unwrap().as_slice());
+        assert_eq!(Stored::<OperatorStats>::from_bytes(s.to_bytes()).decode().unwrap(), stats);
+        let mut other = s.to_bytes().into_owned();
+        other[0] = SCHEMA_VERSION + 1;
+        for bytes in [other, vec![], Encode!(&RequestOutcome::Pending).unwrap()] {
+            assert!(matches!(
+                Stored::<OperatorStats>::from_bytes(Cow::Owned(bytes)).decode(),
+                Err(DefiError::StateCorrupt { .. })
+            ));
+        }
+    }
+}

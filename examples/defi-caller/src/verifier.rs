@@ -1,0 +1,271 @@
+//! The verifier canister's types this contract uses, mirrored from `verifier-canister/verifier.did`
+//! as a client generated from that file would have them (the example does not depend on the
+//! verifier's crate: a real integrator has only the `.did`). `Error` is mirrored in full so that a
+//! refusal can carry the verifier's own error; `Ticket` and `Verified` carry every field.
+//!
+//! If the verifier adds an `Error` variant this copy does not know, its reply no longer decodes
+//! into [`Error`]; the contract then reports `DefiError::UndecodableReply` and treats the call as
+//! refused (see `lib.rs`).
+use candid::{CandidType, Principal};
+use serde::Deserialize;
+use serde_bytes::ByteBuf;
+
+/// The revealed output.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub enum Output {
+    /// Quantized output values.
+    #[serde(rename = "tensor")]
+    Tensor(Vec<i64>),
+    /// Commitment to them (32 bytes, big-endian BN254 scalar).
+    #[serde(rename = "commitment")]
+    Commitment(ByteBuf),
+}
+
+/// The statement a proof makes.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct Statement {
+    /// 32 bytes.
+    pub model_hash: ByteBuf,
+    /// 32 bytes (big-endian BN254 scalar).
+    pub input_commitment: ByteBuf,
+    /// 32 bytes.
+    pub seed: ByteBuf,
+    /// The sampled class.
+    pub output_index: u32,
+    /// The output tensor or its commitment.
+    pub output: Output,
+}
+
+/// Arguments of the verifier's `verify` (and of this contract's `settle`).
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct VerifyArgs {
+    /// The 128-byte Groth16 proof.
+    pub proof: ByteBuf,
+    /// The statement.
+    pub statement: Statement,
+    /// A seed ticket from `request_seed`: the statement must use its seed and input commitment, only
+    /// its requester (or the consumer it named) may use it, and `verify` consumes it.
+    pub ticket: Option<u64>,
+}
+
+/// Arguments of the verifier's `request_seed`.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct SeedRequest {
+    /// The registered model that will be proven.
+    pub model_hash: ByteBuf,
+    /// The input commitment (32 bytes, big-endian BN254 scalar), fixed before the seed exists.
+    pub input_commitment: ByteBuf,
+    /// The caller's business event this draw is for (at most 64 bytes).
+    pub event: Option<ByteBuf>,
+    /// Besides the caller, the one principal that may consume the ticket with `verify`.
+    pub consumer: Option<Principal>,
+}
+
+/// A verified inference, as the verifier's `verify` returns it.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct Verified {
+    /// Record id (`get_verification`).
+    pub id: u64,
+    /// Model.
+    pub model_hash: ByteBuf,
+    /// SHA-256 of the verifying key that accepted the proof.
+    pub key_hash: ByteBuf,
+    /// Input commitment.
+    pub input_commitment: ByteBuf,
+    /// Seed.
+    pub seed: ByteBuf,
+    /// The sampled class.
+    pub output_index: u32,
+    /// The output tensor or its commitment.
+    pub output: Output,
+    /// SHA-256 of the 128 proof bytes.
+    pub proof_hash: ByteBuf,
+    /// The ticket consumed, if any.
+    pub ticket: Option<u64>,
+    /// Who called `verify`.
+    pub caller: Principal,
+    /// Time of verification (ns since the epoch).
+    pub verified_at: u64,
+    /// Instructions this call had used when the proof was accepted.
+    pub instructions: u64,
+}
+
+/// A seed ticket.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct Ticket {
+    /// Ticket id.
+    pub id: u64,
+    /// Model.
+    pub model_hash: ByteBuf,
+    /// The input commitment fixed before the seed was drawn.
+    pub input_commitment: ByteBuf,
+    /// 32 bytes from the management canister's `raw_rand`.
+    pub seed: ByteBuf,
+    /// Who requested it: it may consume the ticket.
+    pub caller: Principal,
+    /// The other principal the requester allowed to consume it.
+    pub consumer: Option<Principal>,
+    /// The requester's event, if it named one.
+    pub event: Option<ByteBuf>,
+    /// When it was issued (ns).
+    pub issued_at: u64,
+    /// The settlement deadline (ns): after it the ticket is abandoned and `verify` refuses it.
+    pub expires_at: u64,
+    /// Open, consumed (with the verification) or abandoned.
+    pub status: TicketStatus,
+}
+
+/// Where a ticket stands.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // as a generated client has it; read once per recovery
+pub enum TicketStatus {
+    /// Not consumed, deadline not passed.
+    #[serde(rename = "open")]
+    Open,
+    /// A `verify` accepted a proof with this ticket: the stored result.
+    #[serde(rename = "consumed")]
+    Consumed(Verified),
+    /// The deadline passed without a verified proof.
+    #[serde(rename = "abandoned")]
+    Abandoned {
+        /// The deadline that passed (ns).
+        expired_at: u64,
+    },
+}
+
+/// Every way a call can fail. No bad input traps.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub enum Error {
+    /// Only controllers and registrars may do this.
+    NotAuthorized {
+        /// The caller.
+        caller: Principal,
+    },
+    /// No model with this hash.
+    UnknownModel {
+        /// The model hash.
+        model_hash: ByteBuf,
+    },
+    /// The model was retired.
+    ModelRetired {
+        /// The model hash.
+        model_hash: ByteBuf,
+    },
+    /// A model with this hash is registered already.
+    AlreadyRegistered {
+        /// The model hash.
+        model_hash: ByteBuf,
+    },
+    /// An argument is invalid (the reason says which).
+    InvalidArgument {
+        /// What is wrong.
+        reason: String,
+    },
+    /// An argument exceeds its limit.
+    ArgumentTooLarge {
+        /// Which argument.
+        what: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The verifying key cannot be decoded.
+    MalformedKey {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The proof cannot be decoded.
+    MalformedProof {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The statement cannot be encoded.
+    MalformedStatement {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The statement does not fit the model (output length, class index).
+    StatementMismatch {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The proof does not prove the statement.
+    ProofRejected,
+    /// No such ticket (never issued, or expired and pruned).
+    UnknownTicket {
+        /// The ticket id.
+        id: u64,
+    },
+    /// The ticket expired.
+    TicketExpired {
+        /// The ticket id.
+        id: u64,
+        /// When it expired (ns).
+        expired_at: u64,
+    },
+    /// The ticket was consumed by an earlier `verify`.
+    TicketAlreadyUsed {
+        /// The ticket id.
+        id: u64,
+    },
+    /// The statement does not match the ticket (model, input commitment or seed).
+    TicketMismatch {
+        /// The ticket id.
+        id: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Too many outstanding tickets; retry after some expire.
+    TooManyTickets {
+        /// The limit.
+        limit: u64,
+    },
+    /// The management canister's `raw_rand` failed.
+    RandomnessUnavailable {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The canister's own stored state could not be encoded or decoded (a bug in the canister: report it).
+    StateCorrupt {
+        /// What failed.
+        reason: String,
+    },
+    /// The ticket belongs to another requester (only its caller or named consumer may use it).
+    TicketNotYours {
+        /// The ticket id.
+        id: u64,
+        /// Who tried.
+        caller: Principal,
+    },
+    /// The anonymous principal may not call this method.
+    AnonymousCaller,
+    /// Too few cycles attached to the call.
+    InsufficientCycles {
+        /// Cycles the call needs attached.
+        required: u64,
+        /// Cycles attached.
+        attached: u64,
+    },
+    /// The caller holds its quota of open tickets; retry after some are consumed or expire.
+    QuotaExceeded {
+        /// The caller.
+        caller: Principal,
+        /// Open tickets allowed per caller.
+        limit: u64,
+    },
+    /// The caller already holds a ticket for this event or input commitment.
+    DuplicateRequest {
+        /// The existing ticket (none while its seed is still being drawn).
+        ticket: Option<u64>,
+        /// What repeated: "event" or "input_commitment".
+        reason: String,
+    },
+    /// An error this interface version does not name yet (clients should treat it as a refusal).
+    Other {
+        /// Machine-readable code.
+        code: u32,
+        /// Description.
+        message: String,
+    },
+}
