@@ -10,6 +10,14 @@
 //! ingress fee counts method name and argument, not the signed envelope (see [`ingress_fee`]).
 use wasmtime::OperatorCost;
 
+/// Fuel wasmtime charges on entering any Wasm function (its translator starts each function's count
+/// at 1); the replica charges nothing there. So the table charges calls one less, the system API
+/// charges this for each `ic0` call (an import enters no Wasm function), and a message gets it on top
+/// of its budget for entering its exported function or callback. Exact for `call`, `call_indirect` and
+/// tail calls of Wasm functions and direct calls of imports; an import called through the table would
+/// be one short.
+pub const FUNCTION_ENTRY_FUEL: u64 = 1;
+
 /// The fuel table.
 pub fn ic_operator_costs() -> OperatorCost {
     let mut c = OperatorCost::new();
@@ -19,10 +27,11 @@ pub fn ic_operator_costs() -> OperatorCost {
     c.Return = 1;
     c.Unreachable = 1;
     // Block markers stay free: Block, Loop, End, Else = 0 (wasmtime's default).
-    c.Call = 5;
-    c.CallIndirect = 10;
-    c.ReturnCall = 5;
-    c.ReturnCallIndirect = 10;
+    // wasmtime adds FUNCTION_ENTRY_FUEL on entering the callee; the replica's 5 and 10 include it.
+    c.Call = 5 - FUNCTION_ENTRY_FUEL as u8;
+    c.CallIndirect = 10 - FUNCTION_ENTRY_FUEL as u8;
+    c.ReturnCall = 5 - FUNCTION_ENTRY_FUEL as u8;
+    c.ReturnCallIndirect = 10 - FUNCTION_ENTRY_FUEL as u8;
     c.Br = 2;
     c.BrIf = 2;
     c.BrTable = 2;

@@ -1,6 +1,6 @@
 //! Running one message: the state the system API sees, the per-call context saved between a call's
 //! messages, the snapshot a trap rolls back to, the execution charge, and the answers to outgoing calls.
-use crate::{instrument, CallResult, Canister, Kind, Outcome};
+use crate::{costs, instrument, CallResult, Canister, Kind, Outcome};
 use crate::{CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE, INITIAL_BALANCE, INSTALL_LIMIT, QUERY_LIMIT, UPDATE_LIMIT};
 use anyhow::{anyhow, Context, Result};
 use candid::Principal;
@@ -175,9 +175,10 @@ impl Canister {
         let (kind, budget) = (msg.kind, budget(msg.kind));
         let entry = self.enter(msg, std::mem::take(ctx), budget);
         let snapshot = self.snapshot()?;
-        self.store.set_fuel(budget)?;
+        // The entry into the message's function is fuel the replica does not count.
+        self.store.set_fuel(budget + costs::FUNCTION_ENTRY_FUEL)?;
         let result = self.execute(&entry);
-        let used = budget - self.store.get_fuel().unwrap_or(0);
+        let used = budget.saturating_sub(self.store.get_fuel().unwrap_or(0));
         match result {
             Ok(()) if matches!(kind, Kind::Query | Kind::Inspect) => self.restore(snapshot, false)?,
             Ok(()) => self.commit(),

@@ -16,8 +16,10 @@ const CERTIFIED_DATA_MAX: u64 = 32;
 
 type C<'a> = Caller<'a, Env>;
 
-/// Takes `n` instructions from the message's budget (a trap when it runs out).
+/// Takes `n` instructions from the message's budget (a trap when it runs out), plus the function-entry
+/// fuel the `call` of an import was charged one less for ([`costs::FUNCTION_ENTRY_FUEL`]).
 fn charge(c: &mut C<'_>, n: u64) -> Result<()> {
+    let n = n.saturating_add(costs::FUNCTION_ENTRY_FUEL);
     let fuel = c.get_fuel()?;
     if fuel < n {
         c.set_fuel(0)?;
