@@ -46,7 +46,7 @@ fn wasm() -> &'static [u8] {
 /// A fresh canister with the iris model registered and a registrar added.
 fn fresh() -> Canister {
     let [controller, registrar, ..] = callers();
-    let init = InitArgs { ticket_ttl_seconds: Some(600), max_tickets: Some(16) };
+    let init = InitArgs { ticket_ttl_seconds: Some(600), max_tickets: Some(16), ..InitArgs::default() };
     let mut c = Canister::install(wasm(), &[controller], encode_one(Some(init)).expect("candid")).expect("install");
     let r = c.update(controller, "add_registrar", encode_one(registrar).expect("candid")).expect("add_registrar");
     assert!(matches!(r.outcome, Outcome::Reply(_)), "add_registrar: {:?}", r.outcome);
@@ -146,7 +146,7 @@ pub const METHODS: &[Method] = &[
     Method {
         name: "request_seed",
         query: false,
-        well_typed: decodes::<(ByteBuf, ByteBuf)>,
+        well_typed: decodes::<(SeedRequest,)>,
         reply_ok: decodes::<(Result<Ticket, Error>,)>,
     },
     Method { name: "get_ticket", query: true, well_typed: decodes::<(u64,)>, reply_ok: decodes::<(Option<Ticket>,)> },
@@ -163,6 +163,30 @@ pub const METHODS: &[Method] = &[
         reply_ok: decodes::<(Result<Verified, Error>,)>,
     },
     Method { name: "stats", query: true, well_typed: no_args, reply_ok: decodes::<(Stats,)> },
+    Method {
+        name: "rotate_key",
+        query: false,
+        well_typed: decodes::<(RotateArgs,)>,
+        reply_ok: decodes::<(Result<ModelInfo, Error>,)>,
+    },
+    Method {
+        name: "caller_stats",
+        query: true,
+        well_typed: decodes::<(Principal,)>,
+        reply_ok: decodes::<(CallerStats,)>,
+    },
+    Method {
+        name: "get_verification",
+        query: true,
+        well_typed: decodes::<(u64,)>,
+        reply_ok: decodes::<(Option<CertifiedVerification>,)>,
+    },
+    Method {
+        name: "http_request",
+        query: true,
+        well_typed: decodes::<(HttpRequest,)>,
+        reply_ok: decodes::<(HttpResponse,)>,
+    },
 ];
 
 /// Methods without parameters read no argument data: any bytes are "well typed".
@@ -207,7 +231,7 @@ pub const STRUCTURED: &[&str] = &[
     "register_model: name and metadata",
     "retire_model: model_hash",
     "get_model: model_hash",
-    "request_seed: model_hash ++ input_commitment",
+    "request_seed: model_hash ++ input_commitment (flags: event, consumer)",
     "get_ticket: id",
     "verify: proof",
     "verify: model_hash",
@@ -217,6 +241,9 @@ pub const STRUCTURED: &[&str] = &[
     "verify: output commitment",
     "verify: output_index and ticket",
     "add_registrar / remove_registrar: principal",
+    "rotate_key: verifying_key",
+    "http_request: url",
+    "get_verification: id",
 ];
 
 fn u64_of(p: &[u8]) -> u64 {
@@ -252,7 +279,13 @@ pub fn structured_call(op: u8, flags: u8, p: &[u8]) -> Option<(&'static Method, 
         3 => Some((method("get_model"), encode_one(blob()).ok()?)),
         4 => {
             let (a, b) = p.split_at(p.len().min(32));
-            Some((method("request_seed"), encode_args((ByteBuf::from(a.to_vec()), ByteBuf::from(b.to_vec()))).ok()?))
+            let request = SeedRequest {
+                model_hash: ByteBuf::from(a.to_vec()),
+                input_commitment: ByteBuf::from(b.to_vec()),
+                event: (flags & 1 != 0).then(|| ByteBuf::from(p.iter().rev().copied().collect::<Vec<u8>>())),
+                consumer: (flags & 2 != 0).then(|| callers()[flags as usize % 4]),
+            };
+            Some((method("request_seed"), encode_one(request).ok()?))
         }
         5 => Some((method("get_ticket"), encode_one(u64_of(p)).ok()?)),
         6 => verify(&|a| a.proof = blob()),
@@ -267,11 +300,19 @@ pub fn structured_call(op: u8, flags: u8, p: &[u8]) -> Option<(&'static Method, 
             a.statement.output_index = u64_of(p) as u32;
             a.ticket = (p.len() > 4).then(|| u64_of(&p[4..]));
         }),
-        _ => {
+        13 => {
             let principal = Principal::try_from_slice(p).ok()?;
             let name = if flags & 1 == 0 { "add_registrar" } else { "remove_registrar" };
             Some((method(name), encode_one(principal).ok()?))
         }
+        14 => {
+            Some((method("rotate_key"), encode_one(RotateArgs { verifying_key: blob(), reason: "fuzz".into() }).ok()?))
+        }
+        15 => {
+            let request = HttpRequest { method: "GET".into(), url: text(), headers: vec![], body: ByteBuf::new() };
+            Some((method("http_request"), encode_one(request).ok()?))
+        }
+        _ => Some((method("get_verification"), encode_one(u64_of(p)).ok()?)),
     }
 }
 

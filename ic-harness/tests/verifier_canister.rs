@@ -1,42 +1,19 @@
 //! The verifier canister's real Wasm, run in the harness: registration and access control, proofs
 //! made by `verinfer prove`, rejections, the seed-ticket flow, upgrades, oversized arguments and the
-//! instruction budget.
+//! instruction budget. The attacks on the seed protocol and on the canister's cycles are in
+//! `attacks.rs`.
 mod common;
 
-use candid::{decode_one, encode_args, encode_one, CandidType, Principal};
+use candid::{encode_args, encode_one, Principal};
+use common::calls::*;
 use common::*;
-use serde::de::DeserializeOwned;
 use serde_bytes::ByteBuf;
 use verinfer_ic_harness::{Canister, Outcome, CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE};
 use verinfer_verifier_canister::types::*;
 
-fn install() -> Canister {
-    Canister::install(canister_wasm(), &[controller()], encode_one(None::<InitArgs>).unwrap()).unwrap()
-}
-
-fn update<R: CandidType + DeserializeOwned>(c: &mut Canister, who: Principal, method: &str, arg: Vec<u8>) -> (R, u64) {
-    let r = c.update(who, method, arg).unwrap();
-    let bytes = r.reply().unwrap_or_else(|e| panic!("{method}: {e}"));
-    (decode_one(bytes).unwrap(), r.instructions[0])
-}
-
-fn query<R: CandidType + DeserializeOwned>(c: &mut Canister, who: Principal, method: &str, arg: Vec<u8>) -> R {
-    let r = c.query(who, method, arg).unwrap();
-    decode_one(r.reply().unwrap_or_else(|e| panic!("{method}: {e}"))).unwrap()
-}
-
-fn register(c: &mut Canister, who: Principal, m: &Model) -> Result<ModelInfo, Error> {
-    let args = RegisterArgs {
-        verifying_key: ByteBuf::from(m.key.clone()),
-        name: m.name.into(),
-        version: "1".into(),
-        metadata: vec![("source".into(), "fixtures".into())],
-    };
-    update::<Result<ModelInfo, Error>>(c, who, "register_model", encode_one(args).unwrap()).0
-}
-
-fn verify(c: &mut Canister, args: &VerifyArgs) -> (Result<Verified, Error>, u64) {
-    update(c, stranger(), "verify", encode_one(args).unwrap())
+fn sha256(b: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(b).to_vec()
 }
 
 #[test]
@@ -58,6 +35,8 @@ fn registration_is_for_controllers_and_registrars() {
     assert_eq!(info.model_hash, m.hash());
     assert_eq!(info.output_len, 10);
     assert_eq!(info.registered_by, registrar());
+    assert_eq!(info.key_hash.to_vec(), sha256(&m.key));
+    assert_eq!(info.key_rotations, 0);
     eprintln!("registration: {} instructions", info.registration_instructions);
     assert!(info.registration_instructions > 0);
     assert!(matches!(register(&mut c, controller(), m), Err(Error::AlreadyRegistered { .. })));
@@ -67,6 +46,10 @@ fn registration_is_for_controllers_and_registrars() {
     assert_eq!(r, Ok(()));
     assert_eq!(register(&mut c, registrar(), iris()), Err(Error::NotAuthorized { caller: registrar() }));
     assert!(register(&mut c, controller(), iris()).is_ok());
+    // the anonymous principal is never a registrar
+    let (r, _) =
+        update::<Result<(), Error>>(&mut c, controller(), "add_registrar", encode_one(Principal::anonymous()).unwrap());
+    assert!(matches!(r, Err(Error::InvalidArgument { .. })), "{r:?}");
     let models: Vec<ModelInfo> = query(&mut c, stranger(), "list_models", encode_args(()).unwrap());
     assert_eq!(models.len(), 2);
     let got: Option<ModelInfo> = query(&mut c, stranger(), "get_model", encode_one(m.hash()).unwrap());
@@ -103,13 +86,27 @@ fn a_proof_from_verinfer_prove_verifies_under_budget() {
     register(&mut c, controller(), m).unwrap();
     let proof = m.prove([5; 32], 1);
     let args = args_of(&proof, None);
-    let (r, instructions) = verify(&mut c, &args);
+    let (r, res) = verify_as(&mut c, contract(), &args);
+    let instructions = res.instructions[0];
     let v = r.unwrap();
     assert_eq!(v.output_index, proof.statement.output_index);
-    assert_eq!(v.ticket, None);
+    assert_eq!((v.id, v.ticket, v.caller), (1, None, contract()));
+    assert_eq!(v.key_hash.to_vec(), sha256(&m.key));
+    assert_eq!(v.proof_hash.to_vec(), sha256(&args.proof));
     let cycles = CYCLES_PER_UPDATE + instructions * CYCLES_PER_INSTRUCTION;
-    eprintln!("verify (16 public inputs): {instructions} instructions in the call, {} when accepted; ~{cycles} cycles on a 13-node subnet", v.instructions);
+    eprintln!(
+        "verify (16 public inputs): {instructions} instructions in the call, {} when accepted; ~{cycles} cycles on a 13-node subnet; the caller paid {} of the {VERIFY_CYCLES} attached",
+        v.instructions, res.cycles_accepted
+    );
     assert!(instructions < 120_000_000, "verify took {instructions} instructions (budget 120 M)");
+    // the caller paid the metered cost at the default 34-node price, and got the rest back
+    let metered = (CYCLES_PER_UPDATE + instructions) as u128 * 260 / 100;
+    assert!(
+        res.cycles_accepted >= metered * 99 / 100 && res.cycles_accepted < VERIFY_CYCLES,
+        "{}",
+        res.cycles_accepted
+    );
+    assert_eq!(res.cycles_accepted + res.cycles_refunded, VERIFY_CYCLES);
     // the query gives the same answer for free
     let q: Result<Verified, Error> = query(&mut c, stranger(), "verify_query", encode_one(&args).unwrap());
     assert_eq!(q.unwrap().output_index, v.output_index);
@@ -154,19 +151,23 @@ fn tampered_proofs_wrong_statements_unknown_and_retired_models_are_rejected() {
     let mut a = args.clone();
     a.statement.output = Output::Tensor(vec![0; 100_000]);
     assert!(matches!(verify(&mut c, &a).0, Err(Error::ArgumentTooLarge { .. })));
-    // retire: proofs are refused, the model stays listed
+    // retire: proofs are refused, the model stays listed; a registrar retires only its own models
     let (r, _) = update::<Result<ModelInfo, Error>>(&mut c, stranger(), "retire_model", encode_one(m.hash()).unwrap());
     assert!(matches!(r, Err(Error::NotAuthorized { .. })));
+    let (r, _) = update::<Result<(), Error>>(&mut c, controller(), "add_registrar", encode_one(registrar()).unwrap());
+    r.unwrap();
+    let (r, _) = update::<Result<ModelInfo, Error>>(&mut c, registrar(), "retire_model", encode_one(m.hash()).unwrap());
+    assert_eq!(r, Err(Error::NotAuthorized { caller: registrar() }), "the controller registered it");
+    register(&mut c, registrar(), iris()).unwrap();
+    let (r, _) =
+        update::<Result<ModelInfo, Error>>(&mut c, registrar(), "retire_model", encode_one(iris().hash()).unwrap());
+    assert!(r.unwrap().retired, "its own model");
     let (r, _) =
         update::<Result<ModelInfo, Error>>(&mut c, controller(), "retire_model", encode_one(m.hash()).unwrap());
     assert!(r.unwrap().retired);
     assert!(matches!(verify(&mut c, &args).0, Err(Error::ModelRetired { .. })));
     let q: Result<Verified, Error> = query(&mut c, stranger(), "verify_query", encode_one(&args).unwrap());
     assert!(matches!(q, Err(Error::ModelRetired { .. })));
-}
-
-fn request_seed(c: &mut Canister, model: ByteBuf, commitment: ByteBuf) -> Result<Ticket, Error> {
-    update::<Result<Ticket, Error>>(c, stranger(), "request_seed", encode_args((model, commitment)).unwrap()).0
 }
 
 #[test]
@@ -178,22 +179,19 @@ fn seed_tickets_are_drawn_used_once_and_expire() {
     let salt = 77;
     let t = request_seed(&mut c, d.hash(), d.commitment(salt)).unwrap();
     assert_eq!(t.seed.len(), 32);
-    assert_eq!(t.caller, stranger());
-    let seed: [u8; 32] = t.seed.as_slice().try_into().unwrap();
-    let proof = d.prove(seed, salt);
+    assert_eq!((t.caller, t.consumer.clone(), t.status.clone()), (contract(), None, TicketStatus::Open));
+    let proof = d.prove(seed_of(&t), salt);
     assert_eq!(hex::decode(&proof.statement.input_commitment).unwrap(), t.input_commitment.to_vec());
 
     // another seed for the same input: not the ticket's
     let other = d.prove([9; 32], salt);
     assert!(matches!(verify(&mut c, &args_of(&other, Some(t.id))).0, Err(Error::TicketMismatch { .. })));
     // the query checks the ticket without consuming it
-    let q: Result<Verified, Error> =
-        query(&mut c, stranger(), "verify_query", encode_one(args_of(&proof, Some(t.id))).unwrap());
-    assert!(q.is_ok());
-    // use it
+    assert!(verify_query_ok(&mut c, &args_of(&proof, Some(t.id))));
+    // use it: the result is stored on the ticket
     let v = verify(&mut c, &args_of(&proof, Some(t.id))).0.unwrap();
-    assert_eq!(v.ticket, Some(t.id));
-    assert_eq!(v.seed, t.seed);
+    assert_eq!((v.ticket, v.seed.clone()), (Some(t.id), t.seed.clone()));
+    assert_eq!(ticket(&mut c, t.id).unwrap().status, TicketStatus::Consumed(v.clone()));
     // replay
     assert_eq!(verify(&mut c, &args_of(&proof, Some(t.id))).0, Err(Error::TicketAlreadyUsed { id: t.id }));
     assert_eq!(verify(&mut c, &args_of(&proof, Some(999))).0, Err(Error::UnknownTicket { id: 999 }));
@@ -201,19 +199,26 @@ fn seed_tickets_are_drawn_used_once_and_expire() {
     // a ticket for another model
     let ti = request_seed(&mut c, i.hash(), i.commitment(salt)).unwrap();
     assert_ne!(ti.seed, t.seed, "each ticket draws fresh randomness");
-    let p2 = d.prove(ti.seed.as_slice().try_into().unwrap(), salt);
+    let p2 = d.prove(seed_of(&ti), salt);
     assert!(matches!(verify(&mut c, &args_of(&p2, Some(ti.id))).0, Err(Error::TicketMismatch { .. })));
 
-    // expiry (default 600 s)
-    let t3 = request_seed(&mut c, d.hash(), d.commitment(salt)).unwrap();
-    let p3 = d.prove(t3.seed.as_slice().try_into().unwrap(), salt);
+    // the deadline (default 600 s): refused, and the ticket reads as abandoned
+    let t3 = request_seed(&mut c, d.hash(), d.commitment(salt + 1)).unwrap();
+    let p3 = d.prove(seed_of(&t3), salt + 1);
     c.advance_time(601 * 1_000_000_000);
-    assert!(matches!(verify(&mut c, &args_of(&p3, Some(t3.id))).0, Err(Error::TicketExpired { .. })));
-    // expired tickets are pruned by later updates, so state stays bounded
-    let before: Stats = query(&mut c, stranger(), "stats", encode_args(()).unwrap());
-    request_seed(&mut c, d.hash(), d.commitment(salt)).unwrap();
-    let after: Stats = query(&mut c, stranger(), "stats", encode_args(()).unwrap());
-    assert!(after.tickets < before.tickets + 1, "expired tickets were pruned: {} -> {}", before.tickets, after.tickets);
+    assert_eq!(
+        verify(&mut c, &args_of(&p3, Some(t3.id))).0,
+        Err(Error::TicketExpired { id: t3.id, expired_at: t3.expires_at })
+    );
+    assert_eq!(ticket(&mut c, t3.id).unwrap().status, TicketStatus::Abandoned { expired_at: t3.expires_at });
+    // closed tickets stay readable for the retention period (default a day), then later updates remove them
+    let before = stats(&mut c);
+    assert_eq!((before.tickets, before.open_tickets, before.tickets_abandoned), (3, 0, 2));
+    c.advance_time(86_400 * 1_000_000_000);
+    request_seed(&mut c, d.hash(), d.commitment(salt + 2)).unwrap();
+    let after = stats(&mut c);
+    assert_eq!((after.tickets, after.open_tickets), (1, 1), "closed tickets removed after the retention period");
+    assert_eq!(ticket(&mut c, t.id), None);
 
     // bad requests
     assert!(matches!(
@@ -229,16 +234,17 @@ fn seed_tickets_are_drawn_used_once_and_expire() {
 
 #[test]
 fn ticket_cap_bounds_state() {
-    let init = InitArgs { ticket_ttl_seconds: Some(60), max_tickets: Some(3) };
-    let mut c = Canister::install(canister_wasm(), &[controller()], encode_one(Some(init)).unwrap()).unwrap();
+    let init = InitArgs { ticket_ttl_seconds: Some(60), max_tickets: Some(3), ..InitArgs::default() };
+    let mut c = install_with(Some(init));
     let d = digits();
     register(&mut c, controller(), d).unwrap();
-    for _ in 0..3 {
-        request_seed(&mut c, d.hash(), d.commitment(1)).unwrap();
+    for (salt, who) in [(1, contract()), (2, contract()), (3, other_contract())] {
+        request_seed_as(&mut c, who, &seed_request(d.hash(), d.commitment(salt))).unwrap();
     }
-    assert_eq!(request_seed(&mut c, d.hash(), d.commitment(1)), Err(Error::TooManyTickets { limit: 3 }));
+    assert_eq!(request_seed(&mut c, d.hash(), d.commitment(4)), Err(Error::TooManyTickets { limit: 3 }));
     c.advance_time(61 * 1_000_000_000);
-    assert!(request_seed(&mut c, d.hash(), d.commitment(1)).is_ok(), "expired tickets make room");
+    assert!(request_seed(&mut c, d.hash(), d.commitment(4)).is_ok(), "abandoned tickets make room");
+    assert_eq!(stats(&mut c).open_tickets, 1);
 }
 
 #[test]
@@ -256,13 +262,18 @@ fn an_upgrade_keeps_registry_registrars_and_tickets() {
         query::<Vec<Principal>>(&mut c, stranger(), "list_registrars", encode_args(()).unwrap()),
         vec![registrar()]
     );
-    let got: Option<Ticket> = query(&mut c, stranger(), "get_ticket", encode_one(t.id).unwrap());
-    assert_eq!(got, Some(t.clone()));
+    assert_eq!(ticket(&mut c, t.id), Some(t.clone()));
     let (r, instructions) = verify(&mut c, &args_of(&proof, Some(t.id)));
     assert!(r.is_ok(), "{r:?}");
     assert!(instructions < 120_000_000, "the prepared key was rebuilt at upgrade: {instructions}");
+    // the verification record and the certified data survive the next upgrade
+    let certified = c.certified_data();
+    c.upgrade(canister_wasm(), controller(), encode_one(None::<InitArgs>).unwrap()).unwrap();
+    assert_eq!(c.certified_data(), certified, "the certified tree was rebuilt from stable memory");
+    let rec: Option<CertifiedVerification> = query(&mut c, stranger(), "get_verification", encode_one(1u64).unwrap());
+    assert_eq!(rec.unwrap().verification, r.unwrap());
     // and the next ticket id continues
-    let t2 = request_seed(&mut c, d.hash(), d.commitment(5)).unwrap();
+    let t2 = request_seed(&mut c, d.hash(), d.commitment(6)).unwrap();
     assert_eq!(t2.id, t.id + 1);
 }
 
@@ -280,75 +291,6 @@ fn unknown_methods_and_queries_do_not_change_state() {
     register(&mut c, controller(), digits()).unwrap();
     let s: Stats = query(&mut c, stranger(), "stats", encode_args(()).unwrap());
     assert_eq!(s.models, 1);
-}
-
-#[test]
-fn the_example_defi_caller_settles_only_with_the_ticket_it_obtained() {
-    let caller_wasm = verinfer_ic_harness::workspace_canister_wasm("defi-caller", "defi_caller").unwrap();
-    let mut verifier = install();
-    let d = digits_sampled();
-    register(&mut verifier, controller(), d).unwrap();
-    let defi_id = Principal::from_slice(&[0, 0, 0, 0, 0, 0x10, 0, 2, 1, 1]);
-    let mut defi = Canister::install_with_id(
-        &caller_wasm,
-        defi_id,
-        &[controller()],
-        encode_args((verifier.id, d.hash())).unwrap(),
-    )
-    .unwrap();
-
-    #[derive(CandidType, serde::Deserialize, Debug, PartialEq)]
-    enum Decision {
-        Settled { class: u32 },
-        Refused { reason: String },
-    }
-    #[derive(CandidType, serde::Deserialize, Debug, Clone, PartialEq)]
-    struct Request {
-        id: u64,
-        input_commitment: ByteBuf,
-        ticket: u64,
-        seed: ByteBuf,
-        opened_by: Principal,
-        settled: Option<u32>,
-    }
-    let salt = 9;
-    // A user opens a request for the committed input: the contract obtains the ticket itself.
-    let r = defi.update_via(stranger(), "open", encode_one(d.commitment(salt)).unwrap(), &mut [&mut verifier]).unwrap();
-    let req: Result<Request, String> = decode_one(r.reply().unwrap()).unwrap();
-    let req = req.unwrap();
-    let ticket: Option<Ticket> = query(&mut verifier, stranger(), "get_ticket", encode_one(req.ticket).unwrap());
-    let ticket = ticket.unwrap();
-    assert_eq!(
-        (ticket.caller, ticket.seed.clone()),
-        (defi_id, req.seed.clone()),
-        "the contract is the ticket's caller"
-    );
-
-    let mut settle = |id: u64, args: &VerifyArgs, verifier: &mut Canister| -> Decision {
-        let r = defi.update_via(stranger(), "settle", encode_args((id, args)).unwrap(), &mut [verifier]).unwrap();
-        decode_one(r.reply().unwrap()).unwrap()
-    };
-    let proof = d.prove(req.seed.as_slice().try_into().unwrap(), salt);
-    // The operator's own ticket for the same input (a re-roll attempt): a valid proof, never accepted.
-    let own = request_seed(&mut verifier, d.hash(), d.commitment(salt)).unwrap();
-    let own_proof = d.prove(own.seed.as_slice().try_into().unwrap(), salt);
-    assert!(verify_query_ok(&mut verifier, &args_of(&own_proof, Some(own.id))), "the re-rolled proof is itself valid");
-    assert!(matches!(settle(req.id, &args_of(&own_proof, Some(own.id)), &mut verifier), Decision::Refused { .. }));
-    // without a ticket, refused before calling the verifier
-    assert!(matches!(settle(req.id, &args_of(&proof, None), &mut verifier), Decision::Refused { .. }));
-    // a tampered proof is refused and leaves the request open
-    let mut bad = args_of(&proof, Some(req.ticket));
-    bad.statement.output_index = (bad.statement.output_index + 1) % 10;
-    assert!(matches!(settle(req.id, &bad, &mut verifier), Decision::Refused { .. }));
-    // the request's ticket: one inter-canister call, settled on the drawn class
-    assert_eq!(
-        settle(req.id, &args_of(&proof, Some(req.ticket)), &mut verifier),
-        Decision::Settled { class: proof.statement.output_index }
-    );
-    // settled once: a replay is refused
-    assert!(matches!(settle(req.id, &args_of(&proof, Some(req.ticket)), &mut verifier), Decision::Refused { .. }));
-    let got: Option<Request> = query(&mut defi, stranger(), "get_request", encode_one(req.id).unwrap());
-    assert_eq!(got.unwrap().settled, Some(proof.statement.output_index));
 }
 
 fn verify_query_ok(c: &mut Canister, args: &VerifyArgs) -> bool {

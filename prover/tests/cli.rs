@@ -194,9 +194,10 @@ fn canister_args_are_valid_candid_for_the_canister_types() {
     let p: serde_json::Value = serde_json::from_slice(&std::fs::read(&p2).unwrap()).unwrap();
     assert_eq!(c["input_commitment"], p["statement"]["input_commitment"]);
     let rs = candid_parser::parse_idl_args(c["request_seed_args"].as_str().unwrap()).unwrap();
-    let (h, ic): (serde_bytes::ByteBuf, serde_bytes::ByteBuf) = candid::decode_args(&rs.to_bytes().unwrap()).unwrap();
-    assert_eq!(hex::encode(h), p["statement"]["model_hash"].as_str().unwrap());
-    assert_eq!(hex::encode(ic), p["statement"]["input_commitment"].as_str().unwrap());
+    let req: verinfer_verifier_canister::types::SeedRequest = candid::decode_one(&rs.to_bytes().unwrap()).unwrap();
+    assert_eq!(hex::encode(req.model_hash), p["statement"]["model_hash"].as_str().unwrap());
+    assert_eq!(hex::encode(req.input_commitment), p["statement"]["input_commitment"].as_str().unwrap());
+    assert_eq!((req.event, req.consumer), (None, None));
 
     let o = run(bin().args(["canister", "register-args"]).arg(&build).args(["--version", "2.1"]));
     assert!(o.status.success(), "{}", text(&o));

@@ -11,6 +11,8 @@ use verinfer_compiler::CompileOptions;
 use verinfer_verifier::Fr;
 use verinfer_verifier_canister::types::*;
 
+pub mod calls;
+
 /// The release Wasm of the canister, built once (`cargo build --profile canister`).
 pub fn canister_wasm() -> &'static [u8] {
     static WASM: OnceLock<Vec<u8>> = OnceLock::new();
@@ -26,6 +28,18 @@ pub fn stranger() -> Principal {
 pub fn registrar() -> Principal {
     Principal::from_slice(&[3; 29])
 }
+/// A contract canister that calls the verifier with cycles attached.
+pub fn contract() -> Principal {
+    Principal::from_slice(&[0, 0, 0, 0, 0, 0x10, 0, 9, 1, 1])
+}
+/// Another canister (a third party, or an attacker's canister).
+pub fn other_contract() -> Principal {
+    Principal::from_slice(&[0, 0, 0, 0, 0, 0x10, 0, 9, 2, 1])
+}
+/// Cycles attached to `verify` (the canister's default `verify_fee`).
+pub const VERIFY_CYCLES: u128 = 1_000_000_000;
+/// Cycles attached to `request_seed` (the default `request_seed_fee`).
+pub const SEED_CYCLES: u128 = 40_000_000;
 
 /// A compiled, set-up model and a proof maker.
 pub struct Model {
@@ -48,6 +62,21 @@ impl Model {
         setup_dir(&build, &mut rand_chacha::ChaCha20Rng::seed_from_u64(11)).unwrap();
         let key = std::fs::read(build.join("verifying.key")).unwrap();
         Model { _tmp: tmp, build, name, key }
+    }
+
+    /// The same model with keys from another setup (another RNG seed): same model hash, other key.
+    pub fn rekeyed(&self, rng_seed: u64) -> Model {
+        let tmp = tempfile::tempdir().unwrap();
+        let build = tmp.path().join("build");
+        std::fs::create_dir_all(&build).unwrap();
+        for f in ["model.compiled", "report.json"] {
+            if self.build.join(f).exists() {
+                std::fs::copy(self.build.join(f), build.join(f)).unwrap();
+            }
+        }
+        setup_dir(&build, &mut rand_chacha::ChaCha20Rng::seed_from_u64(rng_seed)).unwrap();
+        let key = std::fs::read(build.join("verifying.key")).unwrap();
+        Model { _tmp: tmp, build, name: self.name, key }
     }
 
     pub fn hash(&self) -> ByteBuf {
@@ -107,4 +136,9 @@ pub fn iris() -> &'static Model {
 
 pub fn args_of(p: &ProofFile, ticket: Option<u64>) -> VerifyArgs {
     p.canister_args(ticket).unwrap()
+}
+
+/// `request_seed`'s argument for a model and commitment, with no event and no named consumer.
+pub fn seed_request(model: ByteBuf, input_commitment: ByteBuf) -> SeedRequest {
+    SeedRequest { model_hash: model, input_commitment, event: None, consumer: None }
 }

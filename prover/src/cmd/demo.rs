@@ -157,6 +157,9 @@ pub struct CanisterRun {
     pub verify_cycles: u64,
 }
 
+/// The principal that installs the demo canister and calls it (controllers pay no fees).
+const CONTROLLER: candid::Principal = candid::Principal::from_slice(&[1; 29]);
+
 /// The verifier canister's real Wasm in the harness, with the demo's model registered.
 pub struct DemoCanister {
     canister: verinfer_ic_harness::Canister,
@@ -166,11 +169,11 @@ pub struct DemoCanister {
 impl DemoCanister {
     /// Installs the canister and registers the build's verifying key.
     pub fn start(build: &std::path::Path, name: &str) -> Result<DemoCanister> {
-        use candid::{decode_one, encode_one, Principal};
+        use candid::{decode_one, encode_one};
         use serde_bytes::ByteBuf;
         use verinfer_verifier_canister::types as t;
         let wasm = verinfer_ic_harness::verifier_canister_wasm()?;
-        let controller = Principal::from_slice(&[1; 29]);
+        let controller = CONTROLLER;
         let mut c = verinfer_ic_harness::Canister::install(&wasm, &[controller], encode_one(None::<t::InitArgs>)?)?;
         // raw_rand answers with OS randomness here, as the replica's would be unpredictable.
         let mut seed = [0u8; 32];
@@ -195,26 +198,31 @@ impl DemoCanister {
         model_hash: &[u8; 32],
         commitment: &[u8; 32],
     ) -> Result<verinfer_verifier_canister::types::Ticket> {
-        use candid::{decode_one, encode_args, Principal};
+        use candid::{decode_one, encode_one};
         use serde_bytes::ByteBuf;
         use verinfer_verifier_canister::types as t;
-        let args = encode_args((ByteBuf::from(model_hash.to_vec()), ByteBuf::from(commitment.to_vec())))?;
-        let r = self.canister.update(Principal::anonymous(), "request_seed", args)?;
+        let args = encode_one(t::SeedRequest {
+            model_hash: ByteBuf::from(model_hash.to_vec()),
+            input_commitment: ByteBuf::from(commitment.to_vec()),
+            event: None,
+            consumer: None,
+        })?;
+        let r = self.canister.update(CONTROLLER, "request_seed", args)?;
         let ticket: Result<t::Ticket, t::Error> = decode_one(r.reply()?)?;
         ticket.map_err(|e| anyhow!("request_seed: {e:?}"))
     }
 
     /// `verify` with the ticket (an update call that consumes it), then checks that a replay is refused.
     pub fn verify(&mut self, proof: &crate::proof_file::ProofFile, ticket: u64) -> Result<CanisterRun> {
-        use candid::{decode_one, encode_one, Principal};
+        use candid::{decode_one, encode_one};
         use verinfer_ic_harness::{CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE};
         use verinfer_verifier_canister::types as t;
         let args = proof.canister_args(Some(ticket))?;
-        let r = self.canister.update(Principal::anonymous(), "verify", encode_one(&args)?)?;
+        let r = self.canister.update(CONTROLLER, "verify", encode_one(&args)?)?;
         let verified: Result<t::Verified, t::Error> = decode_one(r.reply()?)?;
         verified.map_err(|e| anyhow!("the canister rejected the demo proof: {e:?}"))?;
         let n = r.instructions.first().copied().unwrap_or(0);
-        let replay = self.canister.update(Principal::anonymous(), "verify", encode_one(&args)?)?;
+        let replay = self.canister.update(CONTROLLER, "verify", encode_one(&args)?)?;
         let replay: Result<t::Verified, t::Error> = decode_one(replay.reply()?)?;
         if !matches!(replay, Err(t::Error::TicketAlreadyUsed { .. })) {
             return Err(anyhow!("the canister did not refuse a replayed ticket: {replay:?}"));
