@@ -108,8 +108,9 @@ impl Config {
         let ns = |what: &str, v: Option<u64>| -> Result<Option<u64>, Error> {
             positive(what, v)?
                 .map(|s| {
-                    s.checked_mul(SECOND)
-                        .ok_or_else(|| Error::InvalidArgument { reason: format!("InitArgs.{what} is too large: {s} s") })
+                    s.checked_mul(SECOND).ok_or_else(|| Error::InvalidArgument {
+                        reason: format!("InitArgs.{what} is too large: {s} s"),
+                    })
                 })
                 .transpose()
         };

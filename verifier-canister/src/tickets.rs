@@ -47,7 +47,8 @@ pub struct Request {
 impl Request {
     /// The index keys that make this request unique for `caller`.
     fn keys(&self, caller: &Principal) -> Vec<([u8; 32], &'static str)> {
-        let mut keys = vec![(state::request_key(caller, &self.model, b"commitment", &self.commitment), "input_commitment")];
+        let mut keys =
+            vec![(state::request_key(caller, &self.model, b"commitment", &self.commitment), "input_commitment")];
         if let Some(e) = &self.event {
             keys.push((state::request_key(caller, &self.model, b"event", e), "event"));
         }
