@@ -283,13 +283,14 @@ fn interleaved_calls_finished_in_the_opposite_order_get_their_own_replies() {
 }
 
 /// `reply_n` replies with n bytes (n: the u32 argument); `reply_n_twice` appends another 0 bytes;
-/// `call` builds and performs a `raw_rand` call.
+/// `call` builds and performs a `raw_rand` call; `print_n` prints n bytes.
 const COSTS: &str = r#"(module
   (import "ic0" "msg_arg_data_copy" (func $arg_copy (param i32 i32 i32)))
   (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
   (import "ic0" "msg_reply" (func $reply))
   (import "ic0" "call_new" (func $call_new (param i32 i32 i32 i32 i32 i32 i32 i32)))
   (import "ic0" "call_perform" (func $perform (result i32)))
+  (import "ic0" "debug_print" (func $print (param i32 i32)))
   (memory (export "memory") 1)
   (table 1 funcref)
   (elem (i32.const 0) $on_reply)
@@ -307,6 +308,10 @@ const COSTS: &str = r#"(module
     (call $call_new (i32.const 0) (i32.const 0) (i32.const 60000) (i32.const 8)
                     (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))
     (drop (call $perform)))
+  (func (export "canister_update print_n")
+    (call $arg_copy (i32.const 0) (i32.const 0) (i32.const 4))
+    (call $print (i32.const 0) (i32.load (i32.const 0)))
+    (call $reply))
   (func $on_reply (param i32) (call $reply)))"#;
 
 #[test]
@@ -324,6 +329,9 @@ fn system_calls_are_charged_the_replicas_overhead_and_per_byte_cost() {
     assert_eq!(first("reply_n", 10), 8 + 504 + 8 + 500 + 500 + 5 + 500);
     // call_new (1,500 + 8 bytes of method name) and call_perform (5,000); 8 i32.const, 2 calls, a drop.
     assert_eq!(first("call", 0), 8 + 5 + 1_508 + 5 + 5_000 + 1);
+    // debug_print: 2 + 50 per byte logged (up to the 4 KiB log), as for an empty canister log.
+    assert_eq!(first("print_n", 1_000) - first("print_n", 0), 52 * 1_000);
+    assert_eq!(first("print_n", 10_000) - first("print_n", 0), 52 * 4_096);
 }
 
 /// Certifies its argument (`certify`, `certify_then_trap`), reports `data_certificate_present` in an
