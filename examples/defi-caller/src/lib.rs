@@ -214,9 +214,6 @@ fn check_open(cfg: &Config, caller: &Principal, args: &OpenArgs) -> Result<[[u8;
     if state::open_by(caller) + mine >= cfg.max_open_per_opener {
         return Err(DefiError::OpenerQuotaExceeded { opener: *caller, limit: cfg.max_open_per_opener });
     }
-    if !state::has_room(cfg.max_stored_requests) {
-        return Err(DefiError::StorageFull { limit: cfg.max_stored_requests });
-    }
     Ok([event_key, commitment_key])
 }
 
@@ -239,6 +236,10 @@ async fn open(args: OpenArgs) -> Result<Request, DefiError> {
     let caller = msg_caller();
     let cfg = config()?;
     let keys = check_open(&cfg, &caller, &args)?;
+    // Room in the store before anything is taken (removing the oldest closed requests if needed).
+    if !state::make_room(cfg.max_stored_requests) {
+        return Err(DefiError::StorageFull { limit: cfg.max_stored_requests });
+    }
     // Take the id, the event and the commitment now, so that an `open` interleaved across the await
     // sees them taken.
     let id = cfg.next_request_id;
@@ -287,7 +288,9 @@ async fn open(args: OpenArgs) -> Result<Request, DefiError> {
     check_ticket(&cfg, &request, &ticket)?;
     let cfg = config()?;
     if !state::make_room(cfg.max_stored_requests) {
-        // Cannot happen while max_open_requests <= max_stored_requests; the ticket simply expires.
+        // Interleaved opens took the room and nothing closed is left to remove (only possible after
+        // an upgrade lowered max_stored_requests below the requests open). The event and the
+        // commitment stay taken: the seed exists.
         return Err(DefiError::StorageFull { limit: cfg.max_stored_requests });
     }
     let req = Request {

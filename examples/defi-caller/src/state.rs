@@ -350,11 +350,6 @@ pub fn make_room(max: u64) -> bool {
     REQUESTS.with(|r| r.borrow().len()) < max
 }
 
-/// Whether a request could be stored now (without removing anything yet).
-pub fn has_room(max: u64) -> bool {
-    REQUESTS.with(|r| r.borrow().len()) < max || CLOSED.with(|c| !c.borrow().is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
