@@ -20,6 +20,9 @@ use verinfer::proof_file::ProofFile;
 use verinfer_ic_harness::{Canister, Outcome};
 use verinfer_verifier_canister::types::*;
 
+/// Cycles attached to every update call (the default `verify_fee`; the canister refunds the rest).
+pub const ATTACHED_CYCLES: u128 = 1_000_000_000;
+
 /// Calls between reinstalls of the canister.
 pub const REINSTALL_EVERY: u64 = 2000;
 
@@ -200,7 +203,8 @@ fn call(method: &Method, caller: Principal, arg: Vec<u8>) -> Outcome {
         if method.query {
             c.query(caller, method.name, arg)
         } else {
-            c.update(caller, method.name, arg)
+            // as a canister that pays (the fee checks are not what stops most inputs)
+            c.update_with_cycles(caller, method.name, arg, ATTACHED_CYCLES)
         }
     });
     match r {
@@ -340,7 +344,7 @@ pub fn structured_outcome(data: &[u8]) -> Option<(&'static Method, Outcome)> {
 /// model retired by an earlier fuzzed call): the outcome, for the seeds' own test.
 pub fn verify_on_fresh_canister() -> Outcome {
     let arg = encode_one(verify_args()).expect("candid");
-    match fresh().update(callers()[3], "verify", arg) {
+    match fresh().update(callers()[0], "verify", arg) {
         Ok(r) => r.outcome,
         Err(e) => Outcome::Trap(format!("harness error: {e}")),
     }
@@ -358,11 +362,20 @@ pub fn raw_seeds() -> Vec<Vec<u8>> {
         encode_one(callers()[1]),
         encode_one(callers()[1]),
         encode_args(()),
-        encode_args((hash, va.statement.input_commitment.clone())),
+        encode_one(SeedRequest {
+            model_hash: hash,
+            input_commitment: va.statement.input_commitment.clone(),
+            event: Some(ByteBuf::from(b"event-1".to_vec())),
+            consumer: None,
+        }),
         encode_one(0u64),
         encode_one(&va),
         encode_one(&va),
         encode_args(()),
+        encode_one(RotateArgs { verifying_key: ByteBuf::from(KEY.to_vec()), reason: "rotation".into() }),
+        encode_one(callers()[2]),
+        encode_one(1u64),
+        encode_one(HttpRequest { method: "GET".into(), url: "/metrics".into(), headers: vec![], body: ByteBuf::new() }),
     ]
     .into_iter()
     .map(|r| r.expect("candid"))
@@ -393,6 +406,9 @@ pub fn structured_seeds() -> Vec<Vec<u8>> {
         s.input_commitment.to_vec(),
         [s.output_index.to_le_bytes().as_slice(), &1u64.to_le_bytes()].concat(),
         vec![3; 29],
+        KEY.to_vec(),
+        b"/metrics".to_vec(),
+        1u64.to_le_bytes().to_vec(),
     ];
     let mut seeds: Vec<Vec<u8>> = payloads.iter().enumerate().map(|(i, p)| [&[i as u8, 0][..], p].concat()).collect();
     // verify_query, and a stranger's registration
