@@ -1,7 +1,9 @@
 //! The verifier canister's types this contract uses, mirrored from `verifier-canister/verifier.did`
 //! as a client generated from that file would have them (the example does not depend on the
 //! verifier's crate: a real integrator has only the `.did`). `Error` is mirrored in full so that a
-//! refusal can carry the verifier's own error; `Ticket` and `Verified` carry every field.
+//! refusal can carry the verifier's own error; `Ticket` and `Verified` carry every field. A test
+//! checks each mirror against `verifier-canister/verifier.did` (candid type equality), so a change
+//! of the verifier's interface shows up in `cargo test -p defi-caller`.
 //!
 //! If the verifier adds an `Error` variant this copy does not know, its reply no longer decodes
 //! into [`Error`]; the contract then reports `DefiError::UndecodableReply` and treats the call as
@@ -268,4 +270,38 @@ pub enum Error {
         /// Description.
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candid::types::internal::TypeContainer;
+    use candid::types::{Type, TypeInner};
+    use candid_parser::utils::CandidSource;
+
+    /// `T` is the type `name` of the verifier's committed interface (so a changed `verifier.did`
+    /// fails here, not in a settlement).
+    fn mirrors<T: CandidType>(name: &str) {
+        let did = include_str!("../../../verifier-canister/verifier.did");
+        let (mut env, _) = CandidSource::Text(did).load().expect("verifier.did parses");
+        let theirs: Type = TypeInner::Var(name.into()).into();
+        env.find_type(name).unwrap_or_else(|e| panic!("verifier.did: {e}"));
+        let mut ours = TypeContainer::new();
+        let t = ours.add::<T>();
+        let t = env.merge_type(ours.env, t);
+        candid::types::subtype::equal(&mut Default::default(), &env, &theirs, &t)
+            .unwrap_or_else(|e| panic!("the mirror of {name} differs from verifier.did: {e}"));
+    }
+
+    #[test]
+    fn the_mirrored_types_are_the_verifiers() {
+        mirrors::<Error>("Error");
+        mirrors::<Output>("Output");
+        mirrors::<Statement>("Statement");
+        mirrors::<VerifyArgs>("VerifyArgs");
+        mirrors::<SeedRequest>("SeedRequest");
+        mirrors::<Verified>("Verified");
+        mirrors::<Ticket>("Ticket");
+        mirrors::<TicketStatus>("TicketStatus");
+    }
 }
