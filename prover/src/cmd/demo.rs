@@ -82,7 +82,11 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     rows.push((
         "seed",
         t.elapsed().as_secs_f64(),
-        format!("input committed, then ticket {} from the canister: seed {}", ticket.id, hex::encode(&ticket.seed)),
+        format!(
+            "input committed, then ticket {} from the canister for the contract (fee paid): seed {}",
+            ticket.id,
+            hex::encode(&ticket.seed)
+        ),
     ));
 
     let seed: [u8; 32] = ticket.seed.as_slice().try_into().map_err(|_| anyhow!("the ticket's seed is not 32 bytes"))?;
@@ -116,11 +120,12 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         "canister",
         t.elapsed().as_secs_f64(),
         format!(
-            "verify with ticket {}: {} instructions, ~{:.1} M cycles on a 13-node subnet (register: {} \
-             instructions); a replay is refused",
+            "verify with ticket {} by the contract: {} instructions, ~{:.1} M cycles on a 13-node subnet, \
+             {:.1} M paid by the contract (34-node price; register: {} instructions); a replay is refused",
             ticket.id,
             run.verify_instructions,
             run.verify_cycles as f64 / 1e6,
+            run.verify_paid as f64 / 1e6,
             run.register_instructions
         ),
     ));
@@ -132,7 +137,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         "output_class": statement.output_index, "probability": probability, "ticket": ticket.id,
         "seed": hex::encode(seed), "label": expected["label"], "onnxruntime_argmax": expected["argmax"],
         "output": out.file.output.values,
-        "canister": { "verify_instructions": run.verify_instructions, "verify_cycles": run.verify_cycles, "register_instructions": run.register_instructions },
+        "canister": { "verify_instructions": run.verify_instructions, "verify_cycles": run.verify_cycles, "verify_paid_cycles": run.verify_paid as u64, "register_instructions": run.register_instructions },
     });
     let mut text =
         format!("verinfer demo: digits MLP (bundled), {}, files in {}\n\n", model.sampling.describe(), dir.display());
@@ -155,10 +160,17 @@ pub struct CanisterRun {
     pub verify_instructions: u64,
     /// Cycles `verify` would cost on a 13-node subnet (per message plus per instruction).
     pub verify_cycles: u64,
+    /// Cycles the calling contract paid for `verify` (at the canister's 34-node price).
+    pub verify_paid: u128,
 }
 
-/// The principal that installs the demo canister and calls it (controllers pay no fees).
+/// The principal that installs the demo canister and registers the model.
 const CONTROLLER: candid::Principal = candid::Principal::from_slice(&[1; 29]);
+/// The contract (a canister id) that requests the seed and verifies, paying with attached cycles.
+const CONTRACT: candid::Principal = candid::Principal::from_slice(&[0, 0, 0, 0, 0, 0x10, 0, 9, 1, 1]);
+/// Cycles the contract attaches to `request_seed` and `verify` (the canister's default fees).
+const SEED_CYCLES: u128 = 40_000_000;
+const VERIFY_CYCLES: u128 = 1_000_000_000;
 
 /// The verifier canister's real Wasm in the harness, with the demo's model registered.
 pub struct DemoCanister {
@@ -207,7 +219,7 @@ impl DemoCanister {
             event: None,
             consumer: None,
         })?;
-        let r = self.canister.update(CONTROLLER, "request_seed", args)?;
+        let r = self.canister.update_with_cycles(CONTRACT, "request_seed", args, SEED_CYCLES)?;
         let ticket: Result<t::Ticket, t::Error> = decode_one(r.reply()?)?;
         ticket.map_err(|e| anyhow!("request_seed: {e:?}"))
     }
@@ -218,11 +230,11 @@ impl DemoCanister {
         use verinfer_ic_harness::{CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE};
         use verinfer_verifier_canister::types as t;
         let args = proof.canister_args(Some(ticket))?;
-        let r = self.canister.update(CONTROLLER, "verify", encode_one(&args)?)?;
+        let r = self.canister.update_with_cycles(CONTRACT, "verify", encode_one(&args)?, VERIFY_CYCLES)?;
         let verified: Result<t::Verified, t::Error> = decode_one(r.reply()?)?;
         verified.map_err(|e| anyhow!("the canister rejected the demo proof: {e:?}"))?;
         let n = r.instructions.first().copied().unwrap_or(0);
-        let replay = self.canister.update(CONTROLLER, "verify", encode_one(&args)?)?;
+        let replay = self.canister.update_with_cycles(CONTRACT, "verify", encode_one(&args)?, VERIFY_CYCLES)?;
         let replay: Result<t::Verified, t::Error> = decode_one(replay.reply()?)?;
         if !matches!(replay, Err(t::Error::TicketAlreadyUsed { .. })) {
             return Err(anyhow!("the canister did not refuse a replayed ticket: {replay:?}"));
@@ -231,6 +243,7 @@ impl DemoCanister {
             register_instructions: self.register_instructions,
             verify_instructions: n,
             verify_cycles: CYCLES_PER_UPDATE + n * CYCLES_PER_INSTRUCTION,
+            verify_paid: r.cycles_accepted,
         })
     }
 }
