@@ -38,6 +38,11 @@
 //! - **Spam**: anonymous callers are refused, open requests are capped in total and per opener, and
 //!   the stored requests are bounded (see below). Each open costs the contract `request_seed_cycles`.
 //!
+//! `open` is free for the opener here, so the caps bound the cost rather than remove it: at most
+//! `max_open_requests` seed fees per settlement window (100 x 40 M per 600 s by default, about
+//! 0.6 T cycles a day), paid by the contract. A production contract opens the request from its own
+//! business method (a loan application with its deposit or fee), not from a public `open`.
+//!
 //! # What it does not prevent
 //! - **A new business event.** A colluding user can open a different event for the same purpose (a
 //!   second loan application); the contract cannot know two events are "the same". The business
