@@ -1,7 +1,9 @@
 //! Running one message: the state the system API sees, the per-call context saved between a call's
 //! messages, the snapshot a trap rolls back to, the execution charge, and the answers to outgoing calls.
 use crate::{costs, instrument, CallResult, Canister, Kind, Outcome};
-use crate::{CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE, INITIAL_BALANCE, INSTALL_LIMIT, QUERY_LIMIT, UPDATE_LIMIT};
+use crate::{
+    CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE, INITIAL_BALANCE, INSPECT_LIMIT, INSTALL_LIMIT, QUERY_LIMIT, UPDATE_LIMIT,
+};
 use anyhow::{anyhow, Context, Result};
 use candid::Principal;
 use wasmtime::Val;
@@ -162,7 +164,8 @@ struct Snapshot {
 fn budget(kind: Kind) -> u64 {
     match kind {
         Kind::Update | Kind::Callback => UPDATE_LIMIT,
-        Kind::Query | Kind::Inspect => QUERY_LIMIT,
+        Kind::Query => QUERY_LIMIT,
+        Kind::Inspect => INSPECT_LIMIT,
         Kind::System => INSTALL_LIMIT,
     }
 }

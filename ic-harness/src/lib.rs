@@ -9,7 +9,8 @@
 //! What it models, as the replica does:
 //! - **Instructions**: the replica's per-operator weights (wasmtime fuel, [`costs::ic_operator_costs`])
 //!   plus the replica's charge for each system call, a fixed overhead and a per-byte cost
-//!   ([`costs::SYSTEM_API`]); limited to 40 B per update message, 5 B per query.
+//!   ([`costs::SYSTEM_API`]); limited to 40 B per update message, 5 B per query, 200 M for
+//!   `canister_inspect_message`.
 //! - **Rollback**: a trap rolls back everything its message did (memory, globals, stable memory,
 //!   certified data, cycles accepted or attached, its reply and outgoing calls) except the execution
 //!   charge; a query or `canister_inspect_message` always rolls back.
@@ -27,7 +28,8 @@
 //! - **Certified data**: `certified_data_set` (at most 32 bytes, kept only if the message commits);
 //!   queries see a stand-in certificate, [`HARNESS_CERTIFICATE_PREFIX`] followed by the certified data
 //!   (not a real IC certificate: tests compare a witness's root hash with
-//!   [`Canister::certified_data`]).
+//!   [`Canister::certified_data`]). `canister_query http_request` is called with [`Canister::query`]
+//!   like any query.
 //!
 //! Not modelled: the freezing threshold and the replica's prepayment of execution and response
 //! cycles (a balance that cannot pay an execution charge drops to 0), deterministic time slicing
@@ -50,6 +52,9 @@ use wasmtime::{Config, Engine, Instance, Linker, Module, Store};
 pub const UPDATE_LIMIT: u64 = 40_000_000_000;
 /// Instructions allowed per query.
 pub const QUERY_LIMIT: u64 = 5_000_000_000;
+/// Instructions allowed for `canister_inspect_message` (the replica's
+/// `MAX_INSTRUCTIONS_FOR_MESSAGE_ACCEPTANCE_CALLS`).
+pub const INSPECT_LIMIT: u64 = 200_000_000;
 /// Instructions allowed for install and upgrade.
 pub const INSTALL_LIMIT: u64 = 300_000_000_000;
 /// Cycles per update message on a 13-node subnet (IC-NOTES).
