@@ -137,7 +137,20 @@ fn junk_proofs_and_seed_requests_are_paid_by_their_sender() {
     assert!(c.balance() > before, "the canister is not out of pocket: {} -> {}", before, c.balance());
     // request_seed: the fee, charged once the ticket is issued
     let before = c.balance();
-    let t = request_seed(&mut c, d.hash(), d.commitment(2)).unwrap();
+    let arg = encode_one(seed_request(d.hash(), d.commitment(2))).unwrap();
+    let (t, res) = call::<Result<Ticket, Error>>(&mut c, contract(), "request_seed", arg, SEED_CYCLES);
+    let t = t.unwrap();
+    // its cost on a 13-node subnet: two messages, their instructions and the raw_rand call
+    let cost = 2 * CYCLES_PER_UPDATE as u128 + res.total_instructions() as u128 + 260_000;
+    eprintln!(
+        "request_seed: {:?} instructions (method, callback), ~{cost} cycles on 13 nodes, {} paid",
+        res.instructions, res.cycles_accepted
+    );
+    assert!(
+        res.cycles_accepted >= cost * 26 / 10,
+        "the fee covers a 34-node subnet: {} < 2.6 x {cost}",
+        res.cycles_accepted
+    );
     assert!(c.balance() > before, "{} -> {}", before, c.balance());
     let paid = caller_stats(&mut c, contract()).cycles_paid;
     assert_eq!(paid, SEED_CYCLES);
