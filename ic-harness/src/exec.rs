@@ -34,7 +34,6 @@ pub(crate) struct OutCall {
 pub(crate) struct CallCtx {
     pub caller: Vec<u8>,
     pub method: String,
-    pub reply_buf: Vec<u8>,
     /// `msg_reply` or `msg_reject` ran.
     pub answered: bool,
     /// The first reply, reject or trap.
@@ -72,6 +71,8 @@ pub(crate) struct Env {
     pub arg: Vec<u8>,
     pub reject_code: u32,
     pub reject_msg: String,
+    /// Reply data appended in this message (the replica keeps it for one message, not for the call).
+    pub reply_buf: Vec<u8>,
     /// Cycles refunded with the response a callback handles.
     pub refunded: u128,
     pub building: Option<OutCall>,
@@ -95,6 +96,7 @@ impl Env {
             arg: Vec::new(),
             reject_code: 0,
             reject_msg: String::new(),
+            reply_buf: Vec::new(),
             refunded: 0,
             building: None,
             budget: 0,
@@ -211,6 +213,7 @@ impl Canister {
         env.arg = msg.arg;
         (env.reject_code, env.reject_msg) = msg.reject.unwrap_or_default();
         env.refunded = msg.refunded;
+        env.reply_buf.clear();
         env.building = None;
         env.budget = budget;
         env.accepted = false;

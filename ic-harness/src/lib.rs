@@ -22,9 +22,11 @@
 //!   ([`Canister::update_with_cycles`], `ic0.call_cycles_add128` between harness canisters); the callee
 //!   accepts some with `ic0.msg_cycles_accept128` and the rest is refunded to the caller, where a
 //!   callback reads it with `ic0.msg_cycles_refunded128`. `call_perform` charges [`costs::call_fee`].
-//! - **Interleaving**: a call's state (caller, reply, cycles, outgoing calls) lives in its own
-//!   context, so [`Canister::begin_update`] can run a method up to its first `await` and
-//!   [`Canister::finish`] complete it after other calls ran in between.
+//! - **Interleaving**: a call's state (caller, method, whether and how it was answered, its cycles,
+//!   its outgoing calls) lives in its own context, so [`Canister::begin_update`] can run a method up
+//!   to its first `await` and [`Canister::finish`] complete it after other calls ran in between.
+//!   Reply data appended belongs to one message: a message that appends and does not reply loses it,
+//!   as on the replica.
 //! - **Certified data**: `certified_data_set` (at most 32 bytes, kept only if the message commits);
 //!   queries see a stand-in certificate, [`HARNESS_CERTIFICATE_PREFIX`] followed by the certified data
 //!   (not a real IC certificate: tests compare a witness's root hash with
@@ -122,7 +124,8 @@ impl CallResult {
 }
 
 /// A call whose first message ran ([`Canister::begin_update`]): its context, with the outgoing calls
-/// it made, waits for [`Canister::finish`].
+/// it made, waits for [`Canister::finish`]. Dropping it drops those calls unanswered (the cycles they
+/// carried stay spent).
 #[derive(Debug)]
 #[must_use = "a pending call does nothing until Canister::finish runs its callbacks"]
 pub struct PendingCall {

@@ -194,15 +194,15 @@ fn define_reply(l: &mut Linker<Env>, s: &mut Names) -> Result<()> {
         charge(&mut c, k.of(u(size)))?;
         only(&c, "msg_reply_data_append", ANSWERING)?;
         let bytes = read(&mut c, u(src), u(size))?;
-        c.data_mut().ctx.reply_buf.extend_from_slice(&bytes);
+        c.data_mut().reply_buf.extend_from_slice(&bytes);
         Ok(())
     });
     def!(l, s, "msg_reply", |k| move |mut c: C<'_>| -> Result<()> {
         charge(&mut c, k.of(0))?;
         only(&c, "msg_reply", ANSWERING)?;
-        let ctx = &mut c.data_mut().ctx;
-        let reply = Outcome::Reply(std::mem::take(&mut ctx.reply_buf));
-        answer(ctx, reply)
+        let env = c.data_mut();
+        let reply = Outcome::Reply(std::mem::take(&mut env.reply_buf));
+        answer(&mut env.ctx, reply)
     });
     def!(l, s, "msg_reject", |k| move |mut c: C<'_>, src: i32, size: i32| -> Result<()> {
         charge(&mut c, k.of(u(size)))?;
