@@ -81,7 +81,7 @@ pub fn largest_quantizable(bits: u8, headroom: f64) -> f64 {
 pub fn choose_scale(max_abs: f64, bits: u8, headroom: f64) -> i8 {
     let limit = ((1u64 << (bits - 1)) - 1) as f64;
     let m = max_abs * headroom;
-    if !(m > 0.0) {
+    if m.is_nan() || m <= 0.0 {
         return (bits as i8 - 2).max(0);
     }
     let s = (limit / m).log2().floor();

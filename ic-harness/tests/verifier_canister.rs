@@ -179,7 +179,7 @@ fn seed_tickets_are_drawn_used_once_and_expire() {
     let salt = 77;
     let t = request_seed(&mut c, d.hash(), d.commitment(salt)).unwrap();
     assert_eq!(t.seed.len(), 32);
-    assert_eq!((t.caller, t.consumer.clone(), t.status.clone()), (contract(), None, TicketStatus::Open));
+    assert_eq!((t.caller, t.consumer, t.status.clone()), (contract(), None, TicketStatus::Open));
     let proof = d.prove(seed_of(&t), salt);
     assert_eq!(hex::decode(&proof.statement.input_commitment).unwrap(), t.input_commitment.to_vec());
 

@@ -219,7 +219,7 @@ thread_local! {
     pub static PREPARED: RefCell<BTreeMap<[u8; 32], PreparedVerifyingKey>> = const { RefCell::new(BTreeMap::new()) };
     /// Certified tree of verification records (heap): id (8 bytes big-endian) -> SHA-256 of the
     /// record's candid; rebuilt from `VERIFICATIONS` after an upgrade.
-    pub static CERTIFIED: RefCell<RbTree<Vec<u8>, Hash>> = RefCell::new(RbTree::new());
+    pub static CERTIFIED: RefCell<RbTree<Vec<u8>, Hash>> = const { RefCell::new(RbTree::new()) };
 }
 
 /// The current settings.

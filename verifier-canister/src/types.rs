@@ -175,8 +175,9 @@ pub struct Ticket {
 }
 
 /// Where a ticket stands. A contract tells "settled by me", "consumed by the consumer I named" and
-/// "abandoned" apart from this and `Verification::caller`.
+/// "abandoned" apart from this and `Verified::caller`.
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a wire type, built once per call
 pub enum TicketStatus {
     /// Not consumed, deadline not passed.
     #[serde(rename = "open")]

@@ -67,7 +67,7 @@ impl Window {
         let ceil = node.attr_int("ceil_mode", 0).map_err(|e| ctx.err(node, e))? != 0;
         let auto_pad = node.attr_string("auto_pad", "NOTSET").map_err(|e| ctx.err(node, e))?;
         let pads = node.attr_ints("pads").map_err(|e| ctx.err(node, e))?;
-        let attrs = [&kernel[..], &strides[..], &dilations[..]];
+        let attrs = [kernel, &strides[..], &dilations[..]];
         if let Some(v) = attrs.iter().flat_map(|a| a.iter()).find(|&&v| v > crate::import::MAX_ELEMENTS) {
             return Err(ctx.err(
                 node,
