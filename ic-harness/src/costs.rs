@@ -91,13 +91,16 @@ const fn k(fixed: u64, per_byte: u64) -> SyscallCost {
 
 /// The replica's charge for every `ic0` function the harness emulates, on an application subnet.
 ///
-/// Source: dfinity/ic, `rs/embedders/src/wasmtime_embedder/system_api_complexity.rs`
-/// (`overhead` and `overhead_native`) and `rs/embedders/src/wasmtime_embedder/linker.rs`
-/// (which size each call charges for) at commit 0048d8c4f88100022f8d9c65bafae7755f45cd6e; one
-/// instruction per byte is `get_num_instructions_from_bytes` on application subnets
-/// (`rs/embedders/src/wasmtime_embedder/system_api.rs`); stable memory is Wasm-native there
-/// (`overhead_native`, no dirty-page overhead on application subnets). `debug_print` and `trap`
-/// have a logging charge on top, see [`logging_bytes`].
+/// Sources (dfinity/ic): which size each call charges for, and the 50-per-byte factor, from
+/// `rs/embedders/src/wasmtime_embedder/linker.rs` at commit 0048d8c4f88100022f8d9c65bafae7755f45cd6e;
+/// the overheads from `rs/embedders/src/wasmtime_embedder/system_api_complexity.rs` (module
+/// `overhead::new` at 023cfe84513a5b9db9a1a966336fa01cd9d06ae0, the same numbers as the later flat
+/// `overhead` module that linker.rs uses, read in the humandebri/ic mirror at
+/// a96918e66635bc5f73f79386ff6a8426abe9283e); one instruction per byte is
+/// `get_num_instructions_from_bytes` on application subnets (`system_api.rs`). Stable memory is
+/// Wasm-native there (`overhead_native`: 20 + 1 per byte to read or write, 100 to grow; no dirty-page
+/// overhead on application subnets). `debug_print` and `trap` have a logging charge on top, see
+/// [`logging_bytes`].
 pub const SYSTEM_API: &[(&str, SyscallCost)] = &[
     ("msg_arg_data_size", k(500, 0)),
     ("msg_arg_data_copy", k(500, 1)),
