@@ -34,9 +34,13 @@ pub fn require(caller: &Principal, required: u64) -> Result<(), Error> {
     Err(Error::InsufficientCycles { required, attached: attached.min(u64::MAX as u128) as u64 })
 }
 
-/// The metered cost of this message so far plus `extra`, at the subnet's price.
+/// Instructions a call spends after the meter is read: booking the payment (two stable records
+/// decoded and encoded) and encoding the reply. Measured at about 1.0 M in the harness.
+pub const AFTER_METER: u128 = 1_500_000;
+
+/// The metered cost of this message so far plus [`AFTER_METER`] and `extra`, at the subnet's price.
 pub fn metered(cfg: &Config, extra: u128) -> u128 {
-    (CYCLES_PER_MESSAGE + performance_counter(0) as u128 + extra) * cfg.subnet_cost_percent as u128 / 100
+    (CYCLES_PER_MESSAGE + performance_counter(0) as u128 + AFTER_METER + extra) * cfg.subnet_cost_percent as u128 / 100
 }
 
 /// Accepts up to `amount` of the attached cycles and books them; returns what was accepted.

@@ -15,7 +15,7 @@ use ic_cdk::api::is_controller;
 const KEY_ARG_SLACK: usize = 64 * 1024;
 /// Largest argument of a small admin call.
 pub const MAX_SMALL_ARG: usize = 1024;
-/// Largest `verify` argument: 8,192 output values of at most 9 bytes each, the proof and the framing.
+/// Largest `verify` argument: 8,192 output values of 8 bytes each, the proof and the framing.
 pub const MAX_VERIFY_ARG: usize = 80 * 1024;
 
 /// Whether an ingress message from `caller` to `method` with a `size`-byte argument is accepted.

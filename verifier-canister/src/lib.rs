@@ -50,6 +50,15 @@ fn sha256(bytes: &[u8]) -> ByteBuf {
     ByteBuf::from(Sha256::digest(bytes).to_vec())
 }
 
+/// An update's result, with corrupt state turned into a trap: the replica then rolls the message's
+/// changes back, where returning `Err` would keep what was written before the failure.
+fn or_rollback<T>(r: Result<T, Error>) -> Result<T, Error> {
+    if let Err(Error::StateCorrupt { reason }) = &r {
+        ic_cdk::trap(format!("state corrupt, message rolled back: {reason}"));
+    }
+    r
+}
+
 fn not_anonymous(caller: &Principal) -> Result<(), Error> {
     if *caller == Principal::anonymous() {
         return Err(Error::AnonymousCaller);
@@ -90,21 +99,21 @@ fn inspect_message() {
 /// Registers a model from its `verifying.key` (controllers and registrars only).
 #[ic_cdk::update]
 fn register_model(args: RegisterArgs) -> Result<ModelInfo, Error> {
-    registry::register(msg_caller(), args)
+    or_rollback(registry::register(msg_caller(), args))
 }
 
 /// Replaces the verifying key of a model and reinstates it if retired (controllers only): proofs
 /// made with the old key fail from now on; results name the key by its hash.
 #[ic_cdk::update]
 fn rotate_key(args: RotateArgs) -> Result<ModelInfo, Error> {
-    registry::rotate(msg_caller(), args)
+    or_rollback(registry::rotate(msg_caller(), args))
 }
 
 /// Retires a model: its proofs are refused from now on (controllers, or the registrar that
 /// registered it).
 #[ic_cdk::update]
 fn retire_model(model_hash: ByteBuf) -> Result<ModelInfo, Error> {
-    registry::retire(msg_caller(), &model_hash)
+    or_rollback(registry::retire(msg_caller(), &model_hash))
 }
 
 /// A registered model.
@@ -138,6 +147,7 @@ fn list_registrars() -> Vec<Principal> {
     state::REGISTRARS.with(|r| r.borrow().iter().map(|e| *e.key()).collect())
 }
 
+/// The argument's shape (no state read: these checks cost next to nothing).
 fn check_seed_request(args: &SeedRequest) -> Result<tickets::Request, Error> {
     let model = bytes32(&args.model_hash, "model_hash")?;
     let commitment = bytes32(&args.input_commitment, "input_commitment")?;
@@ -147,24 +157,18 @@ fn check_seed_request(args: &SeedRequest) -> Result<tickets::Request, Error> {
             return Err(too_large("event", e.len(), tickets::MAX_EVENT));
         }
     }
-    registry::live_model(&model)?;
     Ok(tickets::Request { model, commitment, event: args.event.clone(), consumer: args.consumer })
 }
 
-/// Draws a seed for (model, input commitment) with `raw_rand` and stores a ticket that only the
-/// caller (or the consumer it names) can consume with `verify`, before the settlement deadline.
-/// Callers attach `request_seed_fee` cycles (see `stats`); one open ticket per caller and event or
-/// commitment, at most `max_tickets_per_caller` open per caller. Anonymous callers are refused.
-#[ic_cdk::update]
-async fn request_seed(args: SeedRequest) -> Result<Ticket, Error> {
-    let caller = msg_caller();
-    not_anonymous(&caller)?;
-    let fee = config()?.request_seed_fee;
-    fees::require(&caller, fee)?;
-    let request = check_seed_request(&args)?;
-    tickets::housekeeping(time(), tickets::HOUSEKEEPING_PER_CALL)?;
+/// `request_seed` after the caller checks: the cheap refusals (duplicates, quotas) first, then the
+/// model, the housekeeping, and the draw.
+async fn draw_ticket(caller: Principal, args: &SeedRequest) -> Result<Ticket, Error> {
+    let request = check_seed_request(args)?;
+    let model = request.model;
     // Counted against the caps from here on, so that concurrent requests cannot overshoot them.
     let reservation = tickets::reserve(caller, request, time())?;
+    registry::live_model(&model)?;
+    tickets::housekeeping(time(), tickets::HOUSEKEEPING_PER_CALL)?;
     // The input is committed before the randomness exists: the caller cannot choose the seed.
     let response = Call::unbounded_wait(Principal::management_canister(), "raw_rand")
         .with_args(&())
@@ -174,9 +178,28 @@ async fn request_seed(args: SeedRequest) -> Result<Ticket, Error> {
     if seed.len() != 32 {
         return Err(Error::RandomnessUnavailable { reason: format!("raw_rand returned {} bytes", seed.len()) });
     }
-    let ticket = tickets::issue(reservation, seed, time())?;
-    fees::collect(&caller, fee as u128)?;
-    Ok(ticket)
+    tickets::issue(reservation, seed, time())
+}
+
+/// Draws a seed for (model, input commitment) with `raw_rand` and stores a ticket that only the
+/// caller (or the consumer it names) can consume with `verify`, before the settlement deadline.
+/// Callers attach `request_seed_fee` cycles (see `stats`): an issued ticket costs the fee, a refused
+/// request the metered cost of the refusal. One ticket per caller and event, and per caller and
+/// input commitment, while the ticket is kept (whatever the model); at most
+/// `max_tickets_per_caller` open per caller. Anonymous callers are refused.
+#[ic_cdk::update]
+async fn request_seed(args: SeedRequest) -> Result<Ticket, Error> {
+    let caller = msg_caller();
+    not_anonymous(&caller)?;
+    let cfg = config()?;
+    fees::require(&caller, cfg.request_seed_fee)?;
+    let result = draw_ticket(caller, &args).await;
+    let charge = match &result {
+        Ok(_) => cfg.request_seed_fee as u128,
+        Err(_) => fees::metered(&cfg, 0).min(cfg.request_seed_fee as u128),
+    };
+    or_rollback(fees::collect(&caller, charge))?;
+    or_rollback(result)
 }
 
 /// A ticket and where it stands (open, consumed with its verification, or abandoned).
@@ -304,24 +327,28 @@ fn verify(args: VerifyArgs) -> Result<Verified, Error> {
     not_anonymous(&caller)?;
     let cfg = config()?;
     fees::require(&caller, cfg.verify_fee)?;
+    or_rollback(tickets::housekeeping(time(), tickets::HOUSEKEEPING_PER_CALL))?;
     let result = check(&args, Some(&caller), caller).and_then(|(v, t)| record(v, t));
     if result.is_err() {
-        set_config(|c| {
+        or_rollback(set_config(|c| {
             c.counters.verifications_refused += 1;
             Ok(())
-        })?;
+        }))?;
     }
-    tickets::housekeeping(time(), tickets::HOUSEKEEPING_PER_CALL)?;
     let extra = if result.is_ok() { fees::RECORD_CHARGE } else { 0 };
-    fees::collect(&caller, fees::metered(&cfg, extra).min(cfg.verify_fee as u128))?;
-    result
+    or_rollback(fees::collect(&caller, fees::metered(&cfg, extra).min(cfg.verify_fee as u128)))?;
+    or_rollback(result)
 }
 
 /// The same check as a free query, for previews only: answered by one replica, not certified, so
 /// no one may act on its answer. It checks a ticket's seed, input and deadline (not who may consume
 /// it), consumes nothing and records nothing. Act on `verify`'s reply or on `get_verification`.
+/// Called from another canister (replicated, at this canister's expense) it refuses (`QueryOnly`).
 #[ic_cdk::query]
 fn verify_query(args: VerifyArgs) -> Result<Verified, Error> {
+    if ic_cdk::api::in_replicated_execution() {
+        return Err(Error::QueryOnly { method: "verify_query".into() });
+    }
     check(&args, None, msg_caller()).map(|(v, _)| v)
 }
 
@@ -329,11 +356,12 @@ fn verify_query(args: VerifyArgs) -> Result<Verified, Error> {
 /// it trustworthy without replication). None when unknown or removed after the retention period.
 #[ic_cdk::query]
 fn get_verification(id: u64) -> Option<CertifiedVerification> {
-    let verification = or_trap(state::verification(id))?;
+    let (verification, candid) = or_trap(state::certified_verification(id))?;
     Some(CertifiedVerification {
         verification,
         certificate: ByteBuf::from(ic_cdk::api::data_certificate().unwrap_or_default()),
         witness: ByteBuf::from(or_trap(state::witness(id))),
+        candid: ByteBuf::from(candid),
     })
 }
 

@@ -100,7 +100,7 @@ pub fn register(caller: Principal, args: RegisterArgs) -> Result<ModelInfo, Erro
         key_hash: sha256(&args.verifying_key),
         key_rotations: 0,
     };
-    state::put_model(hash, &ModelRecord { info: info.clone(), key: args.verifying_key.into_vec() })?;
+    state::put_model(hash, &ModelRecord { info: info.clone(), key: args.verifying_key })?;
     PREPARED.with(|p| p.borrow_mut().insert(hash, pvk));
     Ok(info)
 }
@@ -124,7 +124,7 @@ pub fn rotate(caller: Principal, args: RotateArgs) -> Result<ModelInfo, Error> {
     info.output_len = vk.layout.output_len;
     info.metadata.retain(|(k, _)| k != "rotated");
     info.metadata.push(("rotated".into(), args.reason));
-    record.key = args.verifying_key.into_vec();
+    record.key = args.verifying_key;
     state::put_model(hash, &record)?;
     PREPARED.with(|p| p.borrow_mut().insert(hash, pvk));
     Ok(record.info)

@@ -9,6 +9,7 @@ use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemor
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::{DefaultMemoryImpl, StableBTreeMap, StableCell, Storable};
 use serde::Deserialize;
+use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -28,8 +29,8 @@ pub const SCHEMA_VERSION: u8 = 1;
 pub struct ModelRecord {
     /// Public info.
     pub info: ModelInfo,
-    /// The `verifying.key` bytes.
-    pub key: Vec<u8>,
+    /// The `verifying.key` bytes (a blob: candid decodes `Vec<u8>` byte by byte).
+    pub key: ByteBuf,
 }
 
 /// Counters since install.
@@ -164,9 +165,13 @@ impl<T: CandidType + for<'de> Deserialize<'de>> Stored<T> {
             None => Err(state_error::<T>("decoding", "no bytes")),
         }
     }
-    /// SHA-256 of the candid encoding (what the certified tree holds for a record).
+    /// The candid encoding (what the certified tree holds the hash of, for a record).
+    pub fn candid(&self) -> &[u8] {
+        self.bytes.get(1..).unwrap_or_default()
+    }
+    /// SHA-256 of [`Stored::candid`].
     pub fn candid_hash(&self) -> Hash {
-        Sha256::digest(self.bytes.get(1..).unwrap_or_default()).into()
+        Sha256::digest(self.candid()).into()
     }
 }
 
@@ -279,10 +284,11 @@ pub fn update_caller(p: Principal, f: impl FnOnce(&mut CallerStats)) -> Result<(
     Ok(())
 }
 
-/// The key under which a caller's request for `kind` (`b"event"` or `b"commitment"`) is indexed.
-pub fn request_key(caller: &Principal, model: &[u8], kind: &[u8], value: &[u8]) -> [u8; 32] {
+/// The key under which a caller's request for `kind` (`b"event"` or `b"commitment"`) is indexed
+/// (whatever the model: one draw per requester and event, and per requester and commitment).
+pub fn request_key(caller: &Principal, kind: &[u8], value: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
-    for part in [caller.as_slice(), model, kind, value] {
+    for part in [caller.as_slice(), kind, value] {
         h.update((part.len() as u32).to_be_bytes());
         h.update(part);
     }
@@ -313,6 +319,12 @@ pub fn remove_verification(id: u64) {
 /// A stored verification record.
 pub fn verification(id: u64) -> Result<Option<Verified>, Error> {
     VERIFICATIONS.with(|m| m.borrow().get(&id)).map(|s| s.decode()).transpose()
+}
+
+/// A stored verification record and its certified candid bytes.
+pub fn certified_verification(id: u64) -> Result<Option<(Verified, Vec<u8>)>, Error> {
+    let Some(stored) = VERIFICATIONS.with(|m| m.borrow().get(&id)) else { return Ok(None) };
+    Ok(Some((stored.decode()?, stored.candid().to_vec())))
 }
 
 /// Label of the verification subtree in the certified data.

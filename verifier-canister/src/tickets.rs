@@ -47,10 +47,9 @@ pub struct Request {
 impl Request {
     /// The index keys that make this request unique for `caller`.
     fn keys(&self, caller: &Principal) -> Vec<([u8; 32], &'static str)> {
-        let mut keys =
-            vec![(state::request_key(caller, &self.model, b"commitment", &self.commitment), "input_commitment")];
+        let mut keys = vec![(state::request_key(caller, b"commitment", &self.commitment), "input_commitment")];
         if let Some(e) = &self.event {
-            keys.push((state::request_key(caller, &self.model, b"event", e), "event"));
+            keys.push((state::request_key(caller, b"event", e), "event"));
         }
         keys
     }
@@ -71,6 +70,9 @@ impl Drop for Reservation {
             r.total = r.total.saturating_sub(1);
             if let Some(n) = r.per_caller.get_mut(&self.caller) {
                 *n = n.saturating_sub(1);
+                if *n == 0 {
+                    r.per_caller.remove(&self.caller);
+                }
             }
             for k in &self.keys {
                 r.keys.remove(k);
@@ -211,12 +213,25 @@ fn close(t: &Ticket, remove_at: u64) -> Result<(), Error> {
     state::update_caller(t.caller, |s| s.open = s.open.saturating_sub(1))
 }
 
+/// A stored ticket, or `None` (and its bytes dropped, reported in the log) if it cannot be decoded:
+/// one unreadable ticket must not stop every later call's housekeeping.
+fn readable_ticket(id: u64) -> Option<Ticket> {
+    match state::ticket(id) {
+        Ok(t) => t,
+        Err(e) => {
+            ic_cdk::println!("dropping ticket {id}: {e:?}");
+            TICKETS.with(|m| m.borrow_mut().remove(&id));
+            None
+        }
+    }
+}
+
 /// Abandons tickets past their deadline, then removes closed tickets and verification records past
 /// their retention: at most `limit` of each, by time (not by id).
 pub fn housekeeping(now: u64, limit: usize) -> Result<(), Error> {
     let cfg = config()?;
     for (deadline, id) in OPEN_BY_DEADLINE.with(|m| state::due(m, now, limit)) {
-        let Some(mut t) = state::ticket(id)? else {
+        let Some(mut t) = readable_ticket(id) else {
             OPEN_BY_DEADLINE.with(|m| m.borrow_mut().remove(&(deadline, id)));
             continue;
         };
@@ -229,7 +244,7 @@ pub fn housekeeping(now: u64, limit: usize) -> Result<(), Error> {
         state::update_caller(t.caller, |s| s.abandoned += 1)?;
     }
     for (at, id) in CLOSED_BY_REMOVAL.with(|m| state::due(m, now, limit)) {
-        if let Some(t) = state::ticket(id)? {
+        if let Some(t) = readable_ticket(id) {
             let request = Request {
                 model: t.model_hash.as_slice().try_into().unwrap_or_default(),
                 commitment: t.input_commitment.as_slice().try_into().unwrap_or_default(),
@@ -249,18 +264,18 @@ pub fn housekeeping(now: u64, limit: usize) -> Result<(), Error> {
     remove_old_records(now.saturating_sub(cfg.retention_ns), limit)
 }
 
-/// Removes up to `limit` verification records made before `cutoff` (ids grow with time).
+/// Removes up to `limit` verification records made before `cutoff`, oldest first (ids grow with
+/// time); stops at the first record that is not due.
 fn remove_old_records(cutoff: u64, limit: usize) -> Result<(), Error> {
     let mut removed = 0;
-    let first: Vec<u64> = state::VERIFICATIONS.with(|m| m.borrow().iter().take(limit).map(|e| *e.key()).collect());
-    for id in first {
-        match state::verification(id)? {
-            Some(v) if v.verified_at < cutoff => {
-                state::remove_verification(id);
-                removed += 1;
-            }
-            _ => break,
+    while removed < limit {
+        let Some(first) = state::VERIFICATIONS.with(|m| m.borrow().first_key_value()) else { break };
+        let (id, stored) = first;
+        if stored.decode()?.verified_at >= cutoff {
+            break;
         }
+        state::remove_verification(id);
+        removed += 1;
     }
     if removed > 0 {
         state::certify();

@@ -143,7 +143,8 @@ pub struct SeedRequest {
     /// The input commitment (32 bytes, big-endian BN254 scalar), fixed before the seed exists.
     pub input_commitment: ByteBuf,
     /// The caller's business event this draw is for (at most 64 bytes). While the ticket is kept, a
-    /// second request from the same caller for the same event is refused (`DuplicateRequest`).
+    /// second request from the same caller for the same event, or the same input commitment, is
+    /// refused whatever the model (`DuplicateRequest`).
     pub event: Option<ByteBuf>,
     /// Besides the caller, the one principal that may consume the ticket with `verify`.
     pub consumer: Option<Principal>,
@@ -200,9 +201,12 @@ pub struct CertifiedVerification {
     pub verification: Verified,
     /// The subnet's certificate of this canister's certified data (`ic0.data_certificate`).
     pub certificate: ByteBuf,
-    /// CBOR hash tree: `verifications / <id as 8 bytes big-endian>` -> SHA-256 of the record's candid
-    /// encoding; its root hash is the certified data.
+    /// CBOR hash tree: `verifications / <id as 8 bytes big-endian>` -> SHA-256 of `candid`; its
+    /// root hash is the certified data.
     pub witness: ByteBuf,
+    /// The record's candid encoding as stored and certified (hash these bytes, then decode them:
+    /// candid encodings are not canonical, so a client's own encoding may differ).
+    pub candid: ByteBuf,
 }
 
 /// Arguments of `rotate_key`.
@@ -442,6 +446,12 @@ pub enum Error {
         ticket: Option<u64>,
         /// What repeated: "event" or "input_commitment".
         reason: String,
+    },
+    /// The method answers non-replicated queries only (called from a canister it would run
+    /// replicated, at this canister's expense): call `verify`, which the caller pays for.
+    QueryOnly {
+        /// The method.
+        method: String,
     },
     /// An error this interface version does not name yet (clients should treat it as a refusal).
     Other {
