@@ -166,7 +166,7 @@ struct Snapshot {
 fn budget(kind: Kind) -> u64 {
     match kind {
         Kind::Update | Kind::Callback => UPDATE_LIMIT,
-        Kind::Query => QUERY_LIMIT,
+        Kind::Query | Kind::ReplicatedQuery => QUERY_LIMIT,
         Kind::Inspect => INSPECT_LIMIT,
         Kind::System => INSTALL_LIMIT,
     }
@@ -185,7 +185,9 @@ impl Canister {
         let result = self.execute(&entry);
         let used = budget.saturating_sub(self.store.get_fuel().unwrap_or(0));
         match result {
-            Ok(()) if matches!(kind, Kind::Query | Kind::Inspect) => self.restore(snapshot, false)?,
+            Ok(()) if matches!(kind, Kind::Query | Kind::Inspect | Kind::ReplicatedQuery) => {
+                self.restore(snapshot, false)?
+            }
             Ok(()) => self.commit(),
             Err(e) => {
                 let trap = match e.downcast_ref::<wasmtime::Trap>() {
@@ -197,7 +199,7 @@ impl Canister {
             }
         }
         let env = self.store.data_mut();
-        if matches!(kind, Kind::Update | Kind::Callback) {
+        if matches!(kind, Kind::Update | Kind::Callback | Kind::ReplicatedQuery) {
             let charge = CYCLES_PER_UPDATE as u128 + used as u128 * CYCLES_PER_INSTRUCTION as u128;
             env.balance = env.balance.saturating_sub(charge);
         }

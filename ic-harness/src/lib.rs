@@ -81,6 +81,9 @@ pub enum Kind {
     Callback,
     /// `canister_inspect_message` (state changes discarded).
     Inspect,
+    /// A query method called as an update (by another canister): replicated and charged like an
+    /// update, its state changes discarded, no certificate, no calls.
+    ReplicatedQuery,
 }
 
 /// The outcome of a call.
@@ -332,10 +335,15 @@ impl Canister {
     /// run in between, which is how a race across an `await` is tested.
     pub fn begin_update(&mut self, caller: Principal, method: &str, arg: Vec<u8>, cycles: u128) -> Result<PendingCall> {
         let export = format!("canister_update {method}");
+        let query = format!("canister_query {method}");
         let mut ctx = CallCtx::new(caller, method, cycles);
         let mut instructions = Vec::new();
         if self.exports(&export) {
             instructions.push(self.run(Message::new(Kind::Update, Entry::Export(&export), arg), &mut ctx)?);
+        } else if self.exports(&query) {
+            // as the replica runs a query method called as an update
+            let msg = Message::new(Kind::ReplicatedQuery, Entry::Export(&query), arg);
+            instructions.push(self.run(msg, &mut ctx)?);
         } else {
             ctx.outcome = Some(Outcome::Reject(format!("the canister has no method '{export}'")));
         }

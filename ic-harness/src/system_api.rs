@@ -176,7 +176,7 @@ fn define_message(l: &mut Linker<Env>, s: &mut Names) -> Result<()> {
 
 /// Replies and rejects, given and received.
 fn define_reply(l: &mut Linker<Env>, s: &mut Names) -> Result<()> {
-    const ANSWERING: &[Kind] = &[Kind::Update, Kind::Query, Kind::Callback];
+    const ANSWERING: &[Kind] = &[Kind::Update, Kind::Query, Kind::ReplicatedQuery, Kind::Callback];
     def!(l, s, "msg_reject_code", |k| move |mut c: C<'_>| -> Result<i32> {
         charge(&mut c, k.of(0))?;
         Ok(c.data().reject_code as i32)

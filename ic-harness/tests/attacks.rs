@@ -439,3 +439,20 @@ fn invalid_settings_are_refused_at_install_and_upgrade() {
     assert!(c.upgrade(canister_wasm(), controller(), encode_one(Some(bad)).unwrap()).is_err());
     assert_eq!(stats(&mut c).ticket_ttl_seconds, 600, "the failed upgrade kept the settings");
 }
+
+#[test]
+fn verify_query_called_from_a_canister_does_no_work_at_the_canisters_expense() {
+    let d = digits();
+    let mut c = ready(d);
+    let args = args_of(&d.prove([8; 32], 8), None);
+    // as a query it answers (free previews)
+    let q: Result<Verified, Error> = query(&mut c, stranger(), "verify_query", encode_one(&args).unwrap());
+    assert!(q.is_ok(), "{q:?}");
+    // called by a canister it runs replicated and the canister would pay: refused before the pairing
+    let before = c.balance();
+    let (r, res) =
+        call::<Result<Verified, Error>>(&mut c, other_contract(), "verify_query", encode_one(&args).unwrap(), 0);
+    assert_eq!(r, Err(Error::QueryOnly { method: "verify_query".into() }));
+    assert!(res.instructions[0] < 2_000_000, "{}", res.instructions[0]);
+    assert!(before - c.balance() < 10_000_000, "the canister paid {} for it", before - c.balance());
+}
