@@ -4,11 +4,13 @@
 //! canister (a contract, or a cycles wallet).
 //!
 //! Prices on a 13-node subnet (multiplied by `subnet_cost_percent / 100`, default 260 for 34 nodes):
-//! - `request_seed`: a fixed fee (default 40 M), taken when the ticket is issued, nothing if the
-//!   request is refused. Its cost: two messages (5 M each), the `raw_rand` call, about 2 M
-//!   instructions, and a ticket kept for the settlement window plus the retention period.
-//! - `verify`: metered, `(5 M + instructions used) * percent / 100`, plus [`RECORD_CHARGE`] when a
-//!   verification record is stored; at most `verify_fee` (default 1 B), which must be attached.
+//! - `request_seed`: a fixed fee (default 40 M) when the ticket is issued; a refused request pays
+//!   its metered cost (below). The cost of an issued ticket: two messages (5 M each), the `raw_rand`
+//!   call, about 2.7 M instructions, and a ticket kept for the settlement window plus the retention
+//!   period (measured 12.9 M on 13 nodes).
+//! - `verify`: metered, `(5 M + instructions used + AFTER_METER) * percent / 100`, plus
+//!   [`RECORD_CHARGE`] when a verification record is stored; at most `verify_fee` (default 1 B),
+//!   which must be attached.
 use crate::state::{self, Config};
 use crate::types::Error;
 use candid::Principal;
