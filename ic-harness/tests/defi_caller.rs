@@ -1,8 +1,8 @@
 //! The example DeFi contract (`examples/defi-caller`) against the verifier canister's real Wasm, both
 //! run in the harness: the seed protocol's attacks (abandon and reopen, a fresh salt, third-party
-//! consumption, settlement after the deadline), each refused or penalised, the honest flow, an
-//! upgrade, and the contract's own refusals. The contract's types are mirrored from its
-//! `defi_caller.did`, as a client would have them.
+//! consumption, settlement after the deadline, a cycle drain by junk proofs), each refused or
+//! penalised, the honest flow, an upgrade, and the contract's own refusals. The contract's types
+//! are mirrored from its `defi_caller.did`, as a client would have them.
 mod common;
 
 use candid::{decode_one, encode_args, encode_one, CandidType, Principal};
@@ -36,6 +36,7 @@ struct DefiInit {
     max_stored_requests: Option<u64>,
     request_seed_cycles: Option<u64>,
     verify_cycles: Option<u64>,
+    max_settle_attempts: Option<u32>,
 }
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
@@ -55,6 +56,14 @@ struct Settlement {
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
 struct Abandonment {
     default_class: u32,
+    exhausted: Option<AttemptsExhausted>,
+}
+
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+struct AttemptsExhausted {
+    attempts: u32,
+    error: Option<Error>,
+    reason: String,
 }
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
@@ -81,6 +90,7 @@ struct Request {
     default_class: u32,
     outcome: RequestOutcome,
     closed_at: Option<u64>,
+    refused_attempts: u32,
 }
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Default)]
@@ -101,6 +111,7 @@ struct Settings {
     max_stored_requests: u64,
     request_seed_cycles: u64,
     verify_cycles: u64,
+    max_settle_attempts: u32,
     open_requests: u64,
     stored_requests: u64,
     next_request_id: u64,
@@ -179,6 +190,7 @@ fn init_for(verifier: Principal, m: &Model) -> DefiInit {
         max_stored_requests: None,
         request_seed_cycles: None,
         verify_cycles: None,
+        max_settle_attempts: None,
     }
 }
 
@@ -318,7 +330,10 @@ fn abandon_and_reopen_is_refused_and_the_abandoned_request_settles_to_the_defaul
     w.advance(TTL + SECOND);
     // anyone may expire it: the default class, counted against the operator
     let closed = w.expire(stranger(), req.id).unwrap();
-    assert_eq!(closed.outcome, RequestOutcome::Abandoned(Abandonment { default_class: DEFAULT_CLASS }));
+    assert_eq!(
+        closed.outcome,
+        RequestOutcome::Abandoned(Abandonment { default_class: DEFAULT_CLASS, exhausted: None })
+    );
     assert!(closed.closed_at.is_some());
     assert_eq!(w.request(req.id), Some(closed.clone()));
     assert_eq!(w.stats(), OperatorStats { opened: 1, settled: 0, abandoned: 1 });
@@ -380,9 +395,15 @@ fn settlement_after_the_deadline_settles_to_the_default_and_is_counted() {
     let req = w.open("loan-41", 11).unwrap();
     let args = w.prove(&req, 11);
     w.advance(TTL + SECOND);
-    assert_eq!(w.settle(req.id, &args), Decision::Abandoned(Abandonment { default_class: DEFAULT_CLASS }));
+    assert_eq!(
+        w.settle(req.id, &args),
+        Decision::Abandoned(Abandonment { default_class: DEFAULT_CLASS, exhausted: None })
+    );
     let closed = w.request(req.id).unwrap();
-    assert_eq!(closed.outcome, RequestOutcome::Abandoned(Abandonment { default_class: DEFAULT_CLASS }));
+    assert_eq!(
+        closed.outcome,
+        RequestOutcome::Abandoned(Abandonment { default_class: DEFAULT_CLASS, exhausted: None })
+    );
     assert_eq!(w.stats(), OperatorStats { opened: 1, settled: 0, abandoned: 1 });
     // the verifier was not asked: its ticket was never consumed
     assert_eq!(w.ticket(req.ticket).status, TicketStatus::Abandoned { expired_at: req.deadline });
@@ -396,7 +417,10 @@ fn settlement_after_the_deadline_settles_to_the_default_and_is_counted() {
     let req2 = w.open("loan-42", 12).unwrap();
     let args2 = w.prove(&req2, 12);
     w.verifier.advance_time(TTL + SECOND);
-    assert_eq!(w.settle(req2.id, &args2), Decision::Abandoned(Abandonment { default_class: DEFAULT_CLASS }));
+    assert_eq!(
+        w.settle(req2.id, &args2),
+        Decision::Abandoned(Abandonment { default_class: DEFAULT_CLASS, exhausted: None })
+    );
     assert_eq!(w.stats(), OperatorStats { opened: 2, settled: 0, abandoned: 2 });
 }
 
@@ -431,6 +455,108 @@ fn interleaved_opens_of_one_event_get_one_request() {
     assert_eq!(w.open_as(colluder(), "loan-61", w.model.commitment(2)), Err(DefiError::DuplicateEvent { request: id }));
     let r: Result<Request, DefiError> = reply(w.defi.finish(first, &mut [&mut w.verifier]).unwrap(), "open");
     assert_eq!(r.unwrap().id, id);
+}
+
+/// A hostile operator sends `settle` (ingress: free for it) with the request's ticket, seed and
+/// commitment but a junk proof: each such `verify` costs the contract the verifier's metered fee.
+/// The verifier's refusals are counted on the request; the `max_settle_attempts`-th abandons it to
+/// the default class, counted against the operator, so each request costs at most that many fees.
+/// The contract's own refusals (before it calls the verifier) cost nothing and are not counted.
+#[test]
+fn junk_proofs_cost_at_most_max_settle_attempts_verify_fees_per_request() {
+    const MAX: u32 = 3;
+    const VERIFY_CYCLES: u128 = 1_000_000_000;
+    let mut w = World::with(|i| i.max_settle_attempts = Some(MAX));
+    assert_eq!(w.settings().max_settle_attempts, MAX);
+    let req = w.open("loan-91", 31).unwrap();
+    let other = w.open("loan-92", 32).unwrap();
+    assert_eq!((req.refused_attempts, other.refused_attempts), (0, 0));
+    let args = w.prove(&req, 31);
+    // the junk: the right ticket, seed and commitment, another class claimed
+    let mut junk = args.clone();
+    junk.statement.output_index = (junk.statement.output_index + 1) % 10;
+    let rejected = DefiError::VerifierRefused { error: Error::ProofRejected };
+
+    // ingress: a stranger's settle is refused by inspect_message, before the contract pays anything
+    let balance = w.defi.balance();
+    let r = w.defi.ingress(stranger(), "settle", encode_args((req.id, &junk)).unwrap()).unwrap();
+    assert!(matches!(r.outcome, Outcome::Reject(_)), "{:?}", r.outcome);
+    assert_eq!(w.defi.balance(), balance);
+    // the contract's own refusals: not counted (no verify fee)
+    let mut no_ticket = junk.clone();
+    no_ticket.ticket = None;
+    assert!(matches!(refusal(&w.settle(req.id, &no_ticket)), DefiError::WrongTicket { .. }));
+    let mut other_seed = junk.clone();
+    other_seed.statement.seed = other.seed.clone();
+    assert!(matches!(refusal(&w.settle(req.id, &other_seed)), DefiError::StatementMismatch { .. }));
+    assert!(matches!(refusal(&w.settle_as(user(), req.id, &junk)), DefiError::NotTheOperator { .. }));
+    assert_eq!(w.request(req.id).unwrap().refused_attempts, 0);
+    // the other request the operator holds has its own count
+    let other_args = w.prove(&other, 32);
+    let mut other_junk = other_args.clone();
+    other_junk.statement.output_index = (other_junk.statement.output_index + 1) % 10;
+    assert_eq!(refusal(&w.settle(other.id, &other_junk)), &rejected);
+    assert_eq!(w.request(other.id).unwrap().refused_attempts, 1);
+
+    let balance = w.defi.balance();
+    let paid_before: CallerStats = query(&mut w.verifier, "caller_stats", encode_one(defi_id()).unwrap());
+    // the first MAX - 1 junk proofs: refused with the verifier's error, the request still pending
+    for n in 1..MAX {
+        match w.settle(req.id, &junk) {
+            Decision::Refused { error, reason } => {
+                assert_eq!(error, rejected);
+                assert!(reason.contains("ProofRejected") && reason.contains(&format!("{n} of {MAX}")), "{reason}");
+            }
+            d => panic!("attempt {n}: {d:?}"),
+        }
+        let r = w.request(req.id).unwrap();
+        assert_eq!((r.outcome, r.refused_attempts), (RequestOutcome::Pending, n));
+        assert_eq!(w.stats().abandoned, 0);
+    }
+    // the last one closes the request to the default class, with the refusal's error
+    let exhausted = match w.settle(req.id, &junk) {
+        Decision::Abandoned(Abandonment { default_class, exhausted: Some(e) }) => {
+            assert_eq!(default_class, DEFAULT_CLASS);
+            e
+        }
+        d => panic!("attempt {MAX}: {d:?}"),
+    };
+    assert_eq!((exhausted.attempts, exhausted.error.clone()), (MAX, Some(Error::ProofRejected)));
+    assert!(exhausted.reason.contains("ProofRejected"), "{}", exhausted.reason);
+    let closed = w.request(req.id).unwrap();
+    assert_eq!(
+        closed.outcome,
+        RequestOutcome::Abandoned(Abandonment { default_class: DEFAULT_CLASS, exhausted: Some(exhausted) })
+    );
+    assert_eq!(closed.refused_attempts, MAX);
+    assert!(closed.closed_at.is_some());
+    assert_eq!(w.stats(), OperatorStats { opened: 2, settled: 0, abandoned: 1 });
+    assert_eq!(w.settings().open_requests, 1);
+
+    // a further settle, even with the right proof and by ingress (inspect_message admits the
+    // operator), is refused as closed without asking the verifier
+    let r = w.defi.ingress(operator(), "settle", encode_args((req.id, &args)).unwrap()).unwrap();
+    assert_eq!(r.instructions.len(), 1, "one message: the verifier was not called");
+    let d: Decision = reply(r, "settle");
+    assert_eq!(refusal(&d), &DefiError::AlreadyClosed { request: req.id, outcome: closed.outcome.clone() });
+    assert_eq!(w.ticket(req.ticket).status, TicketStatus::Open, "the verifier never accepted a proof");
+
+    // the cost: at most MAX x the attached verify_cycles; the refunds bring it far lower
+    let spent = balance - w.defi.balance();
+    let paid: CallerStats = query(&mut w.verifier, "caller_stats", encode_one(defi_id()).unwrap());
+    let paid = paid.cycles_paid - paid_before.cycles_paid;
+    eprintln!(
+        "{MAX} junk proofs cost the contract {spent} cycles ({paid} metered verify fees, {} each; bound {})",
+        paid / MAX as u128,
+        MAX as u128 * VERIFY_CYCLES
+    );
+    assert!(paid > 0 && spent >= paid, "spent {spent}, paid {paid}");
+    assert!(spent <= MAX as u128 * VERIFY_CYCLES, "spent {spent}");
+
+    // the other request still settles with the right proof after its one refusal
+    let d = w.settle(other.id, &other_args);
+    assert!(matches!(d, Decision::Settled(_)), "{d:?}");
+    assert_eq!(w.request(other.id).unwrap().refused_attempts, 1);
 }
 
 // ---- the honest flow ----
@@ -601,6 +727,7 @@ fn bad_opens_caps_and_bad_settings_are_refused() {
         (|i| i.model_hash = ByteBuf::from(vec![0; 3]), "model_hash"),
         (|i| i.max_open_requests = Some(0), "max_open_requests"),
         (|i| i.max_stored_requests = Some(1), "exceeds max_stored_requests"),
+        (|i| i.max_settle_attempts = Some(0), "max_settle_attempts must be >= 1"),
     ];
     for (edit, word) in cases {
         let mut init = init_for(verifier, model);

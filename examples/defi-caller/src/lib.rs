@@ -16,7 +16,13 @@
 //!    model and commitment, calls the verifier's `verify` with `verify_cycles` attached (the unused
 //!    part is refunded), checks the reply against the request and settles on the verified class.
 //!    A refusal carries the verifier's own `Error` (`DefiError::VerifierRefused`) and leaves the
-//!    request pending: its seed is fixed, so retrying cannot change the draw.
+//!    request pending: its seed is fixed, so retrying cannot change the draw. Each `verify` call the
+//!    verifier refuses is counted on the request (`refused_attempts`); the one that reaches
+//!    `max_settle_attempts` (default 3) abandons the request to its default class, counted against
+//!    the operator, and the decision is `Abandoned` with that refusal in `exhausted` (its error and
+//!    reason). The contract's own refusals before it calls the verifier (not the operator, wrong
+//!    ticket, statement mismatch) cost no fee and are not counted; neither is the verifier's
+//!    `TicketExpired`, which abandons the request at once.
 //! 3. **Expire.** After the deadline anyone may call `expire(request)`: an unsettled request settles
 //!    to its default class and the abandonment is counted against the operator
 //!    (`operator_stats`). A `settle` after the deadline does the same instead of verifying.
@@ -35,13 +41,32 @@
 //! - **Settlement after the deadline**: refused by the contract (and by the verifier, which keeps
 //!   the same deadline); the request settles to the default class, counted.
 //! - **Replays**: a request settles once; the verifier consumes the ticket.
+//! - **Cycle drain by junk proofs**: `settle` is ingress from the operator (free for it) and every
+//!   `verify` the contract sends pays the verifier's metered fee, refused or not (about 220 M
+//!   cycles for a rejected digits proof, out of the 1 B attached). The verifier refusing
+//!   `max_settle_attempts` `verify` calls of one request abandons it (above), so a hostile operator
+//!   can make the contract pay **at most `max_settle_attempts` verify fees per request** (each at
+//!   most `verify_cycles`), and each request it burns this way is an abandonment on its record.
+//!   Operators should preview a proof with the verifier's free `verify_query`, called as a query
+//!   from their own agent (the statement, proof and ticket checks of `verify`, no fee, nothing
+//!   recorded; the verifier refuses it from canisters), and settle only a proof it accepts: an
+//!   honest operator then never sees a refusal that counts. (An upgrade that lowers
+//!   `max_settle_attempts` below a request's count allows that request one more call: the limit is
+//!   checked at each refusal.)
 //! - **Spam**: anonymous callers are refused, open requests are capped in total and per opener, and
-//!   the stored requests are bounded (see below). Each open costs the contract `request_seed_cycles`.
+//!   the stored requests are bounded (see below). Each open costs the contract `request_seed_cycles`;
+//!   each request costs it at most `max_settle_attempts` refused `verify` fees besides the accepted
+//!   one.
 //!
 //! `open` is free for the opener here, so the caps bound the cost rather than remove it: at most
 //! `max_open_requests` seed fees per settlement window (100 x 40 M per 600 s by default, about
 //! 0.6 T cycles a day), paid by the contract. A production contract opens the request from its own
-//! business method (a loan application with its deposit or fee), not from a public `open`.
+//! business method (a loan application with its deposit or fee), not from a public `open`. The
+//! operator's settlements add at most `max_settle_attempts` x `verify_cycles` per request (3 x 1 B
+//! by default, about 0.66 B at the metered cost of a rejected proof), on every request it holds at
+//! once: with 100 open requests, at most 300 refused `verify` fees per settlement window, and every
+//! one of those requests abandoned and counted against it. A production contract would also take a
+//! bond from operators that these fees are charged to.
 //!
 //! # What it does not prevent
 //! - **A new business event.** A colluding user can open a different event for the same purpose (a
@@ -311,6 +336,7 @@ async fn open(args: OpenArgs) -> Result<Request, DefiError> {
         default_class: cfg.default_class,
         outcome: RequestOutcome::Pending,
         closed_at: None,
+        refused_attempts: 0,
     };
     state::put_request(&req)?;
     state::update_config(|c| c.open_requests += 1)?;
@@ -363,10 +389,29 @@ fn close(mut req: Request, outcome: RequestOutcome) -> Result<Request, DefiError
     Ok(req)
 }
 
-fn abandon(req: Request) -> Result<Abandonment, DefiError> {
-    let a = Abandonment { default_class: req.default_class };
+fn abandon(req: Request, exhausted: Option<AttemptsExhausted>) -> Result<Abandonment, DefiError> {
+    let a = Abandonment { default_class: req.default_class, exhausted };
     close(req, RequestOutcome::Abandoned(a.clone()))?;
     Ok(a)
+}
+
+/// Counts a `verify` call of request `id` the verifier refused (`error`; `known` is the verifier's
+/// error if this contract's copy of its `Error` names it). Below `max_settle_attempts` the request
+/// stays pending and the refusal is the decision; the refusal that reaches the limit abandons the
+/// request to its default class, counted against the operator, with the refusal in `exhausted`.
+fn refused_by_verifier(cfg: &Config, id: u64, error: DefiError, known: Option<Error>) -> Result<Decision, DefiError> {
+    let mut req = pending(id)?;
+    req.refused_attempts = req.refused_attempts.saturating_add(1);
+    let (n, max) = (req.refused_attempts, cfg.max_settle_attempts);
+    let reason = reason_of(&error);
+    if n < max {
+        state::put_request(&req)?;
+        let reason =
+            format!("{reason} (refused attempt {n} of {max}: at {max} the request is abandoned to its default class)");
+        return Ok(Decision::Refused { error, reason });
+    }
+    let reason = format!("{reason} (refused attempt {n} of {max}: the request is abandoned to its default class)");
+    Ok(Decision::Abandoned(abandon(req, Some(AttemptsExhausted { attempts: n, error: known, reason }))?))
 }
 
 /// Checks `settle`'s arguments against the request.
@@ -402,19 +447,25 @@ fn check_verified(cfg: &Config, req: &Request, v: &Verified) -> Result<(), DefiE
     }
 }
 
-fn refused(error: DefiError) -> Decision {
-    let reason = match &error {
+fn reason_of(error: &DefiError) -> String {
+    match error {
         DefiError::VerifierRefused { error } => format!("the verifier refused: {error:?}"),
         e => format!("{e:?}"),
-    };
-    Decision::Refused { error, reason }
+    }
+}
+
+fn refused(error: DefiError) -> Decision {
+    Decision::Refused { reason: reason_of(&error), error }
 }
 
 /// Settles request `request` on the class its operator proves (only the request's operator, only
 /// with the request's ticket, input and seed, before the deadline). The contract calls the
 /// verifier's `verify` (attaching `verify_cycles`; the rest is refunded) and checks its reply. A
-/// refusal leaves the request pending and carries the verifier's own error when it refused. After
-/// the deadline the request settles to its default class instead and the abandonment is counted.
+/// refusal leaves the request pending and carries the verifier's own error when it refused; the
+/// verifier's refusal that reaches `max_settle_attempts` for the request abandons it instead
+/// (`Abandoned`, with the refusal in `exhausted`). After the deadline the request settles to its
+/// default class instead and the abandonment is counted. Preview with the verifier's free
+/// `verify_query` first: each refused `verify` costs the contract the verifier's fee.
 #[ic_cdk::update]
 async fn settle(request: u64, args: VerifyArgs) -> Decision {
     match settle_checked(request, args).await {
@@ -436,7 +487,7 @@ async fn settle_checked(id: u64, args: VerifyArgs) -> Result<Decision, DefiError
     let req = pending(id)?;
     let lock = Settling::take(id)?;
     if time() > req.deadline {
-        return Ok(Decision::Abandoned(abandon(req)?));
+        return Ok(Decision::Abandoned(abandon(req, None)?));
     }
     check_settle(&cfg, &req, &args)?;
     let method = "verify";
@@ -449,13 +500,24 @@ async fn settle_checked(id: u64, args: VerifyArgs) -> Result<Decision, DefiError
         Ok(Ok(v)) => v,
         // The verifier keeps the same deadline: its word that it passed settles to the default.
         Ok(Err(Error::TicketExpired { id: t, .. })) if t == req.ticket => {
-            return Ok(Decision::Abandoned(abandon(pending(id)?)?));
+            return Ok(Decision::Abandoned(abandon(pending(id)?, None)?));
         }
         // Consumed already: by this contract (nobody else may), in a settlement whose reply was
         // lost. The ticket holds the verification.
         Ok(Err(Error::TicketAlreadyUsed { id: t })) if t == req.ticket => recover(&cfg, &req).await?,
-        Ok(Err(error)) => return Err(DefiError::VerifierRefused { error }),
-        Err(e) => return Err(DefiError::UndecodableReply { method: method.into(), reason: e.to_string() }),
+        // Any other refusal cost the contract the verifier's fee: counted against the request.
+        Ok(Err(error)) => {
+            return refused_by_verifier(&cfg, id, DefiError::VerifierRefused { error: error.clone() }, Some(error));
+        }
+        Err(e) => {
+            let error = DefiError::UndecodableReply { method: method.into(), reason: e.to_string() };
+            // A refusal this copy of the verifier's `Error` does not name is counted the same way;
+            // an undecodable success (the ticket may be consumed) is not.
+            if let Ok(Err(_)) = response.candid::<Result<candid::Reserved, candid::Reserved>>() {
+                return refused_by_verifier(&cfg, id, error, None);
+            }
+            return Err(error);
+        }
     };
     check_verified(&cfg, &req, &verified)?;
     let settlement =
@@ -490,7 +552,7 @@ fn expire(request: u64) -> Result<Request, DefiError> {
     if time() <= req.deadline {
         return Err(DefiError::DeadlineNotPassed { request, deadline: req.deadline });
     }
-    let a = Abandonment { default_class: req.default_class };
+    let a = Abandonment { default_class: req.default_class, exhausted: None };
     close(req, RequestOutcome::Abandoned(a))
 }
 

@@ -3,7 +3,9 @@
 //! held across an `await` live on the heap ([`InFlight`], [`Reserved`]): a canister is stopped
 //! before an upgrade, which waits for its outstanding calls, so no lock is ever held across one.
 //!
-//! Every stored value is a [`Stored`]: one schema-version byte, then its candid encoding.
+//! Every stored value is a [`Stored`]: one schema-version byte, then its candid encoding. Values
+//! written by an earlier version are converted when read ([`Schema::from_v1`]); they are rewritten
+//! in the current version the next time they are stored.
 use crate::types::{DefiError, InitArgs, OperatorStats, Request, Settings};
 use candid::{CandidType, Decode, Encode, Principal};
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
@@ -19,9 +21,11 @@ use std::marker::PhantomData;
 
 type Mem = VirtualMemory<DefaultMemoryImpl>;
 
-/// Schema version written in front of every stored value. A value written by another version is
-/// refused with `StateCorrupt` naming both versions, never misread.
-pub const SCHEMA_VERSION: u8 = 1;
+/// Schema version written in front of every stored value. Version 1 values are converted when read
+/// (version 2 added `Config.max_settle_attempts`, `Request.refused_attempts` and
+/// `Abandonment.exhausted`); a value of any other version is refused with `StateCorrupt` naming
+/// both versions, never misread.
+pub const SCHEMA_VERSION: u8 = 2;
 
 /// Largest event, in bytes (the verifier's limit).
 pub const MAX_EVENT_BYTES: usize = 64;
@@ -40,6 +44,8 @@ pub const DEFAULT_MAX_STORED: u64 = 10_000;
 pub const DEFAULT_REQUEST_SEED_CYCLES: u64 = 40_000_000;
 /// Default cycles for `verify` (the verifier's default `verify_fee`).
 pub const DEFAULT_VERIFY_CYCLES: u64 = 1_000_000_000;
+/// Default most refused `verify` calls per request.
+pub const DEFAULT_MAX_SETTLE_ATTEMPTS: u32 = 3;
 
 /// Settings and counts, kept in one stable cell.
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
@@ -62,6 +68,8 @@ pub struct Config {
     pub request_seed_cycles: u64,
     /// Cycles for `verify`.
     pub verify_cycles: u64,
+    /// Most refused `verify` calls per request.
+    pub max_settle_attempts: u32,
     /// Next request id.
     pub next_request_id: u64,
     /// Requests pending now.
@@ -128,6 +136,10 @@ impl Config {
                 DEFAULT_REQUEST_SEED_CYCLES,
             )?,
             verify_cycles: positive("verify_cycles", args.verify_cycles, DEFAULT_VERIFY_CYCLES)?,
+            max_settle_attempts: match args.max_settle_attempts.unwrap_or(DEFAULT_MAX_SETTLE_ATTEMPTS) {
+                0 => return Err("InitArgs.max_settle_attempts must be >= 1".into()),
+                n => n,
+            },
             next_request_id: 1,
             open_requests: 0,
         })
@@ -165,6 +177,7 @@ impl Config {
             max_stored_requests: self.max_stored_requests,
             request_seed_cycles: self.request_seed_cycles,
             verify_cycles: self.verify_cycles,
+            max_settle_attempts: self.max_settle_attempts,
             open_requests: self.open_requests,
             stored_requests: REQUESTS.with(|r| r.borrow().len()),
             next_request_id: self.next_request_id,
@@ -179,7 +192,112 @@ pub struct Stored<T> {
     _value: PhantomData<T>,
 }
 
-impl<T: CandidType + for<'de> Deserialize<'de>> Stored<T> {
+/// A stored type: how its values written by schema version 1 are read.
+pub trait Schema: CandidType + for<'de> Deserialize<'de> + Sized {
+    /// A value from the candid bytes of version 1 (by default, the same type).
+    fn from_v1(candid: &[u8]) -> Result<Self, candid::Error> {
+        Decode!(candid, Self)
+    }
+}
+
+impl Schema for OperatorStats {}
+
+impl Schema for Option<Config> {
+    fn from_v1(candid: &[u8]) -> Result<Self, candid::Error> {
+        Ok(Decode!(candid, Option<v1::Config>)?.map(Config::from))
+    }
+}
+
+impl Schema for Request {
+    fn from_v1(candid: &[u8]) -> Result<Self, candid::Error> {
+        Ok(Decode!(candid, v1::Request)?.into())
+    }
+}
+
+/// The stored types of schema version 1, as far as they differ from the current ones.
+pub mod v1 {
+    use crate::types::RequestOutcome;
+    use candid::{CandidType, Principal};
+    use serde::Deserialize;
+    use serde_bytes::ByteBuf;
+
+    /// `Config` without `max_settle_attempts`.
+    #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+    #[allow(missing_docs)]
+    pub struct Config {
+        pub verifier: Principal,
+        pub model_hash: ByteBuf,
+        pub operators: Vec<Principal>,
+        pub default_class: u32,
+        pub max_open_requests: u64,
+        pub max_open_per_opener: u64,
+        pub max_stored_requests: u64,
+        pub request_seed_cycles: u64,
+        pub verify_cycles: u64,
+        pub next_request_id: u64,
+        pub open_requests: u64,
+    }
+
+    /// `Request` without `refused_attempts` (its outcome's `Abandonment.exhausted` is an `opt`
+    /// field: absent, it reads as none).
+    #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+    #[allow(missing_docs)]
+    pub struct Request {
+        pub id: u64,
+        pub event: String,
+        pub input_commitment: ByteBuf,
+        pub ticket: u64,
+        pub seed: ByteBuf,
+        pub operator: Principal,
+        pub opener: Principal,
+        pub opened_at: u64,
+        pub deadline: u64,
+        pub default_class: u32,
+        pub outcome: RequestOutcome,
+        pub closed_at: Option<u64>,
+    }
+}
+
+impl From<v1::Config> for Config {
+    fn from(c: v1::Config) -> Config {
+        Config {
+            verifier: c.verifier,
+            model_hash: c.model_hash,
+            operators: c.operators,
+            default_class: c.default_class,
+            max_open_requests: c.max_open_requests,
+            max_open_per_opener: c.max_open_per_opener,
+            max_stored_requests: c.max_stored_requests,
+            request_seed_cycles: c.request_seed_cycles,
+            verify_cycles: c.verify_cycles,
+            max_settle_attempts: DEFAULT_MAX_SETTLE_ATTEMPTS,
+            next_request_id: c.next_request_id,
+            open_requests: c.open_requests,
+        }
+    }
+}
+
+impl From<v1::Request> for Request {
+    fn from(r: v1::Request) -> Request {
+        Request {
+            id: r.id,
+            event: r.event,
+            input_commitment: r.input_commitment,
+            ticket: r.ticket,
+            seed: r.seed,
+            operator: r.operator,
+            opener: r.opener,
+            opened_at: r.opened_at,
+            deadline: r.deadline,
+            default_class: r.default_class,
+            outcome: r.outcome,
+            closed_at: r.closed_at,
+            refused_attempts: 0,
+        }
+    }
+}
+
+impl<T: Schema> Stored<T> {
     /// The versioned candid encoding of `value`.
     pub fn encode(value: &T) -> Result<Self, DefiError> {
         let mut bytes = vec![SCHEMA_VERSION];
@@ -190,9 +308,10 @@ impl<T: CandidType + for<'de> Deserialize<'de>> Stored<T> {
     pub fn decode(&self) -> Result<T, DefiError> {
         match self.bytes.split_first() {
             Some((&SCHEMA_VERSION, candid)) => Decode!(candid, T).map_err(|e| state_error::<T>("decoding", e)),
+            Some((1, candid)) => T::from_v1(candid).map_err(|e| state_error::<T>("decoding (version 1)", e)),
             Some((v, _)) => Err(state_error::<T>(
                 "decoding",
-                format!("schema version {v}, this code reads version {SCHEMA_VERSION}"),
+                format!("schema version {v}, this code reads versions 1 to {SCHEMA_VERSION}"),
             )),
             None => Err(state_error::<T>("decoding", "no bytes")),
         }
@@ -366,6 +485,7 @@ mod tests {
             max_stored_requests: None,
             request_seed_cycles: None,
             verify_cycles: None,
+            max_settle_attempts: None,
         }
     }
 
@@ -374,6 +494,11 @@ mod tests {
         let c = Config::from_args(&args()).unwrap();
         assert_eq!((c.max_open_requests, c.max_open_per_opener, c.max_stored_requests), (100, 10, 10_000));
         assert_eq!((c.request_seed_cycles, c.verify_cycles), (40_000_000, 1_000_000_000));
+        assert_eq!(c.max_settle_attempts, 3);
+        assert_eq!(
+            Config::from_args(&InitArgs { max_settle_attempts: Some(1), ..args() }).unwrap().max_settle_attempts,
+            1
+        );
         let op = args().operators[0];
         let bad: Vec<(InitArgs, &str)> = vec![
             (InitArgs { verifier: Principal::anonymous(), ..args() }, "verifier"),
@@ -384,6 +509,7 @@ mod tests {
             (InitArgs { operators: vec![Principal::from_slice(&[9; 10])], ..args() }, "operator"),
             (InitArgs { max_open_requests: Some(0), ..args() }, "max_open_requests"),
             (InitArgs { verify_cycles: Some(0), ..args() }, "verify_cycles"),
+            (InitArgs { max_settle_attempts: Some(0), ..args() }, "max_settle_attempts must be >= 1"),
             (InitArgs { max_open_requests: Some(5), max_stored_requests: Some(4), ..args() }, "exceeds"),
             (InitArgs { max_open_requests: Some(5), max_open_per_opener: Some(6), ..args() }, "exceeds"),
         ];
@@ -403,8 +529,10 @@ mod tests {
         c.open_requests = 2;
         let other = InitArgs { verifier: Principal::from_slice(&[8; 10]), ..args() };
         assert!(c.upgraded(&other).unwrap_err().contains("cannot change"));
-        let next = c.upgraded(&InitArgs { default_class: 3, ..args() }).unwrap();
+        let next = c.upgraded(&InitArgs { default_class: 3, max_settle_attempts: Some(5), ..args() }).unwrap();
         assert_eq!((next.next_request_id, next.open_requests, next.default_class), (7, 2, 3));
+        assert_eq!(next.max_settle_attempts, 5);
+        assert!(c.upgraded(&InitArgs { max_settle_attempts: Some(0), ..args() }).unwrap_err().contains(">= 1"));
     }
 
     #[test]
@@ -422,5 +550,82 @@ mod tests {
                 Err(DefiError::StateCorrupt { .. })
             ));
         }
+    }
+
+    /// Values written by schema version 1 (before `max_settle_attempts`) read as version 2: the
+    /// default limit, no refused attempts, abandonments without `exhausted`.
+    #[test]
+    fn version_1_values_are_converted() {
+        let c1 = v1::Config {
+            verifier: Principal::from_slice(&[9; 10]),
+            model_hash: ByteBuf::from(vec![1; 32]),
+            operators: vec![Principal::from_slice(&[5; 29])],
+            default_class: 2,
+            max_open_requests: 100,
+            max_open_per_opener: 10,
+            max_stored_requests: 10_000,
+            request_seed_cycles: 40_000_000,
+            verify_cycles: 1_000_000_000,
+            next_request_id: 8,
+            open_requests: 1,
+        };
+        let old = |candid: Vec<u8>| Cow::Owned([&[1u8][..], &candid].concat());
+        let c = Stored::<Option<Config>>::from_bytes(old(Encode!(&Some(c1.clone())).unwrap())).decode().unwrap();
+        let c = c.unwrap();
+        assert_eq!((c.max_settle_attempts, c.next_request_id, c.open_requests), (3, 8, 1));
+        assert_eq!(Config::from(c1), c);
+
+        /// Version 1's `Abandonment` (no `exhausted`).
+        #[derive(CandidType, Deserialize)]
+        struct OldAbandonment {
+            default_class: u32,
+        }
+        #[derive(CandidType, Deserialize)]
+        enum OldOutcome {
+            #[serde(rename = "abandoned")]
+            Abandoned(OldAbandonment),
+        }
+        #[derive(CandidType, Deserialize)]
+        struct OldRequest {
+            id: u64,
+            event: String,
+            input_commitment: ByteBuf,
+            ticket: u64,
+            seed: ByteBuf,
+            operator: Principal,
+            opener: Principal,
+            opened_at: u64,
+            deadline: u64,
+            default_class: u32,
+            outcome: OldOutcome,
+            closed_at: Option<u64>,
+        }
+        let r1 = OldRequest {
+            id: 4,
+            event: "loan".into(),
+            input_commitment: ByteBuf::from(vec![3; 32]),
+            ticket: 6,
+            seed: ByteBuf::from(vec![7; 32]),
+            operator: Principal::from_slice(&[5; 29]),
+            opener: Principal::from_slice(&[6; 29]),
+            opened_at: 10,
+            deadline: 20,
+            default_class: 2,
+            outcome: OldOutcome::Abandoned(OldAbandonment { default_class: 2 }),
+            closed_at: Some(21),
+        };
+        let r = Stored::<Request>::from_bytes(old(Encode!(&r1).unwrap())).decode().unwrap();
+        assert_eq!((r.id, r.ticket, r.closed_at, r.refused_attempts), (4, 6, Some(21), 0));
+        assert_eq!(
+            r.outcome,
+            RequestOutcome::Abandoned(crate::types::Abandonment { default_class: 2, exhausted: None })
+        );
+        // written back, it is version 2 and reads the same
+        let again = Stored::encode(&r).unwrap();
+        assert_eq!(again.to_bytes()[0], 2);
+        assert_eq!(Stored::<Request>::from_bytes(again.to_bytes()).decode().unwrap(), r);
+        // version 1 operator counters are unchanged
+        let stats = OperatorStats { opened: 3, settled: 1, abandoned: 2 };
+        assert_eq!(Stored::<OperatorStats>::from_bytes(old(Encode!(&stats).unwrap())).decode().unwrap(), stats);
     }
 }

@@ -29,6 +29,11 @@ pub struct InitArgs {
     /// Cycles attached to the verifier's `verify` (its `verify_fee`, default 1 B; the verifier
     /// takes the metered cost and the rest comes back as a refund).
     pub verify_cycles: Option<u64>,
+    /// Most `verify` calls the verifier may refuse per request (default 3, at least 1). Each refused
+    /// call costs the contract the verifier's metered fee; the one that reaches the limit closes the
+    /// request to its default class, counted against the operator. Operators preview a proof with
+    /// the verifier's free `verify_query` before settling.
+    pub max_settle_attempts: Option<u32>,
 }
 
 /// The settings in force and the contract's counts.
@@ -52,6 +57,8 @@ pub struct Settings {
     pub request_seed_cycles: u64,
     /// Cycles attached to `verify`.
     pub verify_cycles: u64,
+    /// Most refused `verify` calls per request (the last one closes it).
+    pub max_settle_attempts: u32,
     /// Requests open now.
     pub open_requests: u64,
     /// Requests stored now.
@@ -89,6 +96,22 @@ pub struct Settlement {
 pub struct Abandonment {
     /// The default class fixed when the request was opened.
     pub default_class: u32,
+    /// Set when the request was closed before its deadline because the verifier refused
+    /// `max_settle_attempts` of its settlements: why. None: the deadline passed.
+    pub exhausted: Option<AttemptsExhausted>,
+}
+
+/// Why a request was abandoned before its deadline: the verifier refused its settlements
+/// `max_settle_attempts` times (each refusal cost the contract the verifier's metered fee).
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct AttemptsExhausted {
+    /// Refused `verify` calls of the request (the limit in force at the last one).
+    pub attempts: u32,
+    /// The verifier's error of the last refused call (none if this contract's copy of the
+    /// verifier's `Error` does not name it: `reason` has the decoding error).
+    pub error: Option<Error>,
+    /// Why, readable.
+    pub reason: String,
 }
 
 /// Where a request stands.
@@ -100,8 +123,8 @@ pub enum RequestOutcome {
     /// Settled on a verified class.
     #[serde(rename = "settled")]
     Settled(Settlement),
-    /// The deadline passed without a verified proof: settled to the default class, counted against
-    /// the operator.
+    /// The deadline passed without a verified proof, or the verifier refused `max_settle_attempts`
+    /// of its settlements: settled to the default class, counted against the operator.
     #[serde(rename = "abandoned")]
     Abandoned(Abandonment),
 }
@@ -133,6 +156,9 @@ pub struct Request {
     pub outcome: RequestOutcome,
     /// When it was settled or abandoned (ns).
     pub closed_at: Option<u64>,
+    /// `verify` calls of its settlements the verifier refused (each cost the contract the metered
+    /// fee); at `max_settle_attempts` the request is abandoned.
+    pub refused_attempts: u32,
 }
 
 /// Per-operator counters.
@@ -142,7 +168,8 @@ pub struct OperatorStats {
     pub opened: u64,
     /// Requests it settled with a verified proof.
     pub settled: u64,
-    /// Requests whose deadline passed without its proof (settled to the default class).
+    /// Requests whose deadline passed without its proof, or whose settlements the verifier refused
+    /// `max_settle_attempts` times (settled to the default class).
     pub abandoned: u64,
 }
 
@@ -277,11 +304,13 @@ pub enum DefiError {
 pub enum Decision {
     /// The proof held: the request is settled on this class.
     Settled(Settlement),
-    /// The deadline had passed: the request is settled to its default class and the abandonment is
-    /// counted against the operator.
+    /// The deadline had passed, or the verifier refused this request's settlement for the
+    /// `max_settle_attempts`-th time (then `exhausted` carries that refusal's error): the request is
+    /// settled to its default class and the abandonment is counted against the operator.
     Abandoned(Abandonment),
-    /// Nothing changed (a refused proof leaves the request pending: its seed is fixed, so a retry
-    /// cannot re-roll it).
+    /// The request stays pending (a refused proof cannot re-roll the draw: its seed is fixed). A
+    /// refusal by the verifier counts against `max_settle_attempts`; the contract's own refusals
+    /// before calling the verifier (wrong ticket, statement, caller) do not.
     Refused {
         /// Why, typed. `VerifierRefused` carries the verifier's own `Error`.
         error: DefiError,

@@ -263,6 +263,12 @@ pub enum Error {
         /// What repeated: "event" or "input_commitment".
         reason: String,
     },
+    /// The method answers non-replicated queries only (called from a canister it would run
+    /// replicated, at the verifier's expense): call `verify`, which the caller pays for.
+    QueryOnly {
+        /// The method.
+        method: String,
+    },
     /// An error this interface version does not name yet (clients should treat it as a refusal).
     Other {
         /// Machine-readable code.
