@@ -118,6 +118,46 @@ fn on_the_old_verifier_every_attack_succeeded() {
 
 #[test]
 #[ignore = "needs VERINFER_OLD_CANISTER_WASM and VERINFER_OLD_DEFI_WASM (see the file's docs)"]
+fn on_the_old_verifier_callers_paid_nothing_and_the_registry_was_one_way() {
+    let m = digits_sampled();
+    let mut c = install(100);
+    // a paying caller's cycles are not taken: request_seed and verify cost the canister, not the caller
+    let r = c
+        .update_with_cycles(
+            other_contract(),
+            "request_seed",
+            encode_args((m.hash(), m.commitment(7))).unwrap(),
+            40_000_000,
+        )
+        .unwrap();
+    assert_eq!(r.cycles_accepted, 0, "old: request_seed is free");
+    // inspect_message admitted a stranger's half-megabyte register_model
+    let big = RegisterArgs {
+        verifying_key: ByteBuf::from(vec![0; 400 * 1024]),
+        name: "x".into(),
+        version: "1".into(),
+        metadata: vec![],
+    };
+    let r = c.ingress(stranger(), "register_model", encode_one(big).unwrap()).unwrap();
+    assert!(!matches!(r.outcome, Outcome::Reject(ref m) if m.contains("inspect_message")), "{:?}", r.outcome);
+    // the first registration of a model hash wins for ever: no rotation
+    let r = c.update(controller(), "rotate_key", encode_one(ByteBuf::new()).unwrap()).unwrap();
+    assert!(
+        matches!(r.outcome, Outcome::Reject(ref m) if m.contains("no method")),
+        "old: no rotate_key: {:?}",
+        r.outcome
+    );
+    // a registrar retires a model a controller registered
+    c.update(controller(), "add_registrar", encode_one(registrar()).unwrap()).unwrap().reply().unwrap();
+    let r = c.update(registrar(), "retire_model", encode_one(m.hash()).unwrap()).unwrap();
+    assert!(
+        decode_one::<Result<Reserved, Reserved>>(r.reply().unwrap()).unwrap().is_ok(),
+        "old: any registrar retires any model"
+    );
+}
+
+#[test]
+#[ignore = "needs VERINFER_OLD_CANISTER_WASM and VERINFER_OLD_DEFI_WASM (see the file's docs)"]
 fn on_the_old_defi_example_the_operator_could_re_roll() {
     let m = digits_sampled();
     let mut verifier = install(100);
