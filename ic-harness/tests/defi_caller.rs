@@ -6,9 +6,9 @@
 mod common;
 
 use candid::{decode_one, encode_args, encode_one, CandidType, Principal};
+use common::defi::*;
 use common::*;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_bytes::ByteBuf;
 use std::sync::OnceLock;
 use verinfer_ic_harness::{Canister, Outcome};
@@ -22,132 +22,6 @@ const TTL: u64 = 600 * SECOND;
 /// The class abandoned requests settle to in these tests (the digits model has classes 0-9; a
 /// real contract picks the one no better for the operator than any draw).
 const DEFAULT_CLASS: u32 = 0;
-
-// ---- the contract's interface (defi_caller.did) ----
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-struct DefiInit {
-    verifier: Principal,
-    model_hash: ByteBuf,
-    operators: Vec<Principal>,
-    default_class: u32,
-    max_open_requests: Option<u64>,
-    max_open_per_opener: Option<u64>,
-    max_stored_requests: Option<u64>,
-    request_seed_cycles: Option<u64>,
-    verify_cycles: Option<u64>,
-    max_settle_attempts: Option<u32>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-struct OpenArgs {
-    event: String,
-    input_commitment: ByteBuf,
-    operator: Principal,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-struct Settlement {
-    class: u32,
-    verification: u64,
-    proof_hash: ByteBuf,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-struct Abandonment {
-    default_class: u32,
-    exhausted: Option<AttemptsExhausted>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-struct AttemptsExhausted {
-    attempts: u32,
-    error: Option<Error>,
-    reason: String,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-enum RequestOutcome {
-    #[serde(rename = "pending")]
-    Pending,
-    #[serde(rename = "settled")]
-    Settled(Settlement),
-    #[serde(rename = "abandoned")]
-    Abandoned(Abandonment),
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-struct Request {
-    id: u64,
-    event: String,
-    input_commitment: ByteBuf,
-    ticket: u64,
-    seed: ByteBuf,
-    operator: Principal,
-    opener: Principal,
-    opened_at: u64,
-    deadline: u64,
-    default_class: u32,
-    outcome: RequestOutcome,
-    closed_at: Option<u64>,
-    refused_attempts: u32,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Default)]
-struct OperatorStats {
-    opened: u64,
-    settled: u64,
-    abandoned: u64,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-struct Settings {
-    verifier: Principal,
-    model_hash: ByteBuf,
-    operators: Vec<Principal>,
-    default_class: u32,
-    max_open_requests: u64,
-    max_open_per_opener: u64,
-    max_stored_requests: u64,
-    request_seed_cycles: u64,
-    verify_cycles: u64,
-    max_settle_attempts: u32,
-    open_requests: u64,
-    stored_requests: u64,
-    next_request_id: u64,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-enum DefiError {
-    AnonymousCaller,
-    OperatorMayNotOpen { caller: Principal },
-    UnknownOperator { operator: Principal },
-    InvalidArgument { reason: String },
-    DuplicateEvent { request: u64 },
-    DuplicateCommitment { request: u64 },
-    TooManyOpenRequests { limit: u64 },
-    OpenerQuotaExceeded { opener: Principal, limit: u64 },
-    StorageFull { limit: u64 },
-    UnknownRequest { id: u64 },
-    NotTheOperator { request: u64, caller: Principal },
-    AlreadyClosed { request: u64, outcome: RequestOutcome },
-    WrongTicket { request: u64, expected: u64, got: Option<u64> },
-    StatementMismatch { request: u64, reason: String },
-    SettlementInFlight { request: u64 },
-    DeadlineNotPassed { request: u64, deadline: u64 },
-    VerifierRefused { error: Error },
-    VerifierUnreachable { method: String, reason: String },
-    UndecodableReply { method: String, reason: String },
-    ReplyMismatch { reason: String },
-    StateCorrupt { reason: String },
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
-enum Decision {
-    Settled(Settlement),
-    Abandoned(Abandonment),
-    Refused { error: DefiError, reason: String },
-}
 
 // ---- principals ----
 

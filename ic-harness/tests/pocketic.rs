@@ -11,50 +11,13 @@ mod common;
 
 use candid::{decode_one, encode_args, encode_one, CandidType, Principal};
 use common::calls::{self, seed_of};
+use common::defi::*;
 use common::*;
 use pocket_ic::PocketIc;
 use serde::de::DeserializeOwned;
 use serde_bytes::ByteBuf;
 use std::time::Duration;
 use verinfer_verifier_canister::types::*;
-
-// The example contract's interface (the fields these tests use), mirrored from defi_caller.did: its
-// crate cannot be linked beside the verifier's (both export candid's `get_candid_pointer`).
-#[derive(CandidType, serde::Deserialize, Clone, Debug)]
-struct DefiInit {
-    verifier: Principal,
-    model_hash: ByteBuf,
-    operators: Vec<Principal>,
-    default_class: u32,
-    max_open_requests: Option<u64>,
-    max_open_per_opener: Option<u64>,
-    max_stored_requests: Option<u64>,
-    request_seed_cycles: Option<u64>,
-    verify_cycles: Option<u64>,
-}
-#[derive(CandidType, serde::Deserialize, Clone, Debug)]
-struct OpenArgs {
-    event: String,
-    input_commitment: ByteBuf,
-    operator: Principal,
-}
-#[derive(CandidType, serde::Deserialize, Clone, Debug)]
-struct Request {
-    id: u64,
-    ticket: u64,
-    seed: ByteBuf,
-}
-#[derive(CandidType, serde::Deserialize, Clone, Debug)]
-struct Settlement {
-    class: u32,
-}
-#[derive(CandidType, serde::Deserialize, Clone, Debug)]
-enum Decision {
-    Settled(Settlement),
-    Abandoned(candid::Reserved),
-    Refused { reason: String },
-}
-type Opened = Result<Request, candid::Reserved>;
 
 /// Relative difference allowed between PocketIC's and the harness's instruction counts.
 const INSTRUCTION_TOLERANCE: f64 = 0.05;
@@ -252,11 +215,11 @@ fn the_defi_example_on_pocketic() {
     // a user opens an event; the contract pays the seed fee from its own balance
     let verifier_before = ic.pic.cycle_balance(ic.id);
     let open = OpenArgs { event: "loan-1".into(), input_commitment: m.commitment(6), operator };
-    let req: Opened = decode_one(&call(stranger(), "open", encode_one(&open).unwrap())).unwrap();
+    let req: Result<Request, DefiError> = decode_one(&call(stranger(), "open", encode_one(&open).unwrap())).unwrap();
     let req = req.unwrap();
     assert!(ic.pic.cycle_balance(ic.id) > verifier_before, "the verifier was paid for the seed");
     // reopening the event is refused
-    let again: Opened = decode_one(&call(stranger(), "open", encode_one(&open).unwrap())).unwrap();
+    let again: Result<Request, DefiError> = decode_one(&call(stranger(), "open", encode_one(&open).unwrap())).unwrap();
     assert!(again.is_err());
     // a third party (the verifier's own controller) cannot consume the contract's ticket
     let proof = m.prove(req.seed.as_slice().try_into().unwrap(), 6);
@@ -279,7 +242,7 @@ fn the_defi_example_on_pocketic() {
         verinfer_ic_harness::Canister::install_with_id(&wasm, h_defi, &[controller()], encode_one(h_init).unwrap())
             .unwrap();
     let r = hd.update_via(stranger(), "open", encode_one(&open).unwrap(), &mut [&mut hv]).unwrap();
-    let hreq: Opened = decode_one(r.reply().unwrap()).unwrap();
+    let hreq: Result<Request, DefiError> = decode_one(r.reply().unwrap()).unwrap();
     let hreq = hreq.unwrap();
     let hargs = args_of(&m.prove(hreq.seed.as_slice().try_into().unwrap(), 6), Some(hreq.ticket));
     let r = hd.update_via(operator, "settle", encode_args((hreq.id, &hargs)).unwrap(), &mut [&mut hv]).unwrap();
@@ -299,5 +262,6 @@ fn defi_init(verifier: Principal, m: &Model, operator: Principal) -> DefiInit {
         max_stored_requests: None,
         request_seed_cycles: None,
         verify_cycles: None,
+        max_settle_attempts: None,
     }
 }

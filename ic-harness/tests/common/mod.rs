@@ -12,6 +12,7 @@ use verinfer_verifier::Fr;
 use verinfer_verifier_canister::types::*;
 
 pub mod calls;
+pub mod defi;
 
 /// The release Wasm of the canister, built once (`cargo build --profile canister`).
 pub fn canister_wasm() -> &'static [u8] {
