@@ -3,6 +3,7 @@
 //! The setup is circuit-specific: whoever runs it learns toxic waste that would let them forge proofs
 //! for this model, so the party that runs `setup` must be trusted by verifiers (or the keys must come
 //! from a multi-party ceremony). `setup` draws from the operating system's randomness.
+use crate::qap::{CircomReduction, Qap};
 use crate::r1cs::model::ModelCircuit;
 use crate::witness::ProverWitness;
 use ark_bn254::{Bn254, Fr};
@@ -18,8 +19,9 @@ use verinfer_verifier::{OutputMode, Proof, StatementLayout, VerifyingKey};
 
 /// First four bytes of a proving key file.
 pub const PK_MAGIC: &[u8; 4] = b"VIPK";
-/// Proving key format version.
-pub const PK_VERSION: u32 = 1;
+/// Proving key format version: 2 records the key's [`Qap`] after the model hash; version 1 files
+/// (arkworks setups only) are still read.
+pub const PK_VERSION: u32 = 2;
 
 /// Backend failures.
 #[derive(Debug, Error)]
@@ -61,17 +63,21 @@ pub struct ProvingKey {
     pub model_hash: [u8; 32],
     /// The key.
     pub pk: ark_groth16::ProvingKey<Bn254>,
+    /// The witness map its H query was built for.
+    pub qap: Qap,
 }
 
 impl ProvingKey {
-    /// `magic | version u32 LE | model_hash | sha256(body) | body` (body: uncompressed ark-serialize).
+    /// `magic | version u32 LE | model_hash | qap u8 | sha256(body) | body` (body: uncompressed
+    /// ark-serialize).
     pub fn to_bytes(&self) -> Result<Vec<u8>, BackendError> {
         let mut body = Vec::with_capacity(self.pk.uncompressed_size());
         self.pk.serialize_uncompressed(&mut body).map_err(|e| BackendError::Encoding(e.to_string()))?;
-        let mut out = Vec::with_capacity(body.len() + 72);
+        let mut out = Vec::with_capacity(body.len() + 73);
         out.extend_from_slice(PK_MAGIC);
         out.extend_from_slice(&PK_VERSION.to_le_bytes());
         out.extend_from_slice(&self.model_hash);
+        out.push(self.qap.to_byte());
         out.extend_from_slice(&Sha256::digest(&body));
         out.extend_from_slice(&body);
         Ok(out)
@@ -113,12 +119,18 @@ impl ProvingKey {
             return Err(bad("not a verinfer proving key (bad magic or too short)".into()));
         }
         let version = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
-        if version != PK_VERSION {
-            return Err(bad(format!("format version {version}, this build reads {PK_VERSION}")));
-        }
         let model_hash: [u8; 32] = bytes[8..40].try_into().map_err(|_| bad("truncated".into()))?;
-        let body = &bytes[72..];
-        if Sha256::digest(body).as_slice() != &bytes[40..72] {
+        let (qap, rest) = match version {
+            1 => (Qap::Libsnark, &bytes[40..]),
+            2 if bytes.len() >= 73 => {
+                let qap = Qap::from_byte(bytes[40]).ok_or_else(|| bad(format!("unknown witness map {}", bytes[40])))?;
+                (qap, &bytes[41..])
+            }
+            2 => return Err(bad("truncated header".into())),
+            _ => return Err(bad(format!("format version {version}, this build reads 1 and {PK_VERSION}"))),
+        };
+        let (digest, body) = rest.split_at(32);
+        if Sha256::digest(body).as_slice() != digest {
             return Err(bad("checksum mismatch: the file is truncated or corrupted".into()));
         }
         let mut rest = body;
@@ -127,7 +139,7 @@ impl ProvingKey {
         if !rest.is_empty() {
             return Err(bad(format!("{} trailing bytes", rest.len())));
         }
-        Ok(ProvingKey { model_hash, pk })
+        Ok(ProvingKey { model_hash, pk, qap })
     }
 }
 
@@ -151,7 +163,7 @@ pub fn setup<R: RngCore + CryptoRng>(
     let (pk, vk) =
         Groth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(|e| BackendError::Synthesis(e.to_string()))?;
     let model_hash = model.model_hash()?.0;
-    Ok((ProvingKey { model_hash, pk }, VerifyingKey { model_hash, layout: layout(model), vk }))
+    Ok((ProvingKey { model_hash, pk, qap: Qap::Libsnark }, VerifyingKey { model_hash, layout: layout(model), vk }))
 }
 
 /// Proves the witness's statement.
@@ -167,7 +179,49 @@ pub fn prove<R: RngCore + CryptoRng>(
     }
     // The hash is already computed: build the circuit with it rather than re-serializing the model.
     let circuit = ModelCircuit { model, model_hash: hash, witness: Some(witness) };
-    Groth16::<Bn254>::prove(&pk.pk, circuit, rng).map(Proof).map_err(|e| BackendError::Synthesis(e.to_string()))
+    let proof = match pk.qap {
+        Qap::Libsnark => Groth16::<Bn254>::prove(&pk.pk, circuit, rng),
+        Qap::Circom => Groth16::<Bn254, CircomReduction>::prove(&pk.pk, circuit, rng),
+    };
+    proof.map(Proof).map_err(|e| BackendError::Synthesis(e.to_string()))
+}
+
+/// A circuit's R1CS as Groth16 sees it (after inlining), with arkworks' variable order: index 0 is
+/// the constant one, `1..num_instance` the public inputs in statement order, then the witnesses.
+pub struct Matrices {
+    /// Instance variables, the constant one included.
+    pub num_instance: usize,
+    /// Witness variables.
+    pub num_witness: usize,
+    /// Rows of `(coefficient, variable index)`, one per constraint.
+    pub a: Vec<Vec<(Fr, usize)>>,
+    /// See `a`.
+    pub b: Vec<Vec<(Fr, usize)>>,
+    /// See `a`.
+    pub c: Vec<Vec<(Fr, usize)>>,
+}
+
+/// Synthesizes a model's circuit as `setup` does and returns its constraint matrices.
+pub fn matrices(model: &CompiledModel) -> Result<Matrices, BackendError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    ModelCircuit::for_setup(model)?
+        .generate_constraints(cs.clone())
+        .map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    cs.finalize();
+    let synthesis = |e: ark_relations::gr1cs::SynthesisError| BackendError::Synthesis(e.to_string());
+    let mut all = cs.to_matrices().map_err(synthesis)?;
+    let mut abc = all
+        .remove(ark_relations::gr1cs::R1CS_PREDICATE_LABEL)
+        .ok_or_else(|| BackendError::Synthesis("the circuit has no R1CS constraints".into()))?;
+    if abc.len() != 3 {
+        return Err(BackendError::Synthesis(format!("expected 3 R1CS matrices, found {}", abc.len())));
+    }
+    let c = abc.pop().unwrap_or_default();
+    let b = abc.pop().unwrap_or_default();
+    let a = abc.pop().unwrap_or_default();
+    Ok(Matrices { num_instance: cs.num_instance_variables(), num_witness: cs.num_witness_variables(), a, b, c })
 }
 
 /// SHA-256 of a key file's bytes: the digest `verinfer setup` records for each key file.

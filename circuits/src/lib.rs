@@ -12,6 +12,7 @@
 pub mod commit;
 pub mod groth16;
 pub mod poseidon;
+pub mod qap;
 pub mod r1cs;
 pub mod sampling;
 pub mod witness;
