@@ -12,8 +12,11 @@
 #![warn(missing_docs)]
 
 pub mod binfile;
+pub mod format_error;
 pub mod point;
 pub mod ptau;
 pub mod r1cs;
 pub mod rng;
 pub mod zkey;
+
+pub use format_error::FormatError;
