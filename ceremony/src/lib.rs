@@ -13,6 +13,7 @@
 
 pub mod binfile;
 pub mod format_error;
+pub mod phase2;
 pub mod point;
 pub mod ptau;
 pub mod r1cs;
