@@ -14,10 +14,10 @@ use crate::r1cs::R1cs;
 use crate::rng::{beacon_rng, fr_from_rng, g1_from_rng, hash_to_g2, ChaCha};
 use crate::zkey::{Coef, Contribution, ContributionKind, Zkey};
 use crate::FormatError;
-use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{Field, UniformRand, Zero};
+use ark_ff::{BigInteger, Field, PrimeField, UniformRand, Zero};
 use blake2::{Blake2b512, Digest};
 use rayon::prelude::*;
 use thiserror::Error;
@@ -174,47 +174,78 @@ impl Terms {
     }
 }
 
-fn msm_g1(terms: &[(usize, Fr)], bases: &[G1Affine]) -> G1Projective {
-    match terms {
-        [] => G1Projective::zero(),
-        [(i, v)] => bases[*i] * v,
-        _ => {
-            let (b, s): (Vec<G1Affine>, Vec<Fr>) = terms.iter().map(|&(i, v)| (bases[i], v)).unzip();
-            G1Projective::msm_unchecked(&b, &s)
-        }
+/// Terms above this count use a (parallel) multi-scalar multiplication, one variable at a time;
+/// shorter ones are summed serially inside the parallel loop over variables (nesting rayon's
+/// parallel MSM in a parallel loop overflows worker stacks through work stealing).
+const MSM_TERMS: usize = 256;
+
+/// `coefficient * base`, cheap for the small coefficients (and small negatives) circuits have.
+fn mul_small<A: AffineRepr<ScalarField = Fr>>(base: &A, v: Fr) -> A::Group {
+    let small = |x: Fr| {
+        let b = x.into_bigint();
+        (b.num_bits() <= 64).then_some(b)
+    };
+    if let Some(b) = small(v) {
+        base.mul_bigint(b)
+    } else if let Some(b) = small(-v) {
+        -base.mul_bigint(b)
+    } else {
+        *base * v
     }
 }
 
-fn msm_g2(terms: &[(usize, Fr)], bases: &[G2Affine]) -> G2Projective {
-    match terms {
-        [] => G2Projective::zero(),
-        [(i, v)] => bases[*i] * v,
-        _ => {
-            let (b, s): (Vec<G2Affine>, Vec<Fr>) = terms.iter().map(|&(i, v)| (bases[i], v)).unzip();
-            G2Projective::msm_unchecked(&b, &s)
-        }
+fn sum_terms<A: AffineRepr<ScalarField = Fr>>(terms: &[(usize, Fr)], bases: &[A]) -> A::Group
+where
+    A::Group: VariableBaseMSM<MulBase = A>,
+{
+    if terms.len() > MSM_TERMS {
+        let (b, s): (Vec<A>, Vec<Fr>) = terms.iter().map(|&(i, v)| (bases[i], v)).unzip();
+        <A::Group as VariableBaseMSM>::msm_unchecked(&b, &s)
+    } else {
+        terms.iter().map(|&(i, v)| mul_small(&bases[i], v)).sum()
+    }
+}
+
+/// One point per variable: `sum_j coefficient_j * bases[constraint_j]` for the terms of `f(s)`.
+fn per_variable<A, F>(n: usize, f: F) -> Vec<A>
+where
+    A: AffineRepr<ScalarField = Fr>,
+    A::Group: VariableBaseMSM<MulBase = A>,
+    F: Fn(usize, bool) -> A::Group + Sync,
+{
+    // Long rows first, each with a parallel MSM; then the short ones in parallel.
+    let mut out: Vec<A::Group> = vec![A::Group::zero(); n];
+    for (s, p) in out.iter_mut().enumerate() {
+        *p = f(s, true);
+    }
+    out.par_iter_mut().enumerate().for_each(|(s, p)| *p += f(s, false));
+    A::Group::normalize_batch(&out)
+}
+
+/// The terms of one variable that [`per_variable`] handles in this pass.
+fn pass(terms: &[(usize, Fr)], long: bool) -> &[(usize, Fr)] {
+    if (terms.len() > MSM_TERMS) == long {
+        terms
+    } else {
+        &[]
     }
 }
 
 fn batch_g1(terms: &[Vec<(usize, Fr)>], bases: &[G1Affine]) -> Vec<G1Affine> {
-    let p: Vec<G1Projective> = terms.par_iter().map(|t| msm_g1(t, bases)).collect();
-    G1Projective::normalize_batch(&p)
+    per_variable(terms.len(), |s, long| sum_terms(pass(&terms[s], long), bases))
 }
 
 fn batch_g2(terms: &[Vec<(usize, Fr)>], bases: &[G2Affine]) -> Vec<G2Affine> {
-    let p: Vec<G2Projective> = terms.par_iter().map(|t| msm_g2(t, bases)).collect();
-    G2Projective::normalize_batch(&p)
+    per_variable(terms.len(), |s, long| sum_terms(pass(&terms[s], long), bases))
 }
 
 /// `beta A_s + alpha B_s + C_s` at tau, for every variable (IC for the public ones, L for the rest).
 fn combined(t: &Terms, bases: &Bases) -> Vec<G1Affine> {
-    let p: Vec<G1Projective> = (0..t.a.len())
-        .into_par_iter()
-        .map(|s| {
-            msm_g1(&t.a[s], &bases.beta_tau_g1) + msm_g1(&t.b[s], &bases.alpha_tau_g1) + msm_g1(&t.c[s], &bases.tau_g1)
-        })
-        .collect();
-    G1Projective::normalize_batch(&p)
+    per_variable(t.a.len(), |s, long| {
+        sum_terms(pass(&t.a[s], long), &bases.beta_tau_g1)
+            + sum_terms(pass(&t.b[s], long), &bases.alpha_tau_g1)
+            + sum_terms(pass(&t.c[s], long), &bases.tau_g1)
+    })
 }
 
 /// Section 4: A and B coefficients in constraint order, then the input constraints.

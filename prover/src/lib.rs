@@ -3,8 +3,10 @@
 #![deny(missing_docs)]
 
 pub mod artifacts;
+pub mod ceremony;
 pub mod cmd;
 pub mod fsutil;
 pub mod pipeline;
 pub mod progress;
 pub mod proof_file;
+pub mod snarkjs;

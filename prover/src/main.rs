@@ -19,6 +19,8 @@ fn main() {
         Command::Inspect(a) => cmd::inspect::run(a, cli.json),
         Command::Demo(a) => cmd::demo::run(a, cli.json),
         Command::Canister(c) => cmd::canister::run(c),
+        Command::Ceremony(c) => cmd::ceremony::run(c, cli.json),
+        Command::Export(c) => cmd::export::run(c, cli.json),
     };
     if let Err(e) = result {
         eprintln!("error: {}", cmd::error_line(&e));

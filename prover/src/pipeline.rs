@@ -67,8 +67,8 @@ pub struct SetupOutput {
 
 /// `format` of the setup record.
 pub const SETUP_FORMAT: &str = "verinfer-setup";
-/// Setup record version.
-pub const SETUP_VERSION: u32 = 1;
+/// Setup record version: 2 adds `kind` and `ceremony` (version 1 records read as single-party).
+pub const SETUP_VERSION: u32 = 2;
 
 /// Where the setup's randomness came from, as recorded in `setup.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +79,8 @@ pub enum Provenance {
     InsecureDeterministicSeed,
     /// A program called [`setup_dir`] with its own random number generator.
     CallerRng,
+    /// `verinfer ceremony finalize`: a Powers of Tau file and a multi-party phase 2.
+    Ceremony,
 }
 
 impl Provenance {
@@ -88,8 +90,81 @@ impl Provenance {
             Provenance::OsRandomness => "single-party setup, OS randomness",
             Provenance::InsecureDeterministicSeed => "INSECURE deterministic seed",
             Provenance::CallerRng => "single-party setup, randomness supplied by the calling program",
+            Provenance::Ceremony => "ceremony: powers of tau, then a multi-party phase 2 (snarkjs .zkey)",
         }
     }
+
+    /// `kind` in `setup.json`.
+    pub fn kind(self) -> SetupKind {
+        match self {
+            Provenance::Ceremony => SetupKind::Ceremony,
+            _ => SetupKind::SingleParty,
+        }
+    }
+
+    /// Who could forge proofs with keys of this setup: the one line `setup` prints.
+    pub fn who_can_forge(self) -> &'static str {
+        match self {
+            Provenance::OsRandomness | Provenance::CallerRng => {
+                "whoever ran this setup could forge proofs for this model; for keys nobody has to trust, run a ceremony (README, \"Running a ceremony\")"
+            }
+            Provenance::InsecureDeterministicSeed => "anyone who knows the seed can forge proofs for this model",
+            Provenance::Ceremony => {
+                "nobody can forge proofs unless every phase-1 contributor or every phase-2 contributor kept their secret"
+            }
+        }
+    }
+}
+
+/// `kind` in `setup.json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SetupKind {
+    /// One party ran the setup and could forge proofs.
+    #[default]
+    SingleParty,
+    /// Powers of tau and a multi-party phase 2.
+    Ceremony,
+}
+
+/// The ceremony behind a `ceremony` setup, as `verinfer ceremony verify` checked it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CeremonyRecord {
+    /// SHA-256 of the `.ptau` file, hex.
+    pub ptau_sha256: String,
+    /// Its power (it holds 2^power points).
+    pub ptau_power: u32,
+    /// snarkjs's circuit hash (BLAKE2b-512), hex.
+    pub circuit_hash: String,
+    /// Every contribution in order, the beacon included.
+    pub contributions: Vec<ContributionRecord>,
+    /// The random beacon applied, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beacon: Option<BeaconRecord>,
+    /// SHA-256 of the final `.zkey` file (the transcript), hex.
+    pub transcript_sha256: String,
+}
+
+/// One phase-2 contribution.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ContributionRecord {
+    /// Name given by the contributor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its hash as snarkjs prints it (BLAKE2b-512), hex.
+    pub hash: String,
+    /// `true` for the beacon.
+    #[serde(default)]
+    pub beacon: bool,
+}
+
+/// The beacon of a ceremony.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BeaconRecord {
+    /// The public random value, hex.
+    pub hash: String,
+    /// SHA-256 was iterated 2^iterations_exp times on it.
+    pub iterations_exp: u8,
 }
 
 /// `setup.json`: what setup wrote, with the SHA-256 of both key files, checked before proving.
@@ -101,15 +176,22 @@ pub struct SetupRecord {
     pub format_version: u32,
     /// SHA-256 of `model.compiled`, hex.
     pub model_hash: String,
+    /// `single-party` or `ceremony` (version 1 records: single-party).
+    #[serde(default)]
+    pub kind: SetupKind,
     /// Where the setup's randomness came from ([`Provenance::describe`]).
     pub provenance: String,
     /// SHA-256 of `proving.key`, hex.
     pub proving_key_sha256: String,
     /// SHA-256 of `verifying.key`, hex.
     pub verifying_key_sha256: String,
+    /// The ceremony, for `kind: ceremony`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<CeremonyRecord>,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// SHA-256 of a file's bytes, hex (the digests `setup.json` records).
+pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(verinfer_circuits::groth16::key_file_digest(bytes))
 }
 
@@ -133,15 +215,28 @@ pub fn setup_dir_insecure(dir: &Path, n: u64) -> Result<SetupOutput> {
 fn setup_dir_recorded<R: RngCore + CryptoRng>(dir: &Path, rng: &mut R, provenance: Provenance) -> Result<SetupOutput> {
     let model = load_model(dir)?;
     let (pk, vk) = verinfer_circuits::setup(&model, rng)?;
+    write_keys(dir, &pk, &vk, provenance, None)
+}
+
+/// Writes both keys and `setup.json` (the key files' digests and the provenance).
+pub fn write_keys(
+    dir: &Path,
+    pk: &ProvingKey,
+    vk: &VerifyingKey,
+    provenance: Provenance,
+    ceremony: Option<CeremonyRecord>,
+) -> Result<SetupOutput> {
     let pkb = pk.to_bytes()?;
     let vkb = vk.to_bytes()?;
     let record = SetupRecord {
         format: SETUP_FORMAT.into(),
         format_version: SETUP_VERSION,
         model_hash: hex::encode(vk.model_hash),
+        kind: provenance.kind(),
         provenance: provenance.describe().into(),
         proving_key_sha256: sha256_hex(&pkb),
         verifying_key_sha256: sha256_hex(&vkb),
+        ceremony,
     };
     write_atomic(&dir.join(artifacts::PROVING_KEY), &pkb)?;
     write_atomic(&dir.join(artifacts::VERIFYING_KEY), &vkb)?;
@@ -338,9 +433,9 @@ pub fn read_setup_record(path: &Path) -> Result<SetupRecord> {
     };
     let bad = |reason: String| KeyError::MalformedRecord { record: path.to_path_buf(), reason };
     let r: SetupRecord = serde_json::from_str(&text).map_err(|e| bad(format!("not a setup record ({e})")))?;
-    if r.format != SETUP_FORMAT || r.format_version != SETUP_VERSION {
+    if r.format != SETUP_FORMAT || !(1..=SETUP_VERSION).contains(&r.format_version) {
         return Err(bad(format!(
-            "format '{}' version {}, this build reads '{SETUP_FORMAT}' version {SETUP_VERSION}",
+            "format '{}' version {}, this build reads '{SETUP_FORMAT}' versions 1 to {SETUP_VERSION}",
             r.format, r.format_version
         ))
         .into());

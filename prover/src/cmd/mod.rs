@@ -1,8 +1,10 @@
 //! One file per subcommand.
 pub mod canister;
+pub mod ceremony;
 pub mod commit;
 pub mod compile;
 pub mod demo;
+pub mod export;
 pub mod inspect;
 pub mod prove;
 pub mod setup;
@@ -30,7 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Quantize an ONNX model into a circuit: writes model.compiled and report.json.
     Compile(compile::Args),
-    /// Generate the Groth16 keys of a compiled model (circuit-specific trusted setup).
+    /// Generate the Groth16 keys of a compiled model alone (one party: whoever runs it can forge; for
+    /// development; production keys come from `ceremony`).
     Setup(setup::Args),
     /// Print the input commitment a proof of this input will carry (to request a seed first).
     Commit(commit::Args),
@@ -45,6 +48,12 @@ pub enum Command {
     /// Helpers for the verifier canister (candid arguments for dfx).
     #[command(subcommand)]
     Canister(canister::Command),
+    /// A setup nobody has to trust: phase 2 of a Groth16 ceremony on a Powers of Tau file (snarkjs .zkey).
+    #[command(subcommand)]
+    Ceremony(ceremony::Command),
+    /// The circuit or the keys in other tools' formats (circom .r1cs, snarkjs JSON).
+    #[command(subcommand)]
+    Export(export::Command),
 }
 
 /// Prints `value` as JSON when `json`, else `text`.

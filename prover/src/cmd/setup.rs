@@ -32,18 +32,21 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         "verifying_key": args.dir.join(crate::artifacts::VERIFYING_KEY),
         "setup_record": args.dir.join(crate::artifacts::SETUP),
         "provenance": provenance.describe(),
+        "kind": provenance.kind(),
+        "who_can_forge": provenance.who_can_forge(),
         "proving_key_bytes": out.proving_key_bytes,
         "verifying_key_bytes": out.verifying_key_bytes,
         "seconds": secs,
         "insecure": args.insecure_deterministic_seed.is_some(),
     });
     let text = format!(
-        "keys written to {} (proving key {} bytes, verifying key {} bytes, digests in {}) in {secs:.2} s; {}",
+        "keys written to {} (proving key {} bytes, verifying key {} bytes, digests in {}) in {secs:.2} s; {}\nkind: single-party: {}",
         args.dir.display(),
         out.proving_key_bytes,
         out.verifying_key_bytes,
         crate::artifacts::SETUP,
-        provenance.describe()
+        provenance.describe(),
+        provenance.who_can_forge()
     );
     super::emit(json, &value, &text)
 }

@@ -1,0 +1,161 @@
+//! The ceremony behind `verinfer export r1cs` and `verinfer ceremony ...`: the circuit of a build
+//! directory in circom's `.r1cs`, phase 2 in snarkjs's `.zkey` files, and the keys of its result.
+use crate::fsutil::{read, write_atomic};
+use crate::pipeline::{
+    load_model, sha256_hex, write_keys, BeaconRecord, CeremonyRecord, ContributionRecord, Provenance, SetupOutput,
+};
+use anyhow::{Context, Result};
+use std::path::Path;
+use verinfer_ceremony::phase2::{self, Verified};
+use verinfer_ceremony::ptau::Ptau;
+use verinfer_ceremony::r1cs::R1cs;
+use verinfer_ceremony::rng::contribution_rng;
+use verinfer_ceremony::zkey::Zkey;
+use verinfer_circuits::groth16::{layout, matrices};
+use verinfer_circuits::qap::Qap;
+use verinfer_circuits::ProvingKey;
+use verinfer_verifier::VerifyingKey;
+
+/// The circuit of a build directory as circom's `.r1cs` (wire 0 the constant one, then the public
+/// inputs in statement order, then the witnesses).
+pub fn circuit(dir: &Path) -> Result<R1cs> {
+    let model = load_model(dir)?;
+    let m = matrices(&model)?;
+    Ok(R1cs::from_matrices(m.num_instance, m.num_witness, &m.a, &m.b, &m.c))
+}
+
+/// Reads a `.zkey` file.
+pub fn read_zkey(path: &Path) -> Result<Zkey> {
+    Zkey::from_bytes(&read(path)?).with_context(|| format!("reading {}", path.display()))
+}
+
+fn write_zkey(path: &Path, zkey: &Zkey) -> Result<Vec<u8>> {
+    let bytes = zkey.to_bytes();
+    write_atomic(path, &bytes)?;
+    Ok(bytes)
+}
+
+/// What `ceremony init` made.
+pub struct InitOutput {
+    /// The circuit's domain (a power of two).
+    pub domain_size: u32,
+    /// The `.ptau` file's power.
+    pub ptau_power: u32,
+    /// snarkjs's circuit hash.
+    pub cs_hash: [u8; 64],
+}
+
+/// The initial parameters of a build directory's circuit from a `.ptau` file.
+pub fn initial_zkey(dir: &Path, ptau_path: &Path) -> Result<(Zkey, u32)> {
+    let r1cs = circuit(dir)?;
+    let bytes = read(ptau_path)?;
+    let ptau = Ptau::parse(&bytes).with_context(|| format!("reading {}", ptau_path.display()))?;
+    let zkey = phase2::new_zkey(&r1cs, &ptau).with_context(|| format!("phase 2 from {}", ptau_path.display()))?;
+    Ok((zkey, ptau.power))
+}
+
+/// `ceremony init`.
+pub fn init(dir: &Path, ptau_path: &Path, out: &Path) -> Result<InitOutput> {
+    let (zkey, ptau_power) = initial_zkey(dir, ptau_path)?;
+    write_zkey(out, &zkey)?;
+    Ok(InitOutput { domain_size: zkey.domain_size, ptau_power, cs_hash: zkey.cs_hash })
+}
+
+/// `ceremony contribute`: 64 bytes of OS randomness mixed with `entropy`, as snarkjs does.
+pub fn contribute(input: &Path, out: &Path, name: Option<String>, entropy: &str) -> Result<[u8; 64]> {
+    use rand::RngCore;
+    let zkey = read_zkey(input)?;
+    let mut os = [0u8; 64];
+    rand::rngs::OsRng.fill_bytes(&mut os);
+    let (next, hash) = phase2::contribute(&zkey, &mut contribution_rng(&os, entropy), name);
+    write_zkey(out, &next)?;
+    Ok(hash)
+}
+
+/// `ceremony beacon`.
+pub fn beacon(
+    input: &Path,
+    out: &Path,
+    beacon_hex: &str,
+    iterations_exp: u8,
+    name: Option<String>,
+) -> Result<[u8; 64]> {
+    let hash = parse_beacon(beacon_hex)?;
+    phase2::check_beacon(&hash, iterations_exp)?;
+    let zkey = read_zkey(input)?;
+    let (next, contribution) = phase2::beacon(&zkey, &hash, iterations_exp, name)?;
+    write_zkey(out, &next)?;
+    Ok(contribution)
+}
+
+/// Parses a beacon given in hex (an optional `0x`, an even number of digits).
+pub fn parse_beacon(s: &str) -> Result<Vec<u8>> {
+    let digits = s.strip_prefix("0x").unwrap_or(s);
+    hex::decode(digits).with_context(|| format!("the beacon '{s}' is not an even number of hex digits"))
+}
+
+/// A checked ceremony: what `ceremony verify` prints and `finalize` records.
+pub struct Checked {
+    /// The final parameters.
+    pub zkey: Zkey,
+    /// What was checked.
+    pub verified: Verified,
+    /// The record `setup.json` keeps.
+    pub record: CeremonyRecord,
+}
+
+/// `ceremony verify`: recomputes the initial parameters from the build directory's circuit and the
+/// `.ptau`, then checks every contribution and the final parameters against them.
+pub fn verify(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result<Checked> {
+    let zkey_bytes = read(zkey_path)?;
+    let zkey = Zkey::from_bytes(&zkey_bytes).with_context(|| format!("reading {}", zkey_path.display()))?;
+    let (init, ptau_power) = initial_zkey(dir, ptau_path)?;
+    let verified = phase2::verify(&zkey, &init).with_context(|| format!("checking {}", zkey_path.display()))?;
+    let beacon = zkey.contributions.iter().rev().find_map(|c| match &c.kind {
+        verinfer_ceremony::zkey::ContributionKind::Beacon { hash, iterations_exp } => {
+            Some(BeaconRecord { hash: hex::encode(hash), iterations_exp: *iterations_exp })
+        }
+        _ => None,
+    });
+    let record = CeremonyRecord {
+        ptau_sha256: sha256_hex(&read(ptau_path)?),
+        ptau_power,
+        circuit_hash: hex::encode(verified.cs_hash),
+        contributions: verified
+            .contributions
+            .iter()
+            .map(|c| ContributionRecord { name: c.name.clone(), hash: hex::encode(c.hash), beacon: c.beacon.is_some() })
+            .collect(),
+        beacon,
+        transcript_sha256: sha256_hex(&zkey_bytes),
+    };
+    Ok(Checked { zkey, verified, record })
+}
+
+/// `ceremony finalize`: verifies the ceremony, then writes `proving.key`, `verifying.key` and
+/// `setup.json` (kind `ceremony`) into the build directory.
+pub fn finalize(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result<(SetupOutput, CeremonyRecord)> {
+    let checked = verify(zkey_path, ptau_path, dir)?;
+    let secret = checked.verified.contributions.iter().filter(|c| c.beacon.is_none()).count();
+    if secret == 0 {
+        anyhow::bail!(
+            "{} has no secret contribution (only the initial parameters or a public beacon): anyone could \
+             forge proofs with its keys; add at least one `verinfer ceremony contribute` (or snarkjs zkey contribute)",
+            zkey_path.display()
+        );
+    }
+    let model = load_model(dir)?;
+    let model_hash = model.model_hash()?.0;
+    let pk = phase2::to_arkworks(&checked.zkey);
+    let vk = VerifyingKey { model_hash, layout: layout(&model), vk: pk.vk.clone() };
+    let pk = ProvingKey { model_hash, pk, qap: Qap::Circom };
+    let out = write_keys(dir, &pk, &vk, Provenance::Ceremony, Some(checked.record.clone()))?;
+    Ok((out, checked.record))
+}
+
+/// Writes the circuit of a build directory as `.r1cs`.
+pub fn export_r1cs(dir: &Path, out: &Path) -> Result<R1cs> {
+    let r1cs = circuit(dir)?;
+    write_atomic(out, &r1cs.to_bytes())?;
+    Ok(r1cs)
+}
