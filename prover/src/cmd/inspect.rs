@@ -16,6 +16,22 @@ pub struct Args {
     pub path: PathBuf,
 }
 
+/// The setup record (kind, who could forge, the ceremony), or null before `setup`.
+fn setup_provenance(dir: &std::path::Path) -> Result<serde_json::Value> {
+    let path = dir.join(artifacts::SETUP);
+    if !path.is_file() {
+        return Ok(serde_json::Value::Null);
+    }
+    let r = crate::pipeline::read_setup_record(&path)?;
+    let trust = match r.kind {
+        crate::pipeline::SetupKind::SingleParty => "whoever ran setup could forge proofs for this model",
+        crate::pipeline::SetupKind::Ceremony => {
+            "sound if one phase-1 and one phase-2 contributor destroyed their secret; re-check with `verinfer ceremony verify FINAL.zkey --ptau FILE.ptau BUILD`"
+        }
+    };
+    Ok(serde_json::json!({ "kind": r.kind, "provenance": r.provenance, "trust": trust, "ceremony": r.ceremony }))
+}
+
 /// Runs `inspect`.
 pub fn run(args: &Args, json: bool) -> Result<()> {
     let p = &args.path;
@@ -42,6 +58,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
             "gadgets": gadgets,
             "has_proving_key": p.join(artifacts::PROVING_KEY).is_file(),
             "has_verifying_key": p.join(artifacts::VERIFYING_KEY).is_file(),
+            "setup": setup_provenance(p)?,
         })
     } else if p.extension().is_some_and(|e| e == "json") {
         let f = ProofFile::parse(&read_string(p)?)?;
