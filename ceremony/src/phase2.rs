@@ -174,78 +174,93 @@ impl Terms {
     }
 }
 
-/// Terms above this count use a (parallel) multi-scalar multiplication, one variable at a time;
-/// shorter ones are summed serially inside the parallel loop over variables (nesting rayon's
-/// parallel MSM in a parallel loop overflows worker stacks through work stealing).
-const MSM_TERMS: usize = 256;
+/// A group whose points are multiplied by full-size scalars with the GLV endomorphism (arkworks
+/// does so for BN254's G1 but not G2; every point here is in the prime-order subgroup, where GLV
+/// is valid: the `.ptau` reader checks it).
+trait Base: AffineRepr<ScalarField = Fr> {
+    fn full_mul(&self, v: Fr) -> Self::Group;
+}
 
-/// `coefficient * base`, cheap for the small coefficients (and small negatives) circuits have.
-fn mul_small<A: AffineRepr<ScalarField = Fr>>(base: &A, v: Fr) -> A::Group {
-    let small = |x: Fr| {
+impl<P: ark_ec::scalar_mul::glv::GLVConfig<ScalarField = Fr>> Base for ark_ec::short_weierstrass::Affine<P> {
+    fn full_mul(&self, v: Fr) -> Self::Group {
+        P::glv_mul_projective(self.into_group(), v)
+    }
+}
+
+/// `Some(|v|, negative)` when `v` or `-v` fits in 64 bits: bit decompositions, small weights.
+fn small(v: Fr) -> Option<(<Fr as PrimeField>::BigInt, bool)> {
+    let fits = |x: Fr| {
         let b = x.into_bigint();
         (b.num_bits() <= 64).then_some(b)
     };
-    if let Some(b) = small(v) {
-        base.mul_bigint(b)
-    } else if let Some(b) = small(-v) {
-        -base.mul_bigint(b)
-    } else {
-        *base * v
-    }
+    fits(v).map(|b| (b, false)).or_else(|| fits(-v).map(|b| (b, true)))
 }
 
-fn sum_terms<A: AffineRepr<ScalarField = Fr>>(terms: &[(usize, Fr)], bases: &[A]) -> A::Group
+/// A base with at least this many full-size coefficients gets a fixed-base window table.
+const TABLE_TERMS: usize = 16;
+
+/// One point per variable: `sum_j coefficient_j * bases[constraint_j]` over the variable's terms.
+///
+/// Small coefficients cost their bit length in doublings, summed per variable in parallel.
+/// Full-size ones (inverses of powers of two, Poseidon constants) are grouped by base: a base
+/// used by many gets a window table, the others a GLV multiplication. (rayon's parallel MSM is
+/// not nested inside a parallel loop: work stealing overflows worker stacks.)
+fn per_variable<A: Base>(terms: &[Vec<(usize, Fr)>], bases: &[A]) -> Vec<A::Group>
 where
-    A::Group: VariableBaseMSM<MulBase = A>,
+    A::Group: ark_ec::scalar_mul::ScalarMul<MulBase = A>,
 {
-    if terms.len() > MSM_TERMS {
-        let (b, s): (Vec<A>, Vec<Fr>) = terms.iter().map(|&(i, v)| (bases[i], v)).unzip();
-        <A::Group as VariableBaseMSM>::msm_unchecked(&b, &s)
-    } else {
-        terms.iter().map(|&(i, v)| mul_small(&bases[i], v)).sum()
+    let mut out: Vec<A::Group> = terms
+        .par_iter()
+        .map(|t| {
+            t.iter()
+                .filter_map(|&(c, v)| small(v).map(|(b, neg)| (c, b, neg)))
+                .map(|(c, b, neg)| if neg { -bases[c].mul_bigint(b) } else { bases[c].mul_bigint(b) })
+                .sum()
+        })
+        .collect();
+    let mut by_base: Vec<Vec<(usize, Fr)>> = vec![Vec::new(); bases.len()];
+    for (s, t) in terms.iter().enumerate() {
+        for &(c, v) in t.iter().filter(|(_, v)| small(*v).is_none()) {
+            by_base[c].push((s, v));
+        }
     }
-}
-
-/// One point per variable: `sum_j coefficient_j * bases[constraint_j]` for the terms of `f(s)`.
-fn per_variable<A, F>(n: usize, f: F) -> Vec<A>
-where
-    A: AffineRepr<ScalarField = Fr>,
-    A::Group: VariableBaseMSM<MulBase = A>,
-    F: Fn(usize, bool) -> A::Group + Sync,
-{
-    // Long rows first, each with a parallel MSM; then the short ones in parallel.
-    let mut out: Vec<A::Group> = vec![A::Group::zero(); n];
-    for (s, p) in out.iter_mut().enumerate() {
-        *p = f(s, true);
+    for (c, t) in by_base.iter().enumerate().filter(|(_, t)| t.len() >= TABLE_TERMS) {
+        let table = ark_ec::scalar_mul::BatchMulPreprocessing::new(bases[c].into_group(), t.len());
+        let scalars: Vec<Fr> = t.iter().map(|&(_, v)| v).collect();
+        for (&(s, _), p) in t.iter().zip(table.batch_mul(&scalars)) {
+            out[s] += p;
+        }
     }
-    out.par_iter_mut().enumerate().for_each(|(s, p)| *p += f(s, false));
-    A::Group::normalize_batch(&out)
-}
-
-/// The terms of one variable that [`per_variable`] handles in this pass.
-fn pass(terms: &[(usize, Fr)], long: bool) -> &[(usize, Fr)] {
-    if (terms.len() > MSM_TERMS) == long {
-        terms
-    } else {
-        &[]
+    let rest: Vec<Vec<(usize, A::Group)>> = by_base
+        .par_iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty() && t.len() < TABLE_TERMS)
+        .map(|(c, t)| t.iter().map(|&(s, v)| (s, bases[c].full_mul(v))).collect())
+        .collect();
+    for (s, p) in rest.into_iter().flatten() {
+        out[s] += p;
     }
+    out
 }
 
 fn batch_g1(terms: &[Vec<(usize, Fr)>], bases: &[G1Affine]) -> Vec<G1Affine> {
-    per_variable(terms.len(), |s, long| sum_terms(pass(&terms[s], long), bases))
+    G1Projective::normalize_batch(&per_variable(terms, bases))
 }
 
 fn batch_g2(terms: &[Vec<(usize, Fr)>], bases: &[G2Affine]) -> Vec<G2Affine> {
-    per_variable(terms.len(), |s, long| sum_terms(pass(&terms[s], long), bases))
+    ark_bn254::G2Projective::normalize_batch(&per_variable(terms, bases))
 }
 
 /// `beta A_s + alpha B_s + C_s` at tau, for every variable (IC for the public ones, L for the rest).
 fn combined(t: &Terms, bases: &Bases) -> Vec<G1Affine> {
-    per_variable(t.a.len(), |s, long| {
-        sum_terms(pass(&t.a[s], long), &bases.beta_tau_g1)
-            + sum_terms(pass(&t.b[s], long), &bases.alpha_tau_g1)
-            + sum_terms(pass(&t.c[s], long), &bases.tau_g1)
-    })
+    let mut sum = per_variable(&t.a, &bases.beta_tau_g1);
+    for (s, p) in per_variable(&t.b, &bases.alpha_tau_g1).into_iter().enumerate() {
+        sum[s] += p;
+    }
+    for (s, p) in per_variable(&t.c, &bases.tau_g1).into_iter().enumerate() {
+        sum[s] += p;
+    }
+    G1Projective::normalize_batch(&sum)
 }
 
 /// Section 4: A and B coefficients in constraint order, then the input constraints.
