@@ -200,6 +200,7 @@ fn inspect_message_filters_ingress_per_method() {
             name: "x".into(),
             version: "1".into(),
             metadata: vec![],
+            setup: None,
         })
         .unwrap()
     };
@@ -222,7 +223,8 @@ fn inspect_message_filters_ingress_per_method() {
         &mut c,
         registrar(),
         "rotate_key",
-        encode_one(RotateArgs { verifying_key: ByteBuf::from(d.key.clone()), reason: "r".into() }).unwrap()
+        encode_one(RotateArgs { verifying_key: ByteBuf::from(d.key.clone()), reason: "r".into(), setup: None })
+            .unwrap()
     ));
     // only admin methods take large arguments, and only up to their limit
     assert!(refused(&mut c, registrar(), "retire_model", encode_one(ByteBuf::from(vec![0; 100_000])).unwrap()));
@@ -318,7 +320,8 @@ fn controllers_rotate_keys_and_results_name_the_key() {
     let k1 = verify(&mut c, &old_proof).0.unwrap().key_hash;
     let rekeyed = d.rekeyed(12);
     let rotate = |c: &mut Canister, who: Principal, key: &[u8]| {
-        let arg = RotateArgs { verifying_key: ByteBuf::from(key.to_vec()), reason: "leaked toxic waste".into() };
+        let arg =
+            RotateArgs { verifying_key: ByteBuf::from(key.to_vec()), reason: "leaked toxic waste".into(), setup: None };
         update::<Result<ModelInfo, Error>>(c, who, "rotate_key", encode_one(arg).unwrap()).0
     };
     let _: (Result<(), Error>, u64) = update(&mut c, controller(), "add_registrar", encode_one(registrar()).unwrap());

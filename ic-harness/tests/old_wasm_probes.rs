@@ -57,6 +57,7 @@ fn install(max_tickets: u64) -> Canister {
         name: m.name.into(),
         version: "1".into(),
         metadata: vec![],
+        setup: None,
     };
     c.update(controller(), "register_model", encode_one(args).unwrap()).unwrap().reply().unwrap();
     c
@@ -137,6 +138,7 @@ fn on_the_old_verifier_callers_paid_nothing_and_the_registry_was_one_way() {
         name: "x".into(),
         version: "1".into(),
         metadata: vec![],
+        setup: None,
     };
     let r = c.ingress(stranger(), "register_model", encode_one(big).unwrap()).unwrap();
     assert!(!matches!(r.outcome, Outcome::Reject(ref m) if m.contains("inspect_message")), "{:?}", r.outcome);

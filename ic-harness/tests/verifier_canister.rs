@@ -57,8 +57,13 @@ fn registration_is_for_controllers_and_registrars() {
     // malformed and oversized keys
     let mut bad = m.key.clone();
     bad.truncate(100);
-    let args =
-        RegisterArgs { verifying_key: ByteBuf::from(bad), name: "x".into(), version: "1".into(), metadata: vec![] };
+    let args = RegisterArgs {
+        verifying_key: ByteBuf::from(bad),
+        name: "x".into(),
+        version: "1".into(),
+        metadata: vec![],
+        setup: None,
+    };
     let (r, _) = update::<Result<ModelInfo, Error>>(&mut c, controller(), "register_model", encode_one(args).unwrap());
     assert!(matches!(r, Err(Error::MalformedKey { .. })), "{r:?}");
     let args = RegisterArgs {
@@ -66,6 +71,7 @@ fn registration_is_for_controllers_and_registrars() {
         name: "x".into(),
         version: "1".into(),
         metadata: vec![],
+        setup: None,
     };
     let (r, _) = update::<Result<ModelInfo, Error>>(&mut c, controller(), "register_model", encode_one(args).unwrap());
     assert!(matches!(r, Err(Error::ArgumentTooLarge { ref what, .. }) if what == "verifying_key"), "{r:?}");
@@ -74,6 +80,7 @@ fn registration_is_for_controllers_and_registrars() {
         name: "n".repeat(5000),
         version: "1".into(),
         metadata: vec![],
+        setup: None,
     };
     let (r, _) = update::<Result<ModelInfo, Error>>(&mut c, controller(), "register_model", encode_one(args).unwrap());
     assert!(matches!(r, Err(Error::ArgumentTooLarge { ref what, .. }) if what == "name"), "{r:?}");

@@ -2,17 +2,23 @@
 //! for. Inter-canister calls do not pass here; the methods check their callers and arguments again.
 //!
 //! - The anonymous principal: nothing.
-//! - `register_model` and `rotate_key` (keys up to 256 KiB): controllers and registrars only.
+//! - `register_model` and `rotate_key` (keys up to 256 KiB, with texts and the setup provenance):
+//!   `register_model` from controllers and registrars, `rotate_key` from controllers.
 //! - Other admin methods: their callers only, with small arguments.
 //! - `request_seed` and `verify`: controllers only. Everyone else pays with attached cycles, which
 //!   ingress messages cannot carry, so they call from a canister (their contract or a cycles wallet).
 //! - Query methods called as updates: refused (call them as queries; `get_verification` is certified).
-use crate::registry::{authorized, MAX_KEY_BYTES};
+use crate::registry::{authorized, MAX_BEACON_HASH, MAX_KEY_BYTES, MAX_METADATA, MAX_TEXT};
 use candid::Principal;
 use ic_cdk::api::is_controller;
 
-/// Room for the candid framing and texts around a key.
+/// Largest encoding of a well-formed `setup` argument: two 32-byte hashes, a 255-byte beacon, the
+/// counts, and their length prefixes and option tags (well under this).
+pub const MAX_SETUP_ARG: usize = 2 * 33 + (MAX_BEACON_HASH + 2) + 4 + 8;
+/// Room around a key: the candid header and type table, the name and version (1 KiB each), 32
+/// metadata entries of at most 1 KiB, and the setup provenance.
 const KEY_ARG_SLACK: usize = 64 * 1024;
+const _: () = assert!(4096 + 2 * MAX_TEXT + MAX_METADATA * (MAX_TEXT + 8) + MAX_SETUP_ARG <= KEY_ARG_SLACK);
 /// Largest argument of a small admin call.
 pub const MAX_SMALL_ARG: usize = 1024;
 /// Largest `verify` argument: 8,192 output values of 8 bytes each, the proof and the framing.

@@ -21,6 +21,8 @@ pub fn stats() -> Result<Stats, Error> {
         request_seed_fee: cfg.request_seed_fee,
         verify_fee: cfg.verify_fee,
         subnet_cost_percent: cfg.subnet_cost_percent,
+        require_ceremony: cfg.require_ceremony,
+        ceremony_models: cfg.ceremony_models,
         tickets_issued: c.tickets_issued,
         tickets_consumed: c.tickets_consumed,
         tickets_abandoned: c.tickets_abandoned,
@@ -34,8 +36,26 @@ pub fn stats() -> Result<Stats, Error> {
 
 /// The Prometheus exposition of `s`.
 pub fn prometheus(s: &Stats) -> String {
-    let rows: [(&str, &str, &str, u128); 12] = [
+    let rows: [(&str, &str, &str, u128); 15] = [
         ("verinfer_models", "gauge", "Registered models, retired included.", s.models as u128),
+        (
+            "verinfer_models_ceremony",
+            "gauge",
+            "Registered models whose key is declared as from a ceremony, retired included.",
+            s.ceremony_models as u128,
+        ),
+        (
+            "verinfer_models_single_party",
+            "gauge",
+            "Registered models whose key is single-party (verinfer setup), retired included.",
+            s.models.saturating_sub(s.ceremony_models) as u128,
+        ),
+        (
+            "verinfer_require_ceremony",
+            "gauge",
+            "1 if registrations and rotations refuse single-party keys.",
+            s.require_ceremony as u128,
+        ),
         ("verinfer_tickets_stored", "gauge", "Tickets stored (open and retained).", s.tickets as u128),
         ("verinfer_tickets_open", "gauge", "Open tickets.", s.open_tickets as u128),
         ("verinfer_tickets_issued_total", "counter", "Tickets issued.", s.tickets_issued as u128),

@@ -1,8 +1,10 @@
 //! Canister state in stable memory (survives upgrades) plus two heap caches rebuilt after an upgrade:
 //! prepared verifying keys and the certified tree of verification records.
 //!
-//! Every stored value is a [`Stored`]: one schema-version byte, then its candid encoding.
-use crate::types::{CallerStats, Error, InitArgs, ModelInfo, Ticket, Verified};
+//! Every stored value is a [`Stored`]: one schema-version byte, then its candid encoding. Values
+//! written by an earlier version are converted when read ([`Schema::from_v1`]); they are rewritten
+//! in the current version the next time they are stored.
+use crate::types::{CallerStats, Error, InitArgs, ModelInfo, SetupProvenance, Ticket, Verified};
 use candid::{CandidType, Decode, Encode, Principal};
 use ic_certified_map::{AsHashTree, Hash, RbTree};
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
@@ -19,10 +21,12 @@ use verinfer_verifier::PreparedVerifyingKey;
 
 type Mem = VirtualMemory<DefaultMemoryImpl>;
 
-/// Schema version written in front of every stored value. A value written by another version is
-/// refused with `StateCorrupt` naming both versions, never misread; a later version that changes a
-/// stored type bumps this and converts the old bytes in [`Stored::decode`].
-pub const SCHEMA_VERSION: u8 = 1;
+/// Schema version written in front of every stored value. Version 1 values are converted when read
+/// (version 2 added `ModelInfo.setup`, `Config.require_ceremony` and `Config.ceremony_models`: a
+/// version-1 model reads as single-party); a value of any other version is refused with
+/// `StateCorrupt` naming both versions, never misread. A later version that changes a stored type
+/// bumps this and converts the old bytes in [`Stored::decode`].
+pub const SCHEMA_VERSION: u8 = 2;
 
 /// A registered model as stored: its info and the verifying key bytes.
 #[derive(CandidType, Deserialize, Clone, Debug)]
@@ -75,6 +79,10 @@ pub struct Config {
     pub open_tickets: u64,
     /// Counters.
     pub counters: Counters,
+    /// Whether registrations and rotations refuse single-party keys.
+    pub require_ceremony: bool,
+    /// Registered models whose current key is declared as from a ceremony.
+    pub ceremony_models: u64,
 }
 
 const SECOND: u64 = 1_000_000_000;
@@ -93,6 +101,8 @@ impl Default for Config {
             subnet_cost_percent: 260,
             open_tickets: 0,
             counters: Counters::default(),
+            require_ceremony: false,
+            ceremony_models: 0,
         }
     }
 }
@@ -134,6 +144,9 @@ impl Config {
                 *slot = v;
             }
         }
+        if let Some(v) = args.require_ceremony {
+            next.require_ceremony = v;
+        }
         *self = next;
         Ok(())
     }
@@ -147,7 +160,133 @@ pub struct Stored<T> {
     _value: PhantomData<T>,
 }
 
-impl<T: CandidType + for<'de> Deserialize<'de>> Stored<T> {
+/// A stored type: how its values written by schema version 1 are read.
+pub trait Schema: CandidType + for<'de> Deserialize<'de> + Sized {
+    /// A value from the candid bytes of version 1 (by default, the same type).
+    fn from_v1(candid: &[u8]) -> Result<Self, candid::Error> {
+        Decode!(candid, Self)
+    }
+}
+
+impl Schema for Ticket {}
+impl Schema for CallerStats {}
+impl Schema for Verified {}
+
+impl Schema for ModelRecord {
+    fn from_v1(candid: &[u8]) -> Result<Self, candid::Error> {
+        Ok(Decode!(candid, v1::ModelRecord)?.into())
+    }
+}
+
+impl Schema for Config {
+    fn from_v1(candid: &[u8]) -> Result<Self, candid::Error> {
+        Ok(Decode!(candid, v1::Config)?.into())
+    }
+}
+
+/// The stored types of schema version 1, as far as they differ from the current ones.
+pub mod v1 {
+    use super::Counters;
+    use crate::types::{Backend, OutputMode};
+    use candid::{CandidType, Principal};
+    use serde::Deserialize;
+    use serde_bytes::ByteBuf;
+
+    /// `ModelInfo` without `setup`.
+    #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+    #[allow(missing_docs)]
+    pub struct ModelInfo {
+        pub model_hash: ByteBuf,
+        pub name: String,
+        pub version: String,
+        pub backend: Backend,
+        pub output_mode: OutputMode,
+        pub output_len: u32,
+        pub public_inputs: u32,
+        pub metadata: Vec<(String, String)>,
+        pub registered_by: Principal,
+        pub registered_at: u64,
+        pub registration_instructions: u64,
+        pub retired: bool,
+        pub key_hash: ByteBuf,
+        pub key_rotations: u32,
+    }
+
+    /// `ModelRecord` with a version-1 `ModelInfo`.
+    #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+    #[allow(missing_docs)]
+    pub struct ModelRecord {
+        pub info: ModelInfo,
+        pub key: ByteBuf,
+    }
+
+    /// `Config` without `require_ceremony` and `ceremony_models`.
+    #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+    #[allow(missing_docs)]
+    pub struct Config {
+        pub next_ticket_id: u64,
+        pub next_verification_id: u64,
+        pub ticket_ttl_ns: u64,
+        pub max_tickets: u64,
+        pub max_tickets_per_caller: u64,
+        pub retention_ns: u64,
+        pub request_seed_fee: u64,
+        pub verify_fee: u64,
+        pub subnet_cost_percent: u64,
+        pub open_tickets: u64,
+        pub counters: Counters,
+    }
+}
+
+impl From<v1::ModelRecord> for ModelRecord {
+    /// Every key registered before provenance existed came from `verinfer setup`.
+    fn from(r: v1::ModelRecord) -> ModelRecord {
+        let i = r.info;
+        ModelRecord {
+            info: ModelInfo {
+                model_hash: i.model_hash,
+                name: i.name,
+                version: i.version,
+                backend: i.backend,
+                output_mode: i.output_mode,
+                output_len: i.output_len,
+                public_inputs: i.public_inputs,
+                metadata: i.metadata,
+                registered_by: i.registered_by,
+                registered_at: i.registered_at,
+                registration_instructions: i.registration_instructions,
+                retired: i.retired,
+                key_hash: i.key_hash,
+                key_rotations: i.key_rotations,
+                setup: SetupProvenance::single_party(),
+            },
+            key: r.key,
+        }
+    }
+}
+
+impl From<v1::Config> for Config {
+    /// Version 1 had no ceremonies: none required, no ceremony model registered.
+    fn from(c: v1::Config) -> Config {
+        Config {
+            next_ticket_id: c.next_ticket_id,
+            next_verification_id: c.next_verification_id,
+            ticket_ttl_ns: c.ticket_ttl_ns,
+            max_tickets: c.max_tickets,
+            max_tickets_per_caller: c.max_tickets_per_caller,
+            retention_ns: c.retention_ns,
+            request_seed_fee: c.request_seed_fee,
+            verify_fee: c.verify_fee,
+            subnet_cost_percent: c.subnet_cost_percent,
+            open_tickets: c.open_tickets,
+            counters: c.counters,
+            require_ceremony: false,
+            ceremony_models: 0,
+        }
+    }
+}
+
+impl<T: Schema> Stored<T> {
     /// The versioned candid encoding of `value`.
     pub fn encode(value: &T) -> Result<Self, Error> {
         let mut bytes = vec![SCHEMA_VERSION];
@@ -158,9 +297,10 @@ impl<T: CandidType + for<'de> Deserialize<'de>> Stored<T> {
     pub fn decode(&self) -> Result<T, Error> {
         match self.bytes.split_first() {
             Some((&SCHEMA_VERSION, candid)) => Decode!(candid, T).map_err(|e| state_error::<T>("decoding", e)),
+            Some((1, candid)) => T::from_v1(candid).map_err(|e| state_error::<T>("decoding version 1 of", e)),
             Some((v, _)) => Err(state_error::<T>(
                 "decoding",
-                format!("schema version {v}, this code reads version {SCHEMA_VERSION}"),
+                format!("schema version {v}, this code reads versions 1 and {SCHEMA_VERSION}"),
             )),
             None => Err(state_error::<T>("decoding", "no bytes")),
         }
@@ -401,6 +541,71 @@ mod tests {
         }
     }
 
+    fn v1_record() -> v1::ModelRecord {
+        v1::ModelRecord {
+            info: v1::ModelInfo {
+                model_hash: ByteBuf::from(vec![1; 32]),
+                name: "digits".into(),
+                version: "1".into(),
+                backend: crate::types::Backend::Groth16,
+                output_mode: crate::types::OutputMode::Tensor,
+                output_len: 10,
+                public_inputs: 16,
+                metadata: vec![("k".into(), "v".into())],
+                registered_by: Principal::anonymous(),
+                registered_at: 5,
+                registration_instructions: 88,
+                retired: true,
+                key_hash: ByteBuf::from(vec![2; 32]),
+                key_rotations: 2,
+            },
+            key: ByteBuf::from(vec![3; 100]),
+        }
+    }
+
+    #[test]
+    fn version_1_values_read_as_single_party_and_no_ceremony_required() {
+        let old = v1_record();
+        let bytes = [&[1u8][..], &Encode!(&old).unwrap()].concat();
+        let record = Stored::<ModelRecord>::from_bytes(Cow::Owned(bytes)).decode().unwrap();
+        assert_eq!(record.info.setup, SetupProvenance::single_party());
+        assert_eq!((record.info.name.as_str(), record.info.retired, record.info.key_rotations), ("digits", true, 2));
+        assert_eq!((&record.info.metadata, &record.key), (&old.info.metadata, &old.key));
+        // stored again, it is written in the current version
+        let again = Stored::encode(&record).unwrap();
+        assert_eq!(again.to_bytes()[0], SCHEMA_VERSION);
+        // the settings and counters carry over
+        let c = v1::Config {
+            next_ticket_id: 7,
+            next_verification_id: 3,
+            ticket_ttl_ns: 1,
+            max_tickets: 2,
+            max_tickets_per_caller: 3,
+            retention_ns: 4,
+            request_seed_fee: 5,
+            verify_fee: 6,
+            subnet_cost_percent: 100,
+            open_tickets: 1,
+            counters: Counters { tickets_issued: 9, cycles_collected: 10, ..Counters::default() },
+        };
+        let bytes = [&[1u8][..], &Encode!(&c).unwrap()].concat();
+        let cfg = Stored::<Config>::from_bytes(Cow::Owned(bytes)).decode().unwrap();
+        assert_eq!((cfg.next_ticket_id, cfg.subnet_cost_percent, cfg.counters.tickets_issued), (7, 100, 9));
+        assert_eq!((cfg.require_ceremony, cfg.ceremony_models), (false, 0));
+        // unchanged types read as they were
+        let t = ticket();
+        let bytes = [&[1u8][..], &Encode!(&t).unwrap()].concat();
+        assert_eq!(Stored::<Ticket>::from_bytes(Cow::Owned(bytes)).decode().unwrap(), t);
+        // a version-2 record is not read as version 1, nor the other way round
+        let v2 = [&[SCHEMA_VERSION][..], &Encode!(&old).unwrap()].concat();
+        assert!(matches!(Stored::<ModelRecord>::from_bytes(Cow::Owned(v2)).decode(), Err(Error::StateCorrupt { .. })));
+        let v0 = [&[0u8][..], &Encode!(&old).unwrap()].concat();
+        match Stored::<ModelRecord>::from_bytes(Cow::Owned(v0)).decode() {
+            Err(Error::StateCorrupt { reason }) => assert!(reason.contains("schema version 0"), "{reason}"),
+            r => panic!("{r:?}"),
+        }
+    }
+
     #[test]
     fn undecodable_state_is_a_typed_error() {
         let config = [&[SCHEMA_VERSION][..], &Encode!(&Config::default()).unwrap()].concat();
@@ -427,5 +632,12 @@ mod tests {
         }
         c.apply(&InitArgs { ticket_ttl_seconds: Some(5), max_tickets: Some(3), ..Default::default() }).unwrap();
         assert_eq!((c.ticket_ttl_ns, c.max_tickets, c.max_tickets_per_caller), (5 * SECOND, 3, 100));
+        // require_ceremony: set, kept when omitted, cleared when false
+        assert!(!c.require_ceremony);
+        c.apply(&InitArgs { require_ceremony: Some(true), ..Default::default() }).unwrap();
+        c.apply(&InitArgs { max_tickets: Some(4), ..Default::default() }).unwrap();
+        assert!(c.require_ceremony);
+        c.apply(&InitArgs { require_ceremony: Some(false), ..Default::default() }).unwrap();
+        assert!(!c.require_ceremony);
     }
 }

@@ -22,10 +22,65 @@ pub enum OutputMode {
     Commitment,
 }
 
+/// How the Groth16 parameters of a verifying key were made.
+#[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetupKind {
+    /// `verinfer setup`: one party drew the randomness; whoever ran it could forge proofs.
+    #[serde(rename = "single_party")]
+    SingleParty,
+    /// A ceremony: phase 1 from a Powers of Tau file, a multi-party phase 2 in snarkjs's `.zkey`
+    /// format, optionally a random beacon. Sound if one contributor destroyed its randomness.
+    #[serde(rename = "ceremony")]
+    Ceremony,
+}
+
+/// The random beacon applied last in a ceremony (snarkjs `zkey beacon`).
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Beacon {
+    /// The beacon value (1 to 255 bytes).
+    pub hash: ByteBuf,
+    /// SHA-256 was iterated `2^iterations_exp` times over it (10 to 63).
+    pub iterations_exp: u8,
+}
+
+/// How a verifying key's Groth16 parameters were made, as its registrar declares it. The canister
+/// cannot check a ceremony (too costly); it refuses malformed declarations, and a `ceremony` claim
+/// for a key whose `gamma_g2` is not the G2 generator (every snarkjs phase 2 has gamma = 1, while
+/// `verinfer setup` draws gamma at random). Anyone re-checks a declared ceremony offline:
+/// `verinfer ceremony verify FINAL.zkey --ptau FILE.ptau BUILD` prints the transcript hash.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SetupProvenance {
+    /// Single party or ceremony.
+    pub kind: SetupKind,
+    /// Phase-2 contributions, the beacon excluded (0 for single-party, at least 1 for a ceremony).
+    pub contributions: u32,
+    /// SHA-256 of the ceremony's final `.zkey` file (the transcript: every contribution's public
+    /// key and the circuit hash); empty for single-party.
+    pub transcript_hash: ByteBuf,
+    /// SHA-256 of the phase-1 `.ptau` file; empty for single-party.
+    pub ptau_hash: ByteBuf,
+    /// The random beacon applied last, if any (none for single-party).
+    pub beacon: Option<Beacon>,
+}
+
+impl SetupProvenance {
+    /// `verinfer setup`'s provenance: what an absent `setup` argument means, and what models
+    /// registered before provenance existed read as.
+    pub fn single_party() -> SetupProvenance {
+        SetupProvenance {
+            kind: SetupKind::SingleParty,
+            contributions: 0,
+            transcript_hash: ByteBuf::new(),
+            ptau_hash: ByteBuf::new(),
+            beacon: None,
+        }
+    }
+}
+
 /// Arguments of `register_model`.
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
 pub struct RegisterArgs {
-    /// The `verifying.key` file written by `verinfer setup` (it names its model hash).
+    /// The `verifying.key` file written by `verinfer setup` or by a ceremony (it names its model hash).
     pub verifying_key: ByteBuf,
     /// Human-readable name.
     pub name: String,
@@ -33,6 +88,10 @@ pub struct RegisterArgs {
     pub version: String,
     /// Free-form metadata (source, licence, accuracy...).
     pub metadata: Vec<(String, String)>,
+    /// How the key was made; absent means single-party (`verinfer setup`). Refused with
+    /// `InvalidProvenance` if malformed, `ProvenanceMismatch` if the key contradicts a ceremony
+    /// claim, `CeremonyRequired` for a single-party key while `require_ceremony` is set.
+    pub setup: Option<SetupProvenance>,
 }
 
 /// A registered model.
@@ -66,6 +125,9 @@ pub struct ModelInfo {
     pub key_hash: ByteBuf,
     /// How many times the key was replaced with `rotate_key`.
     pub key_rotations: u32,
+    /// How the current key was made, as its registrar (or the controller that rotated it)
+    /// declared it (models registered before this field existed: single-party).
+    pub setup: SetupProvenance,
 }
 
 /// The revealed output.
@@ -216,6 +278,8 @@ pub struct RotateArgs {
     pub verifying_key: ByteBuf,
     /// Why (kept in the model's metadata as `rotated: <reason>`).
     pub reason: String,
+    /// How the new key was made; absent means single-party. Checked as in `register_model`.
+    pub setup: Option<SetupProvenance>,
 }
 
 /// Per-principal counters of the seed protocol.
@@ -233,7 +297,7 @@ pub struct CallerStats {
     pub cycles_paid: u128,
 }
 
-/// Settings given at install or upgrade (each omitted one keeps its value; all must be > 0).
+/// Settings given at install or upgrade (each omitted one keeps its value; the numbers must be > 0).
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct InitArgs {
     /// Settlement window of a ticket in seconds (default 600).
@@ -250,6 +314,10 @@ pub struct InitArgs {
     pub verify_fee: Option<u64>,
     /// Cost multiplier of the subnet in percent of a 13-node subnet (default 260: a 34-node subnet).
     pub subnet_cost_percent: Option<u64>,
+    /// Refuse single-party keys in `register_model` and `rotate_key` (default false): only keys
+    /// declared as coming from a ceremony are accepted. Models registered before it was set keep
+    /// their keys and verify as before (their `setup` says `single_party`: retire them if needed).
+    pub require_ceremony: Option<bool>,
 }
 
 /// Canister statistics.
@@ -277,6 +345,11 @@ pub struct Stats {
     pub verify_fee: u64,
     /// Subnet cost multiplier (percent of a 13-node subnet).
     pub subnet_cost_percent: u64,
+    /// Whether `register_model` and `rotate_key` refuse single-party keys.
+    pub require_ceremony: bool,
+    /// Registered models (retired included) whose current key is declared as from a ceremony; the
+    /// others are single-party.
+    pub ceremony_models: u64,
     /// Tickets issued, consumed and abandoned since install.
     pub tickets_issued: u64,
     /// Tickets consumed.
@@ -452,6 +525,23 @@ pub enum Error {
     QueryOnly {
         /// The method.
         method: String,
+    },
+    /// The declared setup provenance is malformed (the reason says which field).
+    InvalidProvenance {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The key contradicts its declared provenance: a `ceremony` claim for a key whose `gamma_g2`
+    /// is not the G2 generator (a snarkjs phase 2 always has gamma = 1; `verinfer setup` draws it).
+    ProvenanceMismatch {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The canister accepts only keys from a ceremony (`InitArgs.require_ceremony`) and this one is
+    /// declared single-party (or declares nothing).
+    CeremonyRequired {
+        /// The model hash the key names.
+        model_hash: ByteBuf,
     },
     /// An error this interface version does not name yet (clients should treat it as a refusal).
     Other {

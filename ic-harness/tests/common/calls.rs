@@ -44,15 +44,48 @@ pub fn query<R: CandidType + DeserializeOwned>(c: &mut Canister, who: Principal,
     decode_one(r.reply().unwrap_or_else(|e| panic!("{method}: {e}"))).unwrap()
 }
 
-/// `register_model` of `m` by `who`.
+/// `register_model` of `m` by `who` (no provenance: single-party).
 pub fn register(c: &mut Canister, who: Principal, m: &Model) -> Result<ModelInfo, Error> {
+    register_key(c, who, m, &m.key, None).0
+}
+
+/// `register_model` of `key` under `m`'s name, declaring `setup`; the result and its instructions.
+pub fn register_key(
+    c: &mut Canister,
+    who: Principal,
+    m: &Model,
+    key: &[u8],
+    setup: Option<SetupProvenance>,
+) -> (Result<ModelInfo, Error>, u64) {
     let args = RegisterArgs {
-        verifying_key: ByteBuf::from(m.key.clone()),
+        verifying_key: ByteBuf::from(key.to_vec()),
         name: m.name.into(),
         version: "1".into(),
         metadata: vec![("source".into(), "fixtures".into())],
+        setup,
     };
-    update::<Result<ModelInfo, Error>>(c, who, "register_model", encode_one(args).unwrap()).0
+    update::<Result<ModelInfo, Error>>(c, who, "register_model", encode_one(args).unwrap())
+}
+
+/// `rotate_key` to `key` by `who`, declaring `setup`.
+pub fn rotate(
+    c: &mut Canister,
+    who: Principal,
+    key: &[u8],
+    setup: Option<SetupProvenance>,
+) -> Result<ModelInfo, Error> {
+    let args = RotateArgs { verifying_key: ByteBuf::from(key.to_vec()), reason: "new key".into(), setup };
+    update::<Result<ModelInfo, Error>>(c, who, "rotate_key", encode_one(args).unwrap()).0
+}
+
+/// `get_model`.
+pub fn get_model(c: &mut Canister, hash: ByteBuf) -> Option<ModelInfo> {
+    query(c, stranger(), "get_model", encode_one(hash).unwrap())
+}
+
+/// `list_models`.
+pub fn list_models(c: &mut Canister) -> Vec<ModelInfo> {
+    query(c, stranger(), "list_models", encode_args(()).unwrap())
 }
 
 /// `verify` by `who` with [`VERIFY_CYCLES`] attached.

@@ -42,6 +42,24 @@ pub const VERIFY_CYCLES: u128 = 1_000_000_000;
 /// Cycles attached to `request_seed` (the default `request_seed_fee`).
 pub const SEED_CYCLES: u128 = 40_000_000;
 
+/// The compressed encoding (ark-serialize) of the BN254 G2 generator: the `gamma_g2` of every key
+/// from a snarkjs phase 2 (checked against arkworks in verifier-canister's registry tests).
+pub const G2_GENERATOR: &str = "edf692d95cbdde46ddda5ef7d422436779445c5e66006a42761e1f12efde0018c212f3aeb785e49712e7a9353349aaf1255dfb31b7bf60723a480d9293938e19";
+/// Where `gamma_g2` sits in a `verifying.key` file: after the 45-byte header, alpha_g1 (32 bytes)
+/// and beta_g2 (64 bytes).
+pub const GAMMA_G2_AT: usize = 45 + 32 + 64;
+
+/// A declared ceremony: 3 contributions and a beacon.
+pub fn ceremony_setup() -> SetupProvenance {
+    SetupProvenance {
+        kind: SetupKind::Ceremony,
+        contributions: 3,
+        transcript_hash: ByteBuf::from(vec![0xc1; 32]),
+        ptau_hash: ByteBuf::from(vec![0x9a; 32]),
+        beacon: Some(Beacon { hash: ByteBuf::from(vec![0xbe; 32]), iterations_exp: 10 }),
+    }
+}
+
 /// A compiled, set-up model and a proof maker.
 pub struct Model {
     _tmp: tempfile::TempDir,
@@ -78,6 +96,16 @@ impl Model {
         setup_dir(&build, &mut rand_chacha::ChaCha20Rng::seed_from_u64(rng_seed)).unwrap();
         let key = std::fs::read(build.join("verifying.key")).unwrap();
         Model { _tmp: tmp, build, name: self.name, key }
+    }
+
+    /// This model's key with `gamma_g2` replaced by the G2 generator, as a snarkjs phase 2 makes
+    /// it: it decodes, and the canister accepts a ceremony claim for it, but no proof verifies under
+    /// it (its other points are this setup's; a real ceremony key comes from `verinfer ceremony`).
+    pub fn gamma_one_key(&self) -> Vec<u8> {
+        let mut key = self.key.clone();
+        key[GAMMA_G2_AT..GAMMA_G2_AT + 64].copy_from_slice(&hex::decode(G2_GENERATOR).unwrap());
+        assert_ne!(key, self.key, "a setup drew gamma = 1");
+        key
     }
 
     pub fn hash(&self) -> ByteBuf {
