@@ -13,7 +13,8 @@ use serde_bytes::ByteBuf;
 use std::sync::OnceLock;
 use verinfer_ic_harness::{Canister, Outcome};
 use verinfer_verifier_canister::types::{
-    CallerStats, Error, InitArgs as VerifierInit, ModelInfo, RegisterArgs, Ticket, TicketStatus, Verified, VerifyArgs,
+    CallerStats, Error, InitArgs as VerifierInit, ModelInfo, RegisterArgs, RotateArgs, SetupProvenance, Stats, Ticket,
+    TicketStatus, Verified, VerifyArgs,
 };
 
 const SECOND: u64 = 1_000_000_000;
@@ -65,6 +66,9 @@ fn init_for(verifier: Principal, m: &Model) -> DefiInit {
         request_seed_cycles: None,
         verify_cycles: None,
         max_settle_attempts: None,
+        // The fixture keys come from `verinfer setup` (no ceremony key is available to these tests
+        // yet); `the_contract_acts_only_on_ceremony_keys` runs without this.
+        allow_single_party_setup: Some(true),
     }
 }
 
@@ -90,6 +94,7 @@ impl World {
             name: model.name.into(),
             version: "1".into(),
             metadata: vec![],
+            setup: None,
         };
         let r: Result<ModelInfo, Error> =
             reply(verifier.update(controller(), "register_model", encode_one(args).unwrap()).unwrap(), "register");
@@ -502,6 +507,73 @@ fn honest_flow_settles_on_the_drawn_class_once() {
     let spent = balance - w.defi.balance();
     eprintln!("the contract spent {spent} cycles: {} to the verifier, the rest on its own messages", paid.cycles_paid);
     assert!(spent >= paid.cycles_paid && spent < paid.cycles_paid + 200_000_000, "spent {spent}");
+}
+
+// ---- keys from a ceremony only ----
+
+/// The contract acts only on a model whose key the verifier reports as from a ceremony: with a
+/// single-party key (`verinfer setup`, whose runner could forge proofs) `open` requests no seed and
+/// `settle` does not call `verify`, even for a proof that verifies; neither is counted or paid.
+/// `allow_single_party_setup` lifts the rule (tests only).
+#[test]
+fn the_contract_acts_only_on_ceremony_keys() {
+    let mut w = World::with(|i| i.allow_single_party_setup = None);
+    let m = w.model;
+    assert!(!w.settings().allow_single_party_setup);
+    let sha = |b: &[u8]| {
+        use sha2::Digest;
+        ByteBuf::from(sha2::Sha256::digest(b).to_vec())
+    };
+    let not_ceremony = |key: &[u8]| DefiError::SetupNotCeremony {
+        model_hash: m.hash(),
+        key_hash: sha(key),
+        setup: SetupProvenance::single_party(),
+    };
+    let rotate = |w: &mut World, key: &[u8], setup: Option<SetupProvenance>| {
+        let args = RotateArgs { verifying_key: ByteBuf::from(key.to_vec()), reason: "setup".into(), setup };
+        let r: Result<ModelInfo, Error> =
+            reply(w.verifier.update(controller(), "rotate_key", encode_one(args).unwrap()).unwrap(), "rotate_key");
+        r.unwrap()
+    };
+    let verifier_stats = |w: &mut World| -> Stats { query(&mut w.verifier, "stats", encode_args(()).unwrap()) };
+
+    // the registered key is single-party: no ticket requested, nothing paid, the event given back
+    assert_eq!(w.open("loan-101", 41), Err(not_ceremony(&m.key)));
+    let paid: CallerStats = query(&mut w.verifier, "caller_stats", encode_one(defi_id()).unwrap());
+    assert_eq!((paid.issued, paid.cycles_paid), (0, 0));
+    assert_eq!(verifier_stats(&mut w).tickets_issued, 0);
+
+    // a key declared from a ceremony: the same event opens
+    let info = rotate(&mut w, &m.gamma_one_key(), Some(ceremony_setup()));
+    assert_eq!(info.setup, ceremony_setup());
+    let req = w.open("loan-101", 41).unwrap();
+    let args = w.prove(&req, 41);
+    // settle passes the contract's check and asks the verifier (which rejects the proof: it was
+    // made under the single-party setup, and the ceremony-shaped key matches no proving key)
+    assert_eq!(refusal(&w.settle(req.id, &args)), &DefiError::VerifierRefused { error: Error::ProofRejected });
+    assert_eq!(w.request(req.id).unwrap().refused_attempts, 1);
+
+    // back to the single-party key, under which the proof verifies: the contract still refuses,
+    // before calling verify (not counted, no fee, the ticket stays open)
+    let info = rotate(&mut w, &m.key, None);
+    assert_eq!(info.setup, SetupProvenance::single_party());
+    let q: Result<Verified, Error> = query(&mut w.verifier, "verify_query", encode_one(&args).unwrap());
+    assert!(q.is_ok(), "the proof is valid under the current key: {q:?}");
+    let refused_before = verifier_stats(&mut w).verifications_refused;
+    assert_eq!(refusal(&w.settle(req.id, &args)), &not_ceremony(&m.key));
+    let r = w.request(req.id).unwrap();
+    assert_eq!((r.outcome, r.refused_attempts), (RequestOutcome::Pending, 1));
+    let s = verifier_stats(&mut w);
+    assert_eq!((s.verifications_accepted, s.verifications_refused), (0, refused_before));
+    assert_eq!(w.ticket(req.ticket).status, TicketStatus::Open);
+    assert_eq!(w.stats(), OperatorStats { opened: 1, settled: 0, abandoned: 0 });
+
+    // allowed by the settings (tests only), the same proof settles
+    let mut init = init_for(w.verifier.id, m);
+    init.allow_single_party_setup = Some(true);
+    w.defi.upgrade(defi_wasm(), controller(), encode_one(Some(init)).unwrap()).unwrap();
+    assert!(w.settings().allow_single_party_setup);
+    assert!(matches!(w.settle(req.id, &args), Decision::Settled(_)));
 }
 
 // ---- upgrade ----

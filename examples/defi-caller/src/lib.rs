@@ -3,9 +3,28 @@
 //! input was committed, proven by a named operator, and settled once, before a deadline, or else
 //! to a default outcome fixed in advance.
 //!
+//! # Only keys from a ceremony
+//! Groth16 needs a setup per circuit, and whoever knows its randomness can forge proofs. A key from
+//! `verinfer setup` was made by one party, who could therefore choose this contract's outcomes; a
+//! key from a multi-party ceremony (snarkjs phase 2 on a Powers of Tau file, optionally a random
+//! beacon) is sound if any one contributor destroyed its share. The verifier records how each key
+//! was made, as its registrar declared it (`ModelInfo.setup`; it refuses a ceremony claim its key
+//! contradicts), and anyone re-checks a declared ceremony offline with `verinfer ceremony verify
+//! FINAL.zkey --ptau FILE.ptau BUILD`, whose transcript hash must equal `setup.transcript_hash`.
+//!
+//! So the contract acts only on the model while the verifier's `get_model` reports its current key
+//! as `ceremony`: `open` asks before requesting a seed, and `settle` before calling `verify`; a
+//! single-party key is refused with `DefiError::SetupNotCeremony` (no ticket, no fee; an open
+//! request stays pending and settles to its default class at the deadline if the key stays
+//! single-party). `settle` then requires the verification to name the key it checked
+//! (`Verified.key_hash`): if a controller rotated the key in between, the result is
+//! `DefiError::KeyChanged` and the next `settle` checks the new key. `allow_single_party_setup`
+//! (default false) lifts the rule for tests and local deployments only.
+//!
 //! # The protocol
 //! 1. **Open.** A user (never an operator) calls `open { event, input_commitment, operator }` for a
-//!    business event (e.g. a loan application id). The contract itself calls the verifier's
+//!    business event (e.g. a loan application id). The contract checks with the verifier's
+//!    `get_model` that the model's key is from a ceremony, then calls the verifier's
 //!    `request_seed` with `event` and the commitment, attaching `request_seed_cycles`: the contract
 //!    is the ticket's caller and names no other consumer, so only the contract can consume the
 //!    ticket. The request records the ticket, its seed, the operator, the opener, the deadline (the
@@ -13,8 +32,9 @@
 //!    then taken for good (stable memory): a second `open` for either is refused, whoever asks.
 //! 2. **Settle.** The request's operator proves with the ticket's seed and calls
 //!    `settle(request, args)` before the deadline. The contract accepts only this request's ticket,
-//!    model and commitment, calls the verifier's `verify` with `verify_cycles` attached (the unused
-//!    part is refunded), checks the reply against the request and settles on the verified class.
+//!    model and commitment, checks again that the model's key is from a ceremony, calls the
+//!    verifier's `verify` with `verify_cycles` attached (the unused part is refunded), checks the
+//!    reply against the request and that key, and settles on the verified class.
 //!    A refusal carries the verifier's own `Error` (`DefiError::VerifierRefused`) and leaves the
 //!    request pending: its seed is fixed, so retrying cannot change the draw. Each `verify` call the
 //!    verifier refuses is counted on the request (`refused_attempts`); the one that reaches
@@ -100,7 +120,7 @@ use ic_cdk::call::Call;
 use serde_bytes::ByteBuf;
 use state::{config, Config, IN_FLIGHT, RESERVED};
 use types::*;
-use verifier::{Error, SeedRequest, Ticket, TicketStatus, Verified, VerifyArgs};
+use verifier::{Error, ModelInfo, SeedRequest, SetupKind, Ticket, TicketStatus, Verified, VerifyArgs};
 
 /// Most requests `list_requests` returns.
 pub const MAX_PAGE: u64 = 100;
@@ -256,7 +276,8 @@ fn release_keys(keys: &[[u8; 32]]) {
     });
 }
 
-/// Opens a request for the business event `event` on a committed input, to be proven by `operator`:
+/// Opens a request for the business event `event` on a committed input, to be proven by `operator`,
+/// if the verifier reports the model's key as from a ceremony (`SetupNotCeremony` otherwise):
 /// the contract obtains the verifier's seed ticket itself (attaching `request_seed_cycles`). Refused
 /// for anonymous callers, operators, unknown operators, an event or commitment opened before (ever),
 /// and beyond the caps. The event and commitment are taken before the call; they are given back only
@@ -281,6 +302,12 @@ async fn open(args: OpenArgs) -> Result<Request, DefiError> {
         }
     });
     let reservation = Reservation::new(caller);
+    // Only a key from a ceremony (no ticket is requested otherwise: the event and commitment are
+    // given back).
+    if let Err(e) = trusted_model(&cfg).await {
+        release_keys(&keys);
+        return Err(e);
+    }
     let request = SeedRequest {
         model_hash: cfg.model_hash.clone(),
         input_commitment: args.input_commitment.clone(),
@@ -344,6 +371,36 @@ async fn open(args: OpenArgs) -> Result<Request, DefiError> {
     state::update_operator(args.operator, |s| s.opened += 1)?;
     drop(reservation);
     Ok(req)
+}
+
+/// The verifier's record of the trusted model (`get_model`), if the contract may act on it: it is
+/// registered and its current key is declared as from a ceremony (or `allow_single_party_setup`).
+async fn trusted_model(cfg: &Config) -> Result<ModelInfo, DefiError> {
+    let method = "get_model";
+    let response = Call::unbounded_wait(cfg.verifier, method)
+        .with_arg(&cfg.model_hash)
+        .await
+        .map_err(|e| DefiError::VerifierUnreachable { method: method.into(), reason: e.to_string() })?;
+    let info = match response.candid::<Option<ModelInfo>>() {
+        Ok(Some(info)) => info,
+        Ok(None) => {
+            return Err(DefiError::VerifierRefused {
+                error: Error::UnknownModel { model_hash: cfg.model_hash.clone() },
+            })
+        }
+        Err(e) => return Err(DefiError::UndecodableReply { method: method.into(), reason: e.to_string() }),
+    };
+    if info.model_hash != cfg.model_hash {
+        return Err(DefiError::ReplyMismatch { reason: "get_model answered for another model".into() });
+    }
+    if info.setup.kind != SetupKind::Ceremony && !cfg.allows_single_party() {
+        return Err(DefiError::SetupNotCeremony {
+            model_hash: info.model_hash,
+            key_hash: info.key_hash,
+            setup: info.setup,
+        });
+    }
+    Ok(info)
 }
 
 fn check_ticket(cfg: &Config, asked: &SeedRequest, t: &Ticket) -> Result<(), DefiError> {
@@ -465,7 +522,9 @@ fn refused(error: DefiError) -> Decision {
 /// verifier's refusal that reaches `max_settle_attempts` for the request abandons it instead
 /// (`Abandoned`, with the refusal in `exhausted`). After the deadline the request settles to its
 /// default class instead and the abandonment is counted. Preview with the verifier's free
-/// `verify_query` first: each refused `verify` costs the contract the verifier's fee.
+/// `verify_query` first: each refused `verify` costs the contract the verifier's fee. While the
+/// verifier reports the model's key as single-party the settlement is refused (`SetupNotCeremony`,
+/// not counted, no fee), as is a verification under a key rotated in meanwhile (`KeyChanged`).
 #[ic_cdk::update]
 async fn settle(request: u64, args: VerifyArgs) -> Decision {
     match settle_checked(request, args).await {
@@ -490,6 +549,9 @@ async fn settle_checked(id: u64, args: VerifyArgs) -> Result<Decision, DefiError
         return Ok(Decision::Abandoned(abandon(req, None)?));
     }
     check_settle(&cfg, &req, &args)?;
+    // The key that will verify must be from a ceremony: asked before `verify` (no fee otherwise),
+    // and the verification must name the key asked about.
+    let model = trusted_model(&cfg).await?;
     let method = "verify";
     let response = Call::unbounded_wait(cfg.verifier, method)
         .with_arg(&args)
@@ -520,6 +582,9 @@ async fn settle_checked(id: u64, args: VerifyArgs) -> Result<Decision, DefiError
         }
     };
     check_verified(&cfg, &req, &verified)?;
+    if verified.key_hash != model.key_hash {
+        return Err(DefiError::KeyChanged { request: id, checked: model.key_hash, verified: verified.key_hash });
+    }
     let settlement =
         Settlement { class: verified.output_index, verification: verified.id, proof_hash: verified.proof_hash };
     close(pending(id)?, RequestOutcome::Settled(settlement.clone()))?;

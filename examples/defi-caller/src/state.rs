@@ -24,7 +24,8 @@ type Mem = VirtualMemory<DefaultMemoryImpl>;
 /// Schema version written in front of every stored value. Version 1 values are converted when read
 /// (version 2 added `Config.max_settle_attempts`, `Request.refused_attempts` and
 /// `Abandonment.exhausted`); a value of any other version is refused with `StateCorrupt` naming
-/// both versions, never misread.
+/// both versions, never misread. `Config.allow_single_party_setup` came later within version 2, as
+/// an `opt`: a value stored without it reads as none (single-party keys refused).
 pub const SCHEMA_VERSION: u8 = 2;
 
 /// Largest event, in bytes (the verifier's limit).
@@ -70,6 +71,9 @@ pub struct Config {
     pub verify_cycles: u64,
     /// Most refused `verify` calls per request.
     pub max_settle_attempts: u32,
+    /// Whether single-party keys are acted on (tests only). An `opt` so that values stored before
+    /// it existed read as none (false) in this schema version.
+    pub allow_single_party_setup: Option<bool>,
     /// Next request id.
     pub next_request_id: u64,
     /// Requests pending now.
@@ -140,6 +144,7 @@ impl Config {
                 0 => return Err("InitArgs.max_settle_attempts must be >= 1".into()),
                 n => n,
             },
+            allow_single_party_setup: args.allow_single_party_setup.filter(|&a| a),
             next_request_id: 1,
             open_requests: 0,
         })
@@ -160,6 +165,11 @@ impl Config {
         Ok(next)
     }
 
+    /// Whether the contract acts on a model whose key is single-party.
+    pub fn allows_single_party(&self) -> bool {
+        self.allow_single_party_setup == Some(true)
+    }
+
     /// Whether `p` is an operator.
     pub fn is_operator(&self, p: &Principal) -> bool {
         self.operators.contains(p)
@@ -178,6 +188,7 @@ impl Config {
             request_seed_cycles: self.request_seed_cycles,
             verify_cycles: self.verify_cycles,
             max_settle_attempts: self.max_settle_attempts,
+            allow_single_party_setup: self.allows_single_party(),
             open_requests: self.open_requests,
             stored_requests: REQUESTS.with(|r| r.borrow().len()),
             next_request_id: self.next_request_id,
@@ -271,6 +282,7 @@ impl From<v1::Config> for Config {
             request_seed_cycles: c.request_seed_cycles,
             verify_cycles: c.verify_cycles,
             max_settle_attempts: DEFAULT_MAX_SETTLE_ATTEMPTS,
+            allow_single_party_setup: None,
             next_request_id: c.next_request_id,
             open_requests: c.open_requests,
         }
@@ -486,6 +498,7 @@ mod tests {
             request_seed_cycles: None,
             verify_cycles: None,
             max_settle_attempts: None,
+            allow_single_party_setup: None,
         }
     }
 
@@ -533,6 +546,55 @@ mod tests {
         assert_eq!((next.next_request_id, next.open_requests, next.default_class), (7, 2, 3));
         assert_eq!(next.max_settle_attempts, 5);
         assert!(c.upgraded(&InitArgs { max_settle_attempts: Some(0), ..args() }).unwrap_err().contains(">= 1"));
+        // single-party keys: refused unless the (upgrade) arguments allow them
+        assert!(!next.allows_single_party() && !next.settings().allow_single_party_setup);
+        let allowed = c.upgraded(&InitArgs { allow_single_party_setup: Some(true), ..args() }).unwrap();
+        assert!(allowed.allows_single_party() && allowed.settings().allow_single_party_setup);
+        assert!(!allowed
+            .upgraded(&InitArgs { allow_single_party_setup: Some(false), ..args() })
+            .unwrap()
+            .allows_single_party());
+    }
+
+    /// A version-2 `Config` stored before `allow_single_party_setup` existed: single-party keys are
+    /// refused after the upgrade.
+    #[test]
+    fn a_config_stored_without_allow_single_party_setup_refuses_single_party_keys() {
+        #[derive(CandidType, Deserialize)]
+        struct Before {
+            verifier: Principal,
+            model_hash: ByteBuf,
+            operators: Vec<Principal>,
+            default_class: u32,
+            max_open_requests: u64,
+            max_open_per_opener: u64,
+            max_stored_requests: u64,
+            request_seed_cycles: u64,
+            verify_cycles: u64,
+            max_settle_attempts: u32,
+            next_request_id: u64,
+            open_requests: u64,
+        }
+        let c = Config::from_args(&args()).unwrap();
+        let before = Before {
+            verifier: c.verifier,
+            model_hash: c.model_hash.clone(),
+            operators: c.operators.clone(),
+            default_class: c.default_class,
+            max_open_requests: c.max_open_requests,
+            max_open_per_opener: c.max_open_per_opener,
+            max_stored_requests: c.max_stored_requests,
+            request_seed_cycles: c.request_seed_cycles,
+            verify_cycles: c.verify_cycles,
+            max_settle_attempts: 4,
+            next_request_id: 9,
+            open_requests: 2,
+        };
+        let bytes = [&[SCHEMA_VERSION][..], &Encode!(&Some(before)).unwrap()].concat();
+        let read = Stored::<Option<Config>>::from_bytes(Cow::Owned(bytes)).decode().unwrap().unwrap();
+        assert_eq!((read.max_settle_attempts, read.next_request_id, read.open_requests), (4, 9, 2));
+        assert_eq!(read.allow_single_party_setup, None);
+        assert!(!read.allows_single_party());
     }
 
     #[test]

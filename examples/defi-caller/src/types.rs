@@ -1,5 +1,5 @@
 //! The contract's own candid types (`defi_caller.did`).
-use crate::verifier::Error;
+use crate::verifier::{Error, SetupProvenance};
 use candid::{CandidType, Principal};
 use serde::Deserialize;
 use serde_bytes::ByteBuf;
@@ -34,6 +34,10 @@ pub struct InitArgs {
     /// request to its default class, counted against the operator. Operators preview a proof with
     /// the verifier's free `verify_query` before settling.
     pub max_settle_attempts: Option<u32>,
+    /// Also act on the model while the verifier reports its key as single-party (`verinfer
+    /// setup`; default false: only keys from a ceremony). For tests and local deployments only:
+    /// whoever ran that setup can forge proofs the verifier accepts, and so choose the outcomes.
+    pub allow_single_party_setup: Option<bool>,
 }
 
 /// The settings in force and the contract's counts.
@@ -59,6 +63,8 @@ pub struct Settings {
     pub verify_cycles: u64,
     /// Most refused `verify` calls per request (the last one closes it).
     pub max_settle_attempts: u32,
+    /// Whether the contract also acts on a model whose key is single-party (tests only).
+    pub allow_single_party_setup: bool,
     /// Requests open now.
     pub open_requests: u64,
     /// Requests stored now.
@@ -291,6 +297,29 @@ pub enum DefiError {
     ReplyMismatch {
         /// What differs.
         reason: String,
+    },
+    /// The verifier reports the trusted model's current key as made by one party (`verinfer
+    /// setup`), not by a ceremony: whoever ran that setup could forge proofs, so the contract does
+    /// not act on it (`open` requests no seed, `settle` does not call `verify`; no fee is paid).
+    SetupNotCeremony {
+        /// The model.
+        model_hash: ByteBuf,
+        /// Its current key (SHA-256).
+        key_hash: ByteBuf,
+        /// The key's provenance as the verifier reports it.
+        setup: SetupProvenance,
+    },
+    /// The model's key was replaced (`rotate_key`) between the contract's check of it and the
+    /// verification: the verifier accepted the proof under a key the contract had not checked. The
+    /// ticket is consumed and the request stays pending: `settle` again and the contract checks
+    /// the key that verified it.
+    KeyChanged {
+        /// The request.
+        request: u64,
+        /// The key the contract checked (SHA-256).
+        checked: ByteBuf,
+        /// The key that accepted the proof.
+        verified: ByteBuf,
     },
     /// The contract's stored state could not be encoded or decoded (a bug: report it).
     StateCorrupt {

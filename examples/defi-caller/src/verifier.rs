@@ -12,6 +12,99 @@ use candid::{CandidType, Principal};
 use serde::Deserialize;
 use serde_bytes::ByteBuf;
 
+/// Proof systems the registry knows.
+#[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Groth16 over BN254 (ark-groth16).
+    #[serde(rename = "groth16")]
+    Groth16,
+}
+
+/// What a statement reveals of the output tensor.
+#[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputMode {
+    /// Every quantized output value.
+    #[serde(rename = "tensor")]
+    Tensor,
+    /// A Poseidon commitment to them.
+    #[serde(rename = "commitment")]
+    Commitment,
+}
+
+/// How the Groth16 parameters of a verifying key were made.
+#[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetupKind {
+    /// `verinfer setup`: one party drew the randomness; whoever ran it could forge proofs.
+    #[serde(rename = "single_party")]
+    SingleParty,
+    /// A ceremony: phase 1 from a Powers of Tau file, a multi-party phase 2 in snarkjs's `.zkey`
+    /// format, optionally a random beacon. Sound if one contributor destroyed its randomness.
+    #[serde(rename = "ceremony")]
+    Ceremony,
+}
+
+/// The random beacon applied last in a ceremony.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Beacon {
+    /// The beacon value (1 to 255 bytes).
+    pub hash: ByteBuf,
+    /// SHA-256 was iterated `2^iterations_exp` times over it (10 to 63).
+    pub iterations_exp: u8,
+}
+
+/// How a verifying key's Groth16 parameters were made, as its registrar declared it to the
+/// verifier (which refuses malformed declarations and a ceremony claim its key contradicts). Anyone
+/// re-checks a declared ceremony offline with `verinfer ceremony verify FINAL.zkey --ptau FILE.ptau
+/// BUILD`, which prints the transcript hash to compare with `transcript_hash`.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SetupProvenance {
+    /// Single party or ceremony.
+    pub kind: SetupKind,
+    /// Phase-2 contributions, the beacon excluded (0 for single-party).
+    pub contributions: u32,
+    /// SHA-256 of the ceremony's final `.zkey` file; empty for single-party.
+    pub transcript_hash: ByteBuf,
+    /// SHA-256 of the phase-1 `.ptau` file; empty for single-party.
+    pub ptau_hash: ByteBuf,
+    /// The random beacon applied last, if any.
+    pub beacon: Option<Beacon>,
+}
+
+/// A registered model, as the verifier's `get_model` returns it.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+pub struct ModelInfo {
+    /// SHA-256 of the compiled model.
+    pub model_hash: ByteBuf,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Proof system.
+    pub backend: Backend,
+    /// Statement layout: output mode.
+    pub output_mode: OutputMode,
+    /// Statement layout: number of output values (classes).
+    pub output_len: u32,
+    /// Number of public inputs of its proofs.
+    pub public_inputs: u32,
+    /// Metadata.
+    pub metadata: Vec<(String, String)>,
+    /// Who registered it.
+    pub registered_by: Principal,
+    /// When (ns since the epoch).
+    pub registered_at: u64,
+    /// Instructions the registration took.
+    pub registration_instructions: u64,
+    /// Retired models verify nothing.
+    pub retired: bool,
+    /// SHA-256 of the current verifying key (`Verified.key_hash` names the key that accepted a proof).
+    pub key_hash: ByteBuf,
+    /// How many times the key was replaced.
+    pub key_rotations: u32,
+    /// How the current key was made.
+    pub setup: SetupProvenance,
+}
+
 /// The revealed output.
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
 pub enum Output {
@@ -269,6 +362,22 @@ pub enum Error {
         /// The method.
         method: String,
     },
+    /// The declared setup provenance is malformed (the reason says which field).
+    InvalidProvenance {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The key contradicts its declared provenance (a ceremony claim for a key whose `gamma_g2` is
+    /// not the G2 generator).
+    ProvenanceMismatch {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The verifier accepts only keys from a ceremony and this one is declared single-party.
+    CeremonyRequired {
+        /// The model hash the key names.
+        model_hash: ByteBuf,
+    },
     /// An error this interface version does not name yet (clients should treat it as a refusal).
     Other {
         /// Machine-readable code.
@@ -309,5 +418,9 @@ mod tests {
         mirrors::<Verified>("Verified");
         mirrors::<Ticket>("Ticket");
         mirrors::<TicketStatus>("TicketStatus");
+        mirrors::<ModelInfo>("ModelInfo");
+        mirrors::<SetupProvenance>("SetupProvenance");
+        mirrors::<SetupKind>("SetupKind");
+        mirrors::<Beacon>("Beacon");
     }
 }

@@ -4,7 +4,7 @@
 use super::*;
 use candid::CandidType;
 use serde::Deserialize;
-use verinfer_verifier_canister::types::Error;
+use verinfer_verifier_canister::types::{Error, SetupProvenance};
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
 pub struct DefiInit {
@@ -18,6 +18,7 @@ pub struct DefiInit {
     pub request_seed_cycles: Option<u64>,
     pub verify_cycles: Option<u64>,
     pub max_settle_attempts: Option<u32>,
+    pub allow_single_party_setup: Option<bool>,
 }
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
@@ -93,6 +94,7 @@ pub struct Settings {
     pub request_seed_cycles: u64,
     pub verify_cycles: u64,
     pub max_settle_attempts: u32,
+    pub allow_single_party_setup: bool,
     pub open_requests: u64,
     pub stored_requests: u64,
     pub next_request_id: u64,
@@ -120,6 +122,8 @@ pub enum DefiError {
     VerifierUnreachable { method: String, reason: String },
     UndecodableReply { method: String, reason: String },
     ReplyMismatch { reason: String },
+    SetupNotCeremony { model_hash: ByteBuf, key_hash: ByteBuf, setup: SetupProvenance },
+    KeyChanged { request: u64, checked: ByteBuf, verified: ByteBuf },
     StateCorrupt { reason: String },
 }
 
