@@ -359,7 +359,7 @@ fn draw_key(zkey: &Zkey, rng: &mut ChaCha) -> Key {
 fn apply(zkey: &Zkey, key: Key, name: Option<String>, kind: ContributionKind) -> (Zkey, [u8; 64]) {
     let inverse = key.secret.inverse().expect("a secret drawn below r is zero with probability 2^-254");
     let scale = |ps: &[G1Affine]| {
-        let p: Vec<G1Projective> = ps.par_iter().map(|p| *p * inverse).collect();
+        let p: Vec<G1Projective> = ps.par_iter().map(|p| p.full_mul(inverse)).collect();
         G1Projective::normalize_batch(&p)
     };
     let mut next = Zkey {

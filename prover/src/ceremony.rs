@@ -9,7 +9,7 @@ use std::path::Path;
 use verinfer_ceremony::phase2::{self, Verified};
 use verinfer_ceremony::ptau::Ptau;
 use verinfer_ceremony::r1cs::R1cs;
-use verinfer_ceremony::rng::contribution_rng;
+use verinfer_ceremony::rng::{contribution_rng, ChaCha};
 use verinfer_ceremony::zkey::Zkey;
 use verinfer_circuits::groth16::{layout, matrices};
 use verinfer_circuits::qap::Qap;
@@ -29,7 +29,8 @@ pub fn read_zkey(path: &Path) -> Result<Zkey> {
     Zkey::from_bytes(&read(path)?).with_context(|| format!("reading {}", path.display()))
 }
 
-fn write_zkey(path: &Path, zkey: &Zkey) -> Result<Vec<u8>> {
+/// Writes a `.zkey` file; returns its bytes.
+pub fn write_zkey(path: &Path, zkey: &Zkey) -> Result<Vec<u8>> {
     let bytes = zkey.to_bytes();
     write_atomic(path, &bytes)?;
     Ok(bytes)
@@ -61,13 +62,18 @@ pub fn init(dir: &Path, ptau_path: &Path, out: &Path) -> Result<InitOutput> {
     Ok(InitOutput { domain_size: zkey.domain_size, ptau_power, cs_hash: zkey.cs_hash })
 }
 
-/// `ceremony contribute`: 64 bytes of OS randomness mixed with `entropy`, as snarkjs does.
-pub fn contribute(input: &Path, out: &Path, name: Option<String>, entropy: &str) -> Result<[u8; 64]> {
+/// A contribution's randomness: 64 bytes from the OS mixed with `entropy`, as snarkjs does.
+pub fn os_contribution_rng(entropy: &str) -> ChaCha {
     use rand::RngCore;
-    let zkey = read_zkey(input)?;
     let mut os = [0u8; 64];
     rand::rngs::OsRng.fill_bytes(&mut os);
-    let (next, hash) = phase2::contribute(&zkey, &mut contribution_rng(&os, entropy), name);
+    contribution_rng(&os, entropy)
+}
+
+/// `ceremony contribute`.
+pub fn contribute(input: &Path, out: &Path, name: Option<String>, entropy: &str) -> Result<[u8; 64]> {
+    let zkey = read_zkey(input)?;
+    let (next, hash) = phase2::contribute(&zkey, &mut os_contribution_rng(entropy), name);
     write_zkey(out, &next)?;
     Ok(hash)
 }
@@ -107,10 +113,15 @@ pub struct Checked {
 /// `ceremony verify`: recomputes the initial parameters from the build directory's circuit and the
 /// `.ptau`, then checks every contribution and the final parameters against them.
 pub fn verify(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result<Checked> {
+    let (init, ptau_power) = initial_zkey(dir, ptau_path)?;
+    verify_against(zkey_path, &init, ptau_path, ptau_power)
+}
+
+/// [`verify`] with initial parameters already computed from the same circuit and `.ptau`.
+pub fn verify_against(zkey_path: &Path, init: &Zkey, ptau_path: &Path, ptau_power: u32) -> Result<Checked> {
     let zkey_bytes = read(zkey_path)?;
     let zkey = Zkey::from_bytes(&zkey_bytes).with_context(|| format!("reading {}", zkey_path.display()))?;
-    let (init, ptau_power) = initial_zkey(dir, ptau_path)?;
-    let verified = phase2::verify(&zkey, &init).with_context(|| format!("checking {}", zkey_path.display()))?;
+    let verified = phase2::verify(&zkey, init).with_context(|| format!("checking {}", zkey_path.display()))?;
     let beacon = zkey.contributions.iter().rev().find_map(|c| match &c.kind {
         verinfer_ceremony::zkey::ContributionKind::Beacon { hash, iterations_exp } => {
             Some(BeaconRecord { hash: hex::encode(hash), iterations_exp: *iterations_exp })
@@ -136,6 +147,11 @@ pub fn verify(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result<Checked>
 /// `setup.json` (kind `ceremony`) into the build directory.
 pub fn finalize(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result<(SetupOutput, CeremonyRecord)> {
     let checked = verify(zkey_path, ptau_path, dir)?;
+    write_checked(&checked, zkey_path, dir)
+}
+
+/// Writes the keys of a checked ceremony; refuses one without a secret contribution.
+pub fn write_checked(checked: &Checked, zkey_path: &Path, dir: &Path) -> Result<(SetupOutput, CeremonyRecord)> {
     let secret = checked.verified.contributions.iter().filter(|c| c.beacon.is_none()).count();
     if secret == 0 {
         anyhow::bail!(
@@ -150,7 +166,7 @@ pub fn finalize(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result<(Setup
     let vk = VerifyingKey { model_hash, layout: layout(&model), vk: pk.vk.clone() };
     let pk = ProvingKey { model_hash, pk, qap: Qap::Circom };
     let out = write_keys(dir, &pk, &vk, Provenance::Ceremony, Some(checked.record.clone()))?;
-    Ok((out, checked.record))
+    Ok((out, checked.record.clone()))
 }
 
 /// Writes the circuit of a build directory as `.r1cs`.

@@ -133,8 +133,14 @@ fn demo_runs_with_no_arguments_but_a_directory() {
     assert!(v["output_class"].as_u64().unwrap() < 10);
     assert_eq!(v["seed"].as_str().unwrap().len(), 64);
     let steps: Vec<&str> = v["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(steps, ["compile", "setup", "register", "seed", "prove", "verify", "canister"]);
+    assert_eq!(steps, ["compile", "ceremony", "register", "seed", "prove", "verify", "canister"]);
     assert!(v["canister"]["verify_instructions"].as_u64().unwrap() < 120_000_000);
+    // The keys come from the ceremony: two contributors and the beacon, recorded in setup.json.
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("build/setup.json")).unwrap()).unwrap();
+    assert_eq!(record["kind"], "ceremony");
+    assert_eq!(record["ceremony"]["contributions"].as_array().unwrap().len(), 3);
+    assert!(record["ceremony"]["beacon"].is_object());
 }
 
 #[test]
@@ -205,6 +211,7 @@ fn canister_args_are_valid_candid_for_the_canister_types() {
     let reg: RegisterArgs = candid::decode_one(&args.to_bytes().unwrap()).unwrap();
     assert_eq!(reg.verifying_key.as_slice(), std::fs::read(build.join("verifying.key")).unwrap().as_slice());
     assert_eq!(reg.version, "2.1");
+    assert_eq!(reg.setup, Some(verinfer_verifier_canister::types::SetupProvenance::single_party()));
 
     let o = run(bin().args(["canister", "verify-args"]).arg(&proof).args(["--ticket", "4"]));
     assert!(o.status.success(), "{}", text(&o));

@@ -1,11 +1,10 @@
 //! `verinfer demo`: the whole pipeline on the bundled digits MLP, with a timing table: compile (with a
-//! seeded categorical draw), setup, input commitment, a seed ticket from the verifier canister, prove,
+//! seeded categorical draw), a ceremony (two contributors and a beacon on the bundled test ptau),
+//! input commitment, a seed ticket from the verifier canister, prove,
 //! verify, and the canister's verification consuming the ticket.
 use crate::artifacts;
 use crate::fsutil::{create_dir, write_atomic};
-use crate::pipeline::{
-    compile_to_dir, load_model, load_proving_key, prove_sample, random_salt, setup_dir_os, verify_files,
-};
+use crate::pipeline::{compile_to_dir, load_model, load_proving_key, prove_sample, random_salt, verify_files};
 use anyhow::{anyhow, Result};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -19,6 +18,11 @@ const MODEL: &[u8] = include_bytes!("../../../fixtures/digits_mlp/model.onnx");
 const CALIBRATION: &str = include_str!("../../../fixtures/digits_mlp/calibration.json");
 const INPUT: &str = include_str!("../../../fixtures/digits_mlp/input.json");
 const EXPECTED: &str = include_str!("../../../fixtures/digits_mlp/expected.json");
+/// A power-12 Powers of Tau made with snarkjs on one machine (fixtures/ptau/README.md): for the demo
+/// and tests only, since one party could have kept its secret.
+const PTAU: &[u8] = include_bytes!("../../../fixtures/ptau/pot12_final.ptau");
+/// The demo's public beacon (a real ceremony takes a value nobody could know in advance).
+const BEACON: &str = "5e7e6f1d4c3b2a190817f6e5d4c3b2a1908172635445362718091a2b3c4d5e6f";
 
 /// Arguments of `demo`.
 #[derive(clap::Args, Debug)]
@@ -55,11 +59,18 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     ));
 
     let t = Instant::now();
-    let keys = setup_dir_os(&build)?;
+    let (keys, ceremony) = run_ceremony(&dir, &build)?;
     rows.push((
-        "setup",
+        "ceremony",
         t.elapsed().as_secs_f64(),
-        format!("proving key {} KiB, verifying key {} B", keys.proving_key_bytes / 1024, keys.verifying_key_bytes),
+        format!(
+            "ptau 2^{} (bundled, test-only) -> init -> alice -> bob -> beacon, verified; proving key {} KiB, \
+             verifying key {} B; transcript {}...",
+            ceremony.ptau_power,
+            keys.proving_key_bytes / 1024,
+            keys.verifying_key_bytes,
+            &ceremony.transcript_sha256[..16]
+        ),
     ));
 
     let model = load_model(&build)?;
@@ -73,7 +84,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     rows.push((
         "register",
         t.elapsed().as_secs_f64(),
-        "verifier canister Wasm installed in the harness, verifying key registered".into(),
+        "verifier canister Wasm installed in the harness (ceremony keys only), verifying key registered with its ceremony".into(),
     ));
     let t = Instant::now();
     let salt = random_salt(&mut rand::rngs::OsRng)?;
@@ -152,6 +163,30 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     super::emit(json, &value, &text)
 }
 
+/// Phase 2 of a ceremony in `dir` for the build's circuit: two contributors, then the beacon; the
+/// result is verified against the initial parameters and its keys written into `build`.
+fn run_ceremony(
+    dir: &std::path::Path,
+    build: &std::path::Path,
+) -> Result<(crate::pipeline::SetupOutput, crate::pipeline::CeremonyRecord)> {
+    use crate::ceremony as c;
+    let ptau = dir.join("pot12_final.ptau");
+    write_atomic(&ptau, PTAU)?;
+    use verinfer_ceremony::phase2;
+    let (init, power) = c::initial_zkey(build, &ptau)?;
+    let z = |i: usize| dir.join(format!("{i:04}.zkey"));
+    c::write_zkey(&z(0), &init)?;
+    // Each step as `verinfer ceremony contribute|beacon` does it, without re-reading the files.
+    let (alice, _) = phase2::contribute(&init, &mut c::os_contribution_rng(""), Some("alice".into()));
+    c::write_zkey(&z(1), &alice)?;
+    let (bob, _) = phase2::contribute(&alice, &mut c::os_contribution_rng(""), Some("bob".into()));
+    c::write_zkey(&z(2), &bob)?;
+    let (last, _) = phase2::beacon(&bob, &c::parse_beacon(BEACON)?, 10, Some("beacon".into()))?;
+    c::write_zkey(&z(3), &last)?;
+    let checked = c::verify_against(&z(3), &init, &ptau, power)?;
+    c::write_checked(&checked, &z(3), build)
+}
+
 /// What the canister step measured.
 pub struct CanisterRun {
     /// Instructions of `register_model`.
@@ -186,17 +221,21 @@ impl DemoCanister {
         use verinfer_verifier_canister::types as t;
         let wasm = verinfer_ic_harness::verifier_canister_wasm()?;
         let controller = CONTROLLER;
-        let mut c = verinfer_ic_harness::Canister::install(&wasm, &[controller], encode_one(None::<t::InitArgs>)?)?;
+        // The canister accepts only keys from a ceremony, as a deployment for contracts should.
+        let init = t::InitArgs { require_ceremony: Some(true), ..t::InitArgs::default() };
+        let mut c = verinfer_ic_harness::Canister::install(&wasm, &[controller], encode_one(Some(init))?)?;
         // raw_rand answers with OS randomness here, as the replica's would be unpredictable.
         let mut seed = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
         c.seed_raw_rand(seed);
         let key = std::fs::read(build.join(artifacts::VERIFYING_KEY))?;
+        let record = crate::pipeline::read_setup_record(&build.join(artifacts::SETUP))?;
         let reg = t::RegisterArgs {
             verifying_key: ByteBuf::from(key),
             name: name.into(),
             version: "demo".into(),
             metadata: vec![],
+            setup: Some(super::canister::provenance(&record)?),
         };
         let r = c.update(controller, "register_model", encode_one(reg)?)?;
         let info: Result<t::ModelInfo, t::Error> = decode_one(r.reply()?)?;
