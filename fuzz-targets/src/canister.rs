@@ -83,6 +83,7 @@ fn register_args(key: Vec<u8>) -> RegisterArgs {
         name: "iris_mlp".into(),
         version: "1".into(),
         metadata: vec![("source".into(), "fuzz".into())],
+        setup: None,
     }
 }
 
@@ -309,9 +310,10 @@ pub fn structured_call(op: u8, flags: u8, p: &[u8]) -> Option<(&'static Method, 
             let name = if flags & 1 == 0 { "add_registrar" } else { "remove_registrar" };
             Some((method(name), encode_one(principal).ok()?))
         }
-        14 => {
-            Some((method("rotate_key"), encode_one(RotateArgs { verifying_key: blob(), reason: "fuzz".into() }).ok()?))
-        }
+        14 => Some((
+            method("rotate_key"),
+            encode_one(RotateArgs { verifying_key: blob(), reason: "fuzz".into(), setup: None }).ok()?,
+        )),
         15 => {
             let request = HttpRequest { method: "GET".into(), url: text(), headers: vec![], body: ByteBuf::new() };
             Some((method("http_request"), encode_one(request).ok()?))
@@ -372,7 +374,7 @@ pub fn raw_seeds() -> Vec<Vec<u8>> {
         encode_one(&va),
         encode_one(&va),
         encode_args(()),
-        encode_one(RotateArgs { verifying_key: ByteBuf::from(KEY.to_vec()), reason: "rotation".into() }),
+        encode_one(RotateArgs { verifying_key: ByteBuf::from(KEY.to_vec()), reason: "rotation".into(), setup: None }),
         encode_one(callers()[2]),
         encode_one(1u64),
         encode_one(HttpRequest { method: "GET".into(), url: "/metrics".into(), headers: vec![], body: ByteBuf::new() }),
