@@ -153,6 +153,10 @@ fn a_ceremony_alternating_verinfer_and_snarkjs_gives_keys_every_verifier_accepts
         .arg(p("sj/proof.json")));
     assert!(v.contains("OK!"), "{v}");
 
+    // The verifier canister (its real Wasm, requiring ceremony keys) registers the key with its
+    // provenance and verifies a proof made with a seed it drew.
+    in_the_canister(&build, &input);
+
     // A tampered contribution (bob's, made by snarkjs) is refused by both tools.
     let mut z = Zkey::from_bytes(&final_bytes).unwrap();
     z.contributions[1].g1_sx = {
@@ -227,4 +231,21 @@ fn bad_ceremony_inputs_get_errors_naming_the_problem() {
         "5",
     ]));
     assert!(e.contains("10 to 63"), "{e}");
+}
+
+fn in_the_canister(build: &Path, input: &Path) {
+    use verinfer::pipeline::{load_model, load_proving_key, prove_sample, random_salt};
+    use verinfer_circuits::commit::{commit, INPUT_DOMAIN};
+    let model = load_model(build).unwrap();
+    let pk = load_proving_key(build).unwrap();
+    let x = verinfer_compiler::data::read_samples(&std::fs::read_to_string(input).unwrap()).unwrap().remove(0);
+    let q = verinfer_ir::quantize_input(&model.graph, &x).unwrap();
+    let mut canister = verinfer::cmd::demo::DemoCanister::start(build, &model.name).unwrap();
+    let salt = random_salt(&mut rand::rngs::OsRng).unwrap();
+    let commitment = verinfer_verifier::fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, model.graph.nodes[0].bits.0));
+    let ticket = canister.request_seed(&model.model_hash().unwrap().0, &commitment).unwrap();
+    let seed: [u8; 32] = ticket.seed.as_slice().try_into().unwrap();
+    let out = prove_sample(&model, &pk, &x, seed, salt, &mut rand::rngs::OsRng).unwrap();
+    let run = canister.verify(&out.file, ticket.id).expect("the canister verifies a proof from the ceremony's key");
+    assert!(run.verify_instructions > 0);
 }
