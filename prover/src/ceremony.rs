@@ -108,6 +108,8 @@ pub struct Checked {
     pub verified: Verified,
     /// The record `setup.json` keeps.
     pub record: CeremonyRecord,
+    /// SHA-256 of the `verifying.key` these parameters give (the canister's `key_hash`).
+    pub verifying_key_sha256: String,
 }
 
 /// `ceremony verify`: recomputes the initial parameters from the build directory's circuit and the
@@ -115,6 +117,23 @@ pub struct Checked {
 pub fn verify(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result<Checked> {
     let (init, ptau_power) = initial_zkey(dir, ptau_path)?;
     verify_against(zkey_path, &init, ptau_path, ptau_power)
+}
+
+/// The keys of checked final parameters for the build directory's model.
+fn keys(checked: &Checked, dir: &Path) -> Result<(ProvingKey, VerifyingKey)> {
+    let model = load_model(dir)?;
+    let model_hash = model.model_hash()?.0;
+    let pk = phase2::to_arkworks(&checked.zkey);
+    let vk = VerifyingKey { model_hash, layout: layout(&model), vk: pk.vk.clone() };
+    Ok((ProvingKey { model_hash, pk, qap: Qap::Circom }, vk))
+}
+
+/// [`verify`], plus the SHA-256 of the `verifying.key` the ceremony gives, to compare with the
+/// `key_hash` a canister reports for the model.
+pub fn verify_with_key(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result<Checked> {
+    let mut checked = verify(zkey_path, ptau_path, dir)?;
+    checked.verifying_key_sha256 = sha256_hex(&keys(&checked, dir)?.1.to_bytes()?);
+    Ok(checked)
 }
 
 /// [`verify`] with initial parameters already computed from the same circuit and `.ptau`.
@@ -140,7 +159,7 @@ pub fn verify_against(zkey_path: &Path, init: &Zkey, ptau_path: &Path, ptau_powe
         beacon,
         transcript_sha256: sha256_hex(&zkey_bytes),
     };
-    Ok(Checked { zkey, verified, record })
+    Ok(Checked { zkey, verified, record, verifying_key_sha256: String::new() })
 }
 
 /// `ceremony finalize`: verifies the ceremony, then writes `proving.key`, `verifying.key` and
@@ -160,11 +179,7 @@ pub fn write_checked(checked: &Checked, zkey_path: &Path, dir: &Path) -> Result<
             zkey_path.display()
         );
     }
-    let model = load_model(dir)?;
-    let model_hash = model.model_hash()?.0;
-    let pk = phase2::to_arkworks(&checked.zkey);
-    let vk = VerifyingKey { model_hash, layout: layout(&model), vk: pk.vk.clone() };
-    let pk = ProvingKey { model_hash, pk, qap: Qap::Circom };
+    let (pk, vk) = keys(checked, dir)?;
     let out = write_keys(dir, &pk, &vk, Provenance::Ceremony, Some(checked.record.clone()))?;
     Ok((out, checked.record.clone()))
 }

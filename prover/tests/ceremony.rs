@@ -139,6 +139,8 @@ fn a_ceremony_alternating_verinfer_and_snarkjs_gives_keys_every_verifier_accepts
     assert_eq!(record["ceremony"]["ptau_power"], 12);
     let final_bytes = std::fs::read(p("final.zkey")).unwrap();
     assert_eq!(record["ceremony"]["transcript_sha256"], verinfer::pipeline::sha256_hex(&final_bytes));
+    let vk_sha = verinfer::pipeline::sha256_hex(&std::fs::read(build.join("verifying.key")).unwrap());
+    assert!(vi.contains(&format!("verifying.key SHA-256 {vk_sha}")), "verify names the key finalize writes:\n{vi}");
     let inspect = ok(bin().arg("inspect").arg(&build));
     assert!(inspect.contains("\"kind\": \"ceremony\"") && inspect.contains("alice"), "{inspect}");
 

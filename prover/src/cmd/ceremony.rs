@@ -123,9 +123,11 @@ pub fn run(cmd: &Command, json: bool) -> Result<()> {
         }
         Command::Verify(a) => {
             let step = Step::start("ceremony verify");
-            let checked = c::verify(&a.zkey, &a.ptau, &a.dir)?;
+            let checked = c::verify_with_key(&a.zkey, &a.ptau, &a.dir)?;
             step.finish();
-            let value = serde_json::json!({ "valid": true, "ceremony": checked.record });
+            let value = serde_json::json!({
+                "valid": true, "ceremony": checked.record, "verifying_key_sha256": checked.verifying_key_sha256,
+            });
             super::emit(json, &value, &report(&checked))
         }
         Command::Finalize(a) => {
@@ -170,8 +172,11 @@ fn report(checked: &c::Checked) -> String {
     }
     s.push_str("\n-------------------------\nZKey Ok!");
     s.push_str(&format!(
-        "\nptau SHA-256 {} (power {})\ntranscript SHA-256 {} (the final .zkey)",
-        checked.record.ptau_sha256, checked.record.ptau_power, checked.record.transcript_sha256
+        "\nptau SHA-256 {} (power {})\ntranscript SHA-256 {} (the final .zkey; the canister's transcript_hash)\nverifying.key SHA-256 {} (the canister's key_hash)",
+        checked.record.ptau_sha256,
+        checked.record.ptau_power,
+        checked.record.transcript_sha256,
+        checked.verifying_key_sha256
     ));
     s
 }
