@@ -46,20 +46,29 @@ pub struct InitOutput {
     pub cs_hash: [u8; 64],
 }
 
+/// The `.ptau` a ceremony started from, as recorded.
+#[derive(Clone, Debug)]
+pub struct PtauInfo {
+    /// Its power.
+    pub power: u32,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+}
+
 /// The initial parameters of a build directory's circuit from a `.ptau` file.
-pub fn initial_zkey(dir: &Path, ptau_path: &Path) -> Result<(Zkey, u32)> {
+pub fn initial_zkey(dir: &Path, ptau_path: &Path) -> Result<(Zkey, PtauInfo)> {
     let r1cs = circuit(dir)?;
     let bytes = read(ptau_path)?;
     let ptau = Ptau::parse(&bytes).with_context(|| format!("reading {}", ptau_path.display()))?;
     let zkey = phase2::new_zkey(&r1cs, &ptau).with_context(|| format!("phase 2 from {}", ptau_path.display()))?;
-    Ok((zkey, ptau.power))
+    Ok((zkey, PtauInfo { power: ptau.power, sha256: sha256_hex(&bytes) }))
 }
 
 /// `ceremony init`.
 pub fn init(dir: &Path, ptau_path: &Path, out: &Path) -> Result<InitOutput> {
-    let (zkey, ptau_power) = initial_zkey(dir, ptau_path)?;
+    let (zkey, ptau) = initial_zkey(dir, ptau_path)?;
     write_zkey(out, &zkey)?;
-    Ok(InitOutput { domain_size: zkey.domain_size, ptau_power, cs_hash: zkey.cs_hash })
+    Ok(InitOutput { domain_size: zkey.domain_size, ptau_power: ptau.power, cs_hash: zkey.cs_hash })
 }
 
 /// A contribution's randomness: 64 bytes from the OS mixed with `entropy`, as snarkjs does.
@@ -115,8 +124,8 @@ pub struct Checked {
 /// `ceremony verify`: recomputes the initial parameters from the build directory's circuit and the
 /// `.ptau`, then checks every contribution and the final parameters against them.
 pub fn verify(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result<Checked> {
-    let (init, ptau_power) = initial_zkey(dir, ptau_path)?;
-    verify_against(zkey_path, &init, ptau_path, ptau_power)
+    let (init, ptau) = initial_zkey(dir, ptau_path)?;
+    verify_against(zkey_path, &init, &ptau)
 }
 
 /// The keys of checked final parameters for the build directory's model.
@@ -137,7 +146,7 @@ pub fn verify_with_key(zkey_path: &Path, ptau_path: &Path, dir: &Path) -> Result
 }
 
 /// [`verify`] with initial parameters already computed from the same circuit and `.ptau`.
-pub fn verify_against(zkey_path: &Path, init: &Zkey, ptau_path: &Path, ptau_power: u32) -> Result<Checked> {
+pub fn verify_against(zkey_path: &Path, init: &Zkey, ptau: &PtauInfo) -> Result<Checked> {
     let zkey_bytes = read(zkey_path)?;
     let zkey = Zkey::from_bytes(&zkey_bytes).with_context(|| format!("reading {}", zkey_path.display()))?;
     let verified = phase2::verify(&zkey, init).with_context(|| format!("checking {}", zkey_path.display()))?;
@@ -148,8 +157,8 @@ pub fn verify_against(zkey_path: &Path, init: &Zkey, ptau_path: &Path, ptau_powe
         _ => None,
     });
     let record = CeremonyRecord {
-        ptau_sha256: sha256_hex(&read(ptau_path)?),
-        ptau_power,
+        ptau_sha256: ptau.sha256.clone(),
+        ptau_power: ptau.power,
         circuit_hash: hex::encode(verified.cs_hash),
         contributions: verified
             .contributions

@@ -173,7 +173,7 @@ fn run_ceremony(
     let ptau = dir.join("pot12_final.ptau");
     write_atomic(&ptau, PTAU)?;
     use verinfer_ceremony::phase2;
-    let (init, power) = c::initial_zkey(build, &ptau)?;
+    let (init, ptau) = c::initial_zkey(build, &ptau)?;
     let z = |i: usize| dir.join(format!("{i:04}.zkey"));
     c::write_zkey(&z(0), &init)?;
     // Each step as `verinfer ceremony contribute|beacon` does it, without re-reading the files.
@@ -183,7 +183,7 @@ fn run_ceremony(
     c::write_zkey(&z(2), &bob)?;
     let (last, _) = phase2::beacon(&bob, &c::parse_beacon(BEACON)?, 10, Some("beacon".into()))?;
     c::write_zkey(&z(3), &last)?;
-    let checked = c::verify_against(&z(3), &init, &ptau, power)?;
+    let checked = c::verify_against(&z(3), &init, &ptau)?;
     c::write_checked(&checked, &z(3), build)
 }
 
