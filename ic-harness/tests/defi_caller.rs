@@ -1,8 +1,11 @@
 //! The example DeFi contract (`examples/defi-caller`) against the verifier canister's real Wasm, both
 //! run in the harness: the seed protocol's attacks (abandon and reopen, a fresh salt, third-party
 //! consumption, settlement after the deadline, a cycle drain by junk proofs), each refused or
-//! penalised, the honest flow, an upgrade, and the contract's own refusals. The contract's types
-//! are mirrored from its `defi_caller.did`, as a client would have them.
+//! penalised, the honest flow, an upgrade, and the contract's own refusals. The contract acts only
+//! on ceremony keys, so the model's keys come from a real phase 2 ceremony run once per test binary
+//! ([`digits_sampled_ceremony`]) and are registered with its provenance; only the test of that
+//! rule uses a single-party key. The contract's types are mirrored from its `defi_caller.did`, as a
+//! client would have them.
 mod common;
 
 use candid::{decode_one, encode_args, encode_one, CandidType, Principal};
@@ -66,14 +69,11 @@ fn init_for(verifier: Principal, m: &Model) -> DefiInit {
         request_seed_cycles: None,
         verify_cycles: None,
         max_settle_attempts: None,
-        // The fixture keys come from `verinfer setup` (no ceremony key is available to these tests
-        // yet); `the_contract_acts_only_on_ceremony_keys` runs without this.
-        allow_single_party_setup: Some(true),
     }
 }
 
-/// The verifier with the digits model registered by its controller, and the contract installed
-/// (10 T cycles) with one operator.
+/// The verifier with the sampled digits model registered by its controller (its ceremony key, with
+/// the ceremony's provenance), and the contract installed (10 T cycles) with one operator.
 struct World {
     verifier: Canister,
     defi: Canister,
@@ -86,15 +86,21 @@ impl World {
     }
 
     fn with(edit: impl FnOnce(&mut DefiInit)) -> World {
-        let model = digits_sampled();
+        let model = digits_sampled_ceremony();
+        World::registering(&model.key, Some(model.setup.clone()), edit)
+    }
+
+    /// The world with `key` (of the same model) registered, declaring `setup`.
+    fn registering(key: &[u8], setup: Option<SetupProvenance>, edit: impl FnOnce(&mut DefiInit)) -> World {
+        let model = digits_sampled_ceremony();
         let mut verifier =
             Canister::install(canister_wasm(), &[controller()], encode_one(None::<VerifierInit>).unwrap()).unwrap();
         let args = RegisterArgs {
-            verifying_key: ByteBuf::from(model.key.clone()),
+            verifying_key: ByteBuf::from(key.to_vec()),
             name: model.name.into(),
             version: "1".into(),
             metadata: vec![],
-            setup: None,
+            setup,
         };
         let r: Result<ModelInfo, Error> =
             reply(verifier.update(controller(), "register_model", encode_one(args).unwrap()).unwrap(), "register");
@@ -513,54 +519,64 @@ fn honest_flow_settles_on_the_drawn_class_once() {
 
 /// The contract acts only on a model whose key the verifier reports as from a ceremony: with a
 /// single-party key (`verinfer setup`, whose runner could forge proofs) `open` requests no seed and
-/// `settle` does not call `verify`, even for a proof that verifies; neither is counted or paid.
-/// `allow_single_party_setup` lifts the rule (tests only).
+/// `settle` does not call `verify`, even for a proof that verifies under that key; neither is
+/// counted or paid. With the ceremony's key, registered with its provenance, the same event opens,
+/// a proof made with the single-party proving key is rejected, and the operator's proof settles.
 #[test]
 fn the_contract_acts_only_on_ceremony_keys() {
-    let mut w = World::with(|i| i.allow_single_party_setup = None);
-    let m = w.model;
-    assert!(!w.settings().allow_single_party_setup);
+    let m = digits_sampled_ceremony();
+    // the same compiled model (same hash) with keys from `verinfer setup`
+    let single = m.rekeyed(11);
+    assert_eq!(single.hash(), m.hash());
+    assert_eq!(single.setup, SetupProvenance::single_party());
+    let mut w = World::registering(&single.key, None, |_| {});
     let sha = |b: &[u8]| {
         use sha2::Digest;
         ByteBuf::from(sha2::Sha256::digest(b).to_vec())
     };
-    let not_ceremony = |key: &[u8]| DefiError::SetupNotCeremony {
+    let not_ceremony = DefiError::SetupNotCeremony {
         model_hash: m.hash(),
-        key_hash: sha(key),
+        key_hash: sha(&single.key),
         setup: SetupProvenance::single_party(),
     };
     let rotate = |w: &mut World, key: &[u8], setup: Option<SetupProvenance>| {
         let args = RotateArgs { verifying_key: ByteBuf::from(key.to_vec()), reason: "setup".into(), setup };
         let r: Result<ModelInfo, Error> =
             reply(w.verifier.update(controller(), "rotate_key", encode_one(args).unwrap()).unwrap(), "rotate_key");
-        r.unwrap()
+        r
     };
     let verifier_stats = |w: &mut World| -> Stats { query(&mut w.verifier, "stats", encode_args(()).unwrap()) };
 
     // the registered key is single-party: no ticket requested, nothing paid, the event given back
-    assert_eq!(w.open("loan-101", 41), Err(not_ceremony(&m.key)));
+    assert_eq!(w.open("loan-101", 41), Err(not_ceremony.clone()));
     let paid: CallerStats = query(&mut w.verifier, "caller_stats", encode_one(defi_id()).unwrap());
     assert_eq!((paid.issued, paid.cycles_paid), (0, 0));
     assert_eq!(verifier_stats(&mut w).tickets_issued, 0);
+    // its holder cannot pass it off as the ceremony's: the verifier refuses the claim
+    let claimed = rotate(&mut w, &single.key, Some(m.setup.clone()));
+    assert!(matches!(claimed, Err(Error::ProvenanceMismatch { .. })), "{claimed:?}");
 
-    // a key declared from a ceremony: the same event opens
-    let info = rotate(&mut w, &m.gamma_one_key(), Some(ceremony_setup()));
-    assert_eq!(info.setup, ceremony_setup());
+    // the ceremony's key with its provenance: the same event opens
+    let info = rotate(&mut w, &m.key, Some(m.setup.clone())).unwrap();
+    assert_eq!((info.setup.clone(), info.key_hash), (m.setup.clone(), sha(&m.key)));
     let req = w.open("loan-101", 41).unwrap();
     let args = w.prove(&req, 41);
-    // settle passes the contract's check and asks the verifier (which rejects the proof: it was
-    // made under the single-party setup, and the ceremony-shaped key matches no proving key)
-    assert_eq!(refusal(&w.settle(req.id, &args)), &DefiError::VerifierRefused { error: Error::ProofRejected });
+    // the draw proven with the single-party proving key (what its holder could make for any class):
+    // settle passes the contract's check and asks the verifier, which rejects it under the ceremony key
+    let seed: [u8; 32] = req.seed.as_slice().try_into().unwrap();
+    let forged = args_of(&single.prove(seed, 41), Some(req.ticket));
+    assert_eq!(refusal(&w.settle(req.id, &forged)), &DefiError::VerifierRefused { error: Error::ProofRejected });
     assert_eq!(w.request(req.id).unwrap().refused_attempts, 1);
 
-    // back to the single-party key, under which the proof verifies: the contract still refuses,
-    // before calling verify (not counted, no fee, the ticket stays open)
-    let info = rotate(&mut w, &m.key, None);
+    // back to the single-party key, under which that proof verifies: the contract refuses, before
+    // calling verify (not counted, no fee, the ticket stays open)
+    let info = rotate(&mut w, &single.key, None).unwrap();
     assert_eq!(info.setup, SetupProvenance::single_party());
-    let q: Result<Verified, Error> = query(&mut w.verifier, "verify_query", encode_one(&args).unwrap());
+    let q: Result<Verified, Error> = query(&mut w.verifier, "verify_query", encode_one(&forged).unwrap());
     assert!(q.is_ok(), "the proof is valid under the current key: {q:?}");
     let refused_before = verifier_stats(&mut w).verifications_refused;
-    assert_eq!(refusal(&w.settle(req.id, &args)), &not_ceremony(&m.key));
+    assert_eq!(refusal(&w.settle(req.id, &forged)), &not_ceremony);
+    assert_eq!(refusal(&w.settle(req.id, &args)), &not_ceremony);
     let r = w.request(req.id).unwrap();
     assert_eq!((r.outcome, r.refused_attempts), (RequestOutcome::Pending, 1));
     let s = verifier_stats(&mut w);
@@ -568,12 +584,11 @@ fn the_contract_acts_only_on_ceremony_keys() {
     assert_eq!(w.ticket(req.ticket).status, TicketStatus::Open);
     assert_eq!(w.stats(), OperatorStats { opened: 1, settled: 0, abandoned: 0 });
 
-    // allowed by the settings (tests only), the same proof settles
-    let mut init = init_for(w.verifier.id, m);
-    init.allow_single_party_setup = Some(true);
-    w.defi.upgrade(defi_wasm(), controller(), encode_one(Some(init)).unwrap()).unwrap();
-    assert!(w.settings().allow_single_party_setup);
-    assert!(matches!(w.settle(req.id, &args), Decision::Settled(_)));
+    // the ceremony's key again: the operator's proof settles on the drawn class
+    rotate(&mut w, &m.key, Some(m.setup.clone())).unwrap();
+    let d = w.settle(req.id, &args);
+    assert!(matches!(&d, Decision::Settled(s) if s.class == args.statement.output_index), "{d:?}");
+    assert_eq!(w.stats(), OperatorStats { opened: 1, settled: 1, abandoned: 0 });
 }
 
 // ---- upgrade ----
@@ -664,7 +679,7 @@ fn bad_opens_caps_and_bad_settings_are_refused() {
     assert_eq!(listed.last().map(|r| r.id), Some(n.id));
 
     // invalid settings: the install traps with the reason
-    let model = digits_sampled();
+    let model = w.model;
     let verifier = w.verifier.id;
     type Edit = fn(&mut DefiInit);
     let cases: Vec<(Edit, &str)> = vec![

@@ -70,13 +70,14 @@ impl Ic {
         decode_one(&bytes).unwrap()
     }
 
+    /// `register_model` of `m`'s key, declaring its provenance if it is from a ceremony.
     fn register(&self, who: Principal, m: &Model) -> Result<ModelInfo, String> {
         let args = RegisterArgs {
             verifying_key: ByteBuf::from(m.key.clone()),
             name: m.name.into(),
             version: "1".into(),
             metadata: vec![("source".into(), "fixtures".into())],
-            setup: None,
+            setup: (m.setup.kind == SetupKind::Ceremony).then(|| m.setup.clone()),
         };
         self.try_update::<Result<ModelInfo, Error>>(who, "register_model", encode_one(args).unwrap())
             .map(|r| r.map_err(|e| format!("{e:?}")))
@@ -202,8 +203,9 @@ fn a_seeded_draw_with_its_ticket_on_pocketic() {
 )]
 fn the_defi_example_on_pocketic() {
     let ic = Ic::new();
-    let m = digits_sampled();
-    ic.register(ic.controller, m).unwrap();
+    // the contract acts only on ceremony keys
+    let m = digits_sampled_ceremony();
+    assert_eq!(ic.register(ic.controller, m).unwrap().setup, m.setup);
     let operator = registrar();
     let defi = ic.pic.create_canister_with_settings(Some(controller()), None);
     ic.pic.add_cycles(defi, 10_000_000_000_000);
@@ -235,7 +237,7 @@ fn the_defi_example_on_pocketic() {
     let paid = ic.query::<CallerStats>(stranger(), "caller_stats", encode_one(defi).unwrap()).cycles_paid;
     // the same flow in the harness: the contract paid the same fees within the tolerance
     let mut hv = calls::install();
-    calls::register(&mut hv, controller(), m).unwrap();
+    calls::register_key(&mut hv, controller(), m, &m.key, Some(m.setup.clone())).0.unwrap();
     let h_defi = Principal::from_slice(&[0, 0, 0, 0, 0, 0x10, 0, 2, 1, 1]);
     let h_init = defi_init(hv.id, m, operator);
     let wasm = verinfer_ic_harness::workspace_canister_wasm("defi-caller", "defi_caller").unwrap();
@@ -264,7 +266,5 @@ fn defi_init(verifier: Principal, m: &Model, operator: Principal) -> DefiInit {
         request_seed_cycles: None,
         verify_cycles: None,
         max_settle_attempts: None,
-        // the fixture keys come from `verinfer setup`
-        allow_single_party_setup: Some(true),
     }
 }

@@ -18,8 +18,10 @@
 //! request stays pending and settles to its default class at the deadline if the key stays
 //! single-party). `settle` then requires the verification to name the key it checked
 //! (`Verified.key_hash`): if a controller rotated the key in between, the result is
-//! `DefiError::KeyChanged` and the next `settle` checks the new key. `allow_single_party_setup`
-//! (default false) lifts the rule for tests and local deployments only.
+//! `DefiError::KeyChanged` and the next `settle` checks the new key. There is no setting that lifts
+//! the rule: to try the contract locally, run a ceremony (`verinfer ceremony`, or `verinfer demo`'s
+//! two contributions and a beacon on the bundled test ptau) and register its key with
+//! `verinfer canister register-args`, which declares the provenance from `setup.json`.
 //!
 //! # The protocol
 //! 1. **Open.** A user (never an operator) calls `open { event, input_commitment, operator }` for a
@@ -374,7 +376,7 @@ async fn open(args: OpenArgs) -> Result<Request, DefiError> {
 }
 
 /// The verifier's record of the trusted model (`get_model`), if the contract may act on it: it is
-/// registered and its current key is declared as from a ceremony (or `allow_single_party_setup`).
+/// registered and its current key is declared as from a ceremony.
 async fn trusted_model(cfg: &Config) -> Result<ModelInfo, DefiError> {
     let method = "get_model";
     let response = Call::unbounded_wait(cfg.verifier, method)
@@ -393,7 +395,7 @@ async fn trusted_model(cfg: &Config) -> Result<ModelInfo, DefiError> {
     if info.model_hash != cfg.model_hash {
         return Err(DefiError::ReplyMismatch { reason: "get_model answered for another model".into() });
     }
-    if info.setup.kind != SetupKind::Ceremony && !cfg.allows_single_party() {
+    if info.setup.kind != SetupKind::Ceremony {
         return Err(DefiError::SetupNotCeremony {
             model_hash: info.model_hash,
             key_hash: info.key_hash,

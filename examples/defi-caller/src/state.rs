@@ -24,8 +24,9 @@ type Mem = VirtualMemory<DefaultMemoryImpl>;
 /// Schema version written in front of every stored value. Version 1 values are converted when read
 /// (version 2 added `Config.max_settle_attempts`, `Request.refused_attempts` and
 /// `Abandonment.exhausted`); a value of any other version is refused with `StateCorrupt` naming
-/// both versions, never misread. `Config.allow_single_party_setup` came later within version 2, as
-/// an `opt`: a value stored without it reads as none (single-party keys refused).
+/// both versions, never misread. Version 2 values may carry `Config.allow_single_party_setup` (an
+/// `opt bool` of an earlier release that let the contract act on single-party keys): candid skips
+/// the field, so they read as the same settings, and single-party keys are refused.
 pub const SCHEMA_VERSION: u8 = 2;
 
 /// Largest event, in bytes (the verifier's limit).
@@ -71,9 +72,6 @@ pub struct Config {
     pub verify_cycles: u64,
     /// Most refused `verify` calls per request.
     pub max_settle_attempts: u32,
-    /// Whether single-party keys are acted on (tests only). An `opt` so that values stored before
-    /// it existed read as none (false) in this schema version.
-    pub allow_single_party_setup: Option<bool>,
     /// Next request id.
     pub next_request_id: u64,
     /// Requests pending now.
@@ -144,7 +142,6 @@ impl Config {
                 0 => return Err("InitArgs.max_settle_attempts must be >= 1".into()),
                 n => n,
             },
-            allow_single_party_setup: args.allow_single_party_setup.filter(|&a| a),
             next_request_id: 1,
             open_requests: 0,
         })
@@ -165,11 +162,6 @@ impl Config {
         Ok(next)
     }
 
-    /// Whether the contract acts on a model whose key is single-party.
-    pub fn allows_single_party(&self) -> bool {
-        self.allow_single_party_setup == Some(true)
-    }
-
     /// Whether `p` is an operator.
     pub fn is_operator(&self, p: &Principal) -> bool {
         self.operators.contains(p)
@@ -188,7 +180,6 @@ impl Config {
             request_seed_cycles: self.request_seed_cycles,
             verify_cycles: self.verify_cycles,
             max_settle_attempts: self.max_settle_attempts,
-            allow_single_party_setup: self.allows_single_party(),
             open_requests: self.open_requests,
             stored_requests: REQUESTS.with(|r| r.borrow().len()),
             next_request_id: self.next_request_id,
@@ -282,7 +273,6 @@ impl From<v1::Config> for Config {
             request_seed_cycles: c.request_seed_cycles,
             verify_cycles: c.verify_cycles,
             max_settle_attempts: DEFAULT_MAX_SETTLE_ATTEMPTS,
-            allow_single_party_setup: None,
             next_request_id: c.next_request_id,
             open_requests: c.open_requests,
         }
@@ -498,7 +488,6 @@ mod tests {
             request_seed_cycles: None,
             verify_cycles: None,
             max_settle_attempts: None,
-            allow_single_party_setup: None,
         }
     }
 
@@ -546,20 +535,14 @@ mod tests {
         assert_eq!((next.next_request_id, next.open_requests, next.default_class), (7, 2, 3));
         assert_eq!(next.max_settle_attempts, 5);
         assert!(c.upgraded(&InitArgs { max_settle_attempts: Some(0), ..args() }).unwrap_err().contains(">= 1"));
-        // single-party keys: refused unless the (upgrade) arguments allow them
-        assert!(!next.allows_single_party() && !next.settings().allow_single_party_setup);
-        let allowed = c.upgraded(&InitArgs { allow_single_party_setup: Some(true), ..args() }).unwrap();
-        assert!(allowed.allows_single_party() && allowed.settings().allow_single_party_setup);
-        assert!(!allowed
-            .upgraded(&InitArgs { allow_single_party_setup: Some(false), ..args() })
-            .unwrap()
-            .allows_single_party());
     }
 
-    /// A version-2 `Config` stored before `allow_single_party_setup` existed: single-party keys are
-    /// refused after the upgrade.
+    /// A version-2 `Config` stored while `allow_single_party_setup` existed (an `opt bool`, set or
+    /// not) reads as the same settings and counts; the field is ignored, so a contract that allowed
+    /// single-party keys refuses them after the upgrade. Upgrade arguments that still carry the
+    /// field decode too (candid drops record fields the type does not name).
     #[test]
-    fn a_config_stored_without_allow_single_party_setup_refuses_single_party_keys() {
+    fn a_config_stored_with_allow_single_party_setup_still_reads() {
         #[derive(CandidType, Deserialize)]
         struct Before {
             verifier: Principal,
@@ -572,29 +555,67 @@ mod tests {
             request_seed_cycles: u64,
             verify_cycles: u64,
             max_settle_attempts: u32,
+            allow_single_party_setup: Option<bool>,
             next_request_id: u64,
             open_requests: u64,
         }
         let c = Config::from_args(&args()).unwrap();
-        let before = Before {
-            verifier: c.verifier,
-            model_hash: c.model_hash.clone(),
-            operators: c.operators.clone(),
-            default_class: c.default_class,
-            max_open_requests: c.max_open_requests,
-            max_open_per_opener: c.max_open_per_opener,
-            max_stored_requests: c.max_stored_requests,
-            request_seed_cycles: c.request_seed_cycles,
-            verify_cycles: c.verify_cycles,
-            max_settle_attempts: 4,
-            next_request_id: 9,
-            open_requests: 2,
+        for allow in [Some(true), None] {
+            let before = Before {
+                verifier: c.verifier,
+                model_hash: c.model_hash.clone(),
+                operators: c.operators.clone(),
+                default_class: c.default_class,
+                max_open_requests: c.max_open_requests,
+                max_open_per_opener: c.max_open_per_opener,
+                max_stored_requests: c.max_stored_requests,
+                request_seed_cycles: c.request_seed_cycles,
+                verify_cycles: c.verify_cycles,
+                max_settle_attempts: 4,
+                allow_single_party_setup: allow,
+                next_request_id: 9,
+                open_requests: 2,
+            };
+            let bytes = [&[SCHEMA_VERSION][..], &Encode!(&Some(before)).unwrap()].concat();
+            let read = Stored::<Option<Config>>::from_bytes(Cow::Owned(bytes)).decode().unwrap().unwrap();
+            let expected = Config { max_settle_attempts: 4, next_request_id: 9, open_requests: 2, ..c.clone() };
+            assert_eq!(read, expected, "allow_single_party_setup = {allow:?}");
+            // written back, it reads the same
+            let again = Stored::encode(&Some(read.clone())).unwrap();
+            assert_eq!(Stored::<Option<Config>>::from_bytes(again.to_bytes()).decode().unwrap(), Some(read));
+        }
+
+        /// `InitArgs` as a client of the earlier interface sends them.
+        #[derive(CandidType)]
+        struct OldInitArgs {
+            verifier: Principal,
+            model_hash: ByteBuf,
+            operators: Vec<Principal>,
+            default_class: u32,
+            max_open_requests: Option<u64>,
+            max_open_per_opener: Option<u64>,
+            max_stored_requests: Option<u64>,
+            request_seed_cycles: Option<u64>,
+            verify_cycles: Option<u64>,
+            max_settle_attempts: Option<u32>,
+            allow_single_party_setup: Option<bool>,
+        }
+        let a = args();
+        let old = OldInitArgs {
+            verifier: a.verifier,
+            model_hash: a.model_hash.clone(),
+            operators: a.operators.clone(),
+            default_class: 5,
+            max_open_requests: None,
+            max_open_per_opener: None,
+            max_stored_requests: None,
+            request_seed_cycles: None,
+            verify_cycles: None,
+            max_settle_attempts: Some(2),
+            allow_single_party_setup: Some(true),
         };
-        let bytes = [&[SCHEMA_VERSION][..], &Encode!(&Some(before)).unwrap()].concat();
-        let read = Stored::<Option<Config>>::from_bytes(Cow::Owned(bytes)).decode().unwrap().unwrap();
-        assert_eq!((read.max_settle_attempts, read.next_request_id, read.open_requests), (4, 9, 2));
-        assert_eq!(read.allow_single_party_setup, None);
-        assert!(!read.allows_single_party());
+        let decoded = Decode!(&Encode!(&Some(old)).unwrap(), Option<InitArgs>).unwrap();
+        assert_eq!(decoded, Some(InitArgs { default_class: 5, max_settle_attempts: Some(2), ..a }));
     }
 
     #[test]

@@ -34,10 +34,6 @@ pub struct InitArgs {
     /// request to its default class, counted against the operator. Operators preview a proof with
     /// the verifier's free `verify_query` before settling.
     pub max_settle_attempts: Option<u32>,
-    /// Also act on the model while the verifier reports its key as single-party (`verinfer
-    /// setup`; default false: only keys from a ceremony). For tests and local deployments only:
-    /// whoever ran that setup can forge proofs the verifier accepts, and so choose the outcomes.
-    pub allow_single_party_setup: Option<bool>,
 }
 
 /// The settings in force and the contract's counts.
@@ -63,8 +59,6 @@ pub struct Settings {
     pub verify_cycles: u64,
     /// Most refused `verify` calls per request (the last one closes it).
     pub max_settle_attempts: u32,
-    /// Whether the contract also acts on a model whose key is single-party (tests only).
-    pub allow_single_party_setup: bool,
     /// Requests open now.
     pub open_requests: u64,
     /// Requests stored now.

@@ -18,7 +18,6 @@ pub struct DefiInit {
     pub request_seed_cycles: Option<u64>,
     pub verify_cycles: Option<u64>,
     pub max_settle_attempts: Option<u32>,
-    pub allow_single_party_setup: Option<bool>,
 }
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
@@ -94,7 +93,6 @@ pub struct Settings {
     pub request_seed_cycles: u64,
     pub verify_cycles: u64,
     pub max_settle_attempts: u32,
-    pub allow_single_party_setup: bool,
     pub open_requests: u64,
     pub stored_requests: u64,
     pub next_request_id: u64,

@@ -66,7 +66,13 @@ pub struct Model {
     pub build: PathBuf,
     pub name: &'static str,
     pub key: Vec<u8>,
+    /// How its keys were made, as `register_model` declares it: single-party for `verinfer setup`
+    /// keys, the ceremony's provenance (from `setup.json`) for [`Model::with_ceremony`].
+    pub setup: SetupProvenance,
 }
+
+/// The public beacon of the test ceremonies (the demo's).
+pub const CEREMONY_BEACON: &str = "5e7e6f1d4c3b2a190817f6e5d4c3b2a1908172635445362718091a2b3c4d5e6f";
 
 impl Model {
     pub fn new(name: &'static str) -> Model {
@@ -80,7 +86,34 @@ impl Model {
         compile_to_dir(&onnx, None, &build, &opts).unwrap();
         setup_dir(&build, &mut rand_chacha::ChaCha20Rng::seed_from_u64(11)).unwrap();
         let key = std::fs::read(build.join("verifying.key")).unwrap();
-        Model { _tmp: tmp, build, name, key }
+        Model { _tmp: tmp, build, name, key, setup: SetupProvenance::single_party() }
+    }
+
+    /// The model with keys from a real phase 2 ceremony, as `verinfer demo` runs one: initial
+    /// parameters from the bundled power-12 ptau, two contributions with OS randomness, a public
+    /// beacon, the transcript verified against the initial parameters, then `proving.key`,
+    /// `verifying.key` and `setup.json` (kind `ceremony`) written into the build directory.
+    /// [`Model::setup`] is the provenance `verinfer canister register-args` derives from it.
+    pub fn with_ceremony(name: &'static str, opts: CompileOptions) -> Model {
+        use verinfer::ceremony as c;
+        let tmp = tempfile::tempdir().unwrap();
+        let build = tmp.path().join("build");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        compile_to_dir(&fixtures.join(name).join("model.onnx"), None, &build, &opts).unwrap();
+        let ptau = fixtures.join("ptau/pot12_final.ptau");
+        let z = |i: usize| tmp.path().join(format!("{i:04}.zkey"));
+        let (init, ptau_info) = c::initial_zkey(&build, &ptau).unwrap();
+        c::write_zkey(&z(0), &init).unwrap();
+        c::contribute(&z(0), &z(1), Some("alice".into()), "").unwrap();
+        c::contribute(&z(1), &z(2), Some("bob".into()), "").unwrap();
+        c::beacon(&z(2), &z(3), CEREMONY_BEACON, 10, Some("beacon".into())).unwrap();
+        let checked = c::verify_against(&z(3), &init, &ptau_info).unwrap();
+        c::write_checked(&checked, &z(3), &build).unwrap();
+        let key = std::fs::read(build.join(verinfer::artifacts::VERIFYING_KEY)).unwrap();
+        let record = verinfer::pipeline::read_setup_record(&build.join(verinfer::artifacts::SETUP)).unwrap();
+        let setup = verinfer::cmd::canister::provenance(&record).unwrap();
+        assert!(setup.kind == SetupKind::Ceremony && setup.contributions == 2 && setup.beacon.is_some(), "{setup:?}");
+        Model { _tmp: tmp, build, name, key, setup }
     }
 
     /// The same model with keys from another setup (another RNG seed): same model hash, other key.
@@ -95,7 +128,7 @@ impl Model {
         }
         setup_dir(&build, &mut rand_chacha::ChaCha20Rng::seed_from_u64(rng_seed)).unwrap();
         let key = std::fs::read(build.join("verifying.key")).unwrap();
-        Model { _tmp: tmp, build, name: self.name, key }
+        Model { _tmp: tmp, build, name: self.name, key, setup: SetupProvenance::single_party() }
     }
 
     /// This model's key with `gamma_g2` replaced by the G2 generator, as a snarkjs phase 2 makes
@@ -156,6 +189,15 @@ pub fn digits_sampled() -> &'static Model {
     M.get_or_init(|| {
         let sampling = verinfer_ir::SamplingSpec::Categorical { temperature: 4.0 };
         Model::with_options("digits_mlp", CompileOptions { sampling, ..CompileOptions::default() })
+    })
+}
+/// [`digits_sampled`] with its keys from a real ceremony ([`Model::with_ceremony`]), made once
+/// per test binary: the model of the DeFi example's tests, which acts only on ceremony keys.
+pub fn digits_sampled_ceremony() -> &'static Model {
+    static M: OnceLock<Model> = OnceLock::new();
+    M.get_or_init(|| {
+        let sampling = verinfer_ir::SamplingSpec::Categorical { temperature: 4.0 };
+        Model::with_ceremony("digits_mlp", CompileOptions { sampling, ..CompileOptions::default() })
     })
 }
 pub fn iris() -> &'static Model {
