@@ -16,7 +16,7 @@ use crate::zkey::{Coef, Contribution, ContributionKind, Zkey};
 use crate::FormatError;
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::pairing::Pairing;
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
 use ark_ff::{BigInteger, Field, PrimeField, UniformRand, Zero};
 use blake2::{Blake2b512, Digest};
 use rayon::prelude::*;
@@ -224,6 +224,25 @@ where
             by_base[c].push((s, v));
         }
     }
+    // Coefficients that are small multiples of one full-size factor (a rescale's 2^-k and 2^(i-k))
+    // share one multiplication by that factor.
+    let shared: Vec<Vec<(usize, A::Group)>> = by_base
+        .par_iter_mut()
+        .enumerate()
+        .filter(|(_, t)| t.len() > 1)
+        .map(|(c, t)| {
+            let (pivot, multiples) = common_factor(t);
+            if multiples.len() < 2 {
+                return Vec::new();
+            }
+            let p = bases[c].full_mul(pivot);
+            t.retain(|(s, _)| !multiples.iter().any(|(m, _, _)| m == s));
+            multiples.into_iter().map(|(s, b, neg)| (s, if neg { -p.mul_bigint(b) } else { p.mul_bigint(b) })).collect()
+        })
+        .collect();
+    for (s, p) in shared.into_iter().flatten() {
+        out[s] += p;
+    }
     for (c, t) in by_base.iter().enumerate().filter(|(_, t)| t.len() >= TABLE_TERMS) {
         let table = ark_ec::scalar_mul::BatchMulPreprocessing::new(bases[c].into_group(), t.len());
         let scalars: Vec<Fr> = t.iter().map(|&(_, v)| v).collect();
@@ -241,6 +260,22 @@ where
         out[s] += p;
     }
     out
+}
+
+/// Among the first few coefficients of a base's terms, the one that the most others are small
+/// multiples of, with those terms as `(variable, |multiple|, negative)` (each variable appears
+/// once per base: rows are merged).
+#[allow(clippy::type_complexity)]
+fn common_factor(t: &[(usize, Fr)]) -> (Fr, Vec<(usize, <Fr as PrimeField>::BigInt, bool)>) {
+    let mut best = (t[0].1, Vec::new());
+    for &(_, pivot) in t.iter().take(4) {
+        let inv = pivot.inverse().expect("coefficients are non-zero");
+        let multiples: Vec<_> = t.iter().filter_map(|&(s, v)| small(v * inv).map(|(b, neg)| (s, b, neg))).collect();
+        if multiples.len() > best.1.len() {
+            best = (pivot, multiples);
+        }
+    }
+    best
 }
 
 fn batch_g1(terms: &[Vec<(usize, Fr)>], bases: &[G1Affine]) -> Vec<G1Affine> {
