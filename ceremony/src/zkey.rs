@@ -32,8 +32,8 @@
 use crate::binfile::{BinFile, BinWriter, Reader};
 use crate::point::{
     fq_modulus_le, fr_from_le_r2, fr_modulus_le, fr_to_le_r2, g1_to_lem, g1_uncompressed, g2_uncompressed, le_to_hex,
-    read_g1_named, read_g1_vec_named, read_g2_named, read_g2_vec_named, write_g1, write_g1_vec, write_g2, write_g2_vec,
-    FIELD_SIZE, G1_SIZE, G2_SIZE,
+    read_g1_named, read_g1_vec_named, read_g2_named, read_g2_vec_on_curve, write_g1, write_g1_vec, write_g2,
+    write_g2_vec, FIELD_SIZE, G1_SIZE, G2_SIZE,
 };
 use crate::FormatError;
 use ark_bn254::{Fr, G1Affine, G2Affine};
@@ -338,7 +338,10 @@ impl Zkey {
 
         let a = read_g1_vec_named(f.section_sized(5, nv * g1)?, "zkey A")?;
         let b1 = read_g1_vec_named(f.section_sized(6, nv * g1)?, "zkey B1")?;
-        let b2 = read_g2_vec_named(f.section_sized(7, nv * g2)?, "zkey B2")?;
+        // B2 (one G2 point per variable) is checked on the curve only: subgroup checks would cost
+        // 0.32 ms a point, and `phase2::verify` compares B2 with the initial parameters it
+        // recomputes from the subgroup-checked `.ptau` before any key is made from it.
+        let b2 = read_g2_vec_on_curve(f.section_sized(7, nv * g2)?, "zkey B2")?;
         let c = read_g1_vec_named(f.section_sized(8, (nv - np - 1) * g1)?, "zkey C")?;
         let h = read_g1_vec_named(f.section_sized(9, domain_size as u64 * g1)?, "zkey H")?;
 

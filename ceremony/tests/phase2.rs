@@ -142,3 +142,21 @@ fn too_few_powers_names_the_file_to_download() {
     );
     assert!(e.to_string().contains("powersOfTau28_hez_final_08.ptau"), "{e}");
 }
+
+#[test]
+fn a_b2_point_outside_the_subgroup_is_refused() {
+    use ark_ff::Field;
+    let mut x = ark_bn254::Fq2::ONE;
+    let bad = loop {
+        if let Some(p) = G2Affine::get_point_from_x_unchecked(x, false) {
+            if !p.is_in_correct_subgroup_assuming_on_curve() {
+                break p;
+            }
+        }
+        x += ark_bn254::Fq2::ONE;
+    };
+    let mut z = zkey("toy_final.zkey");
+    z.b2[1] = bad;
+    let back = Zkey::from_bytes(&z.to_bytes()).unwrap();
+    assert!(matches!(refused(&back), CeremonyError::WrongCircuit(m) if m.contains("section B2")));
+}
