@@ -203,13 +203,7 @@ pub struct Matrices {
 
 /// Synthesizes a model's circuit as `setup` does and returns its constraint matrices.
 pub fn matrices(model: &CompiledModel) -> Result<Matrices, BackendError> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    ModelCircuit::for_setup(model)?
-        .generate_constraints(cs.clone())
-        .map_err(|e| BackendError::Synthesis(e.to_string()))?;
-    cs.finalize();
+    let cs = setup_system(model)?;
     let synthesis = |e: ark_relations::gr1cs::SynthesisError| BackendError::Synthesis(e.to_string());
     let mut all = cs.to_matrices().map_err(synthesis)?;
     let mut abc = all
@@ -235,6 +229,11 @@ fn hex(b: &[u8]) -> String {
 
 /// Number of R1CS constraints of a model's circuit (as Groth16 sees them, after inlining).
 pub fn constraint_count(model: &CompiledModel) -> Result<usize, BackendError> {
+    Ok(setup_system(model)?.num_constraints())
+}
+
+/// The circuit synthesized and inlined as Groth16's setup does it (no witness).
+fn setup_system(model: &CompiledModel) -> Result<ark_relations::gr1cs::ConstraintSystemRef<Fr>, BackendError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
@@ -242,7 +241,7 @@ pub fn constraint_count(model: &CompiledModel) -> Result<usize, BackendError> {
         .generate_constraints(cs.clone())
         .map_err(|e| BackendError::Synthesis(e.to_string()))?;
     cs.finalize();
-    Ok(cs.num_constraints())
+    Ok(cs)
 }
 
 /// Synthesizes with the witness and checks every constraint: `Ok(())` or the first failing one.
