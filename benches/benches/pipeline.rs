@@ -18,7 +18,7 @@ fn pipeline(c: &mut Criterion) {
         setup_dir(&build, &mut rng).unwrap();
         let model = load_model(&build).unwrap();
         let pk = load_proving_key(&build).unwrap();
-        let input = read_input(&fixture(name).join("input.json")).unwrap();
+        let input = read_input(&fixture(name).join("input.json"), &model.graph.input).unwrap();
         let proof = serde_json::to_string(
             &prove_sample(&model, &pk, &input, [1; 32], Default::default(), &mut rng).unwrap().file,
         )

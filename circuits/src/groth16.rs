@@ -178,7 +178,7 @@ pub fn prove<R: RngCore + CryptoRng>(
         return Err(BackendError::WrongProvingKey { key: hex(&pk.model_hash), model: hex(&hash) });
     }
     // The hash is already computed: build the circuit with it rather than re-serializing the model.
-    let circuit = ModelCircuit { model, model_hash: hash, witness: Some(witness) };
+    let circuit = ModelCircuit { model, model_hash: hash, witness: Some(witness), tally: None };
     let proof = match pk.qap {
         Qap::Libsnark => Groth16::<Bn254>::prove(&pk.pk, circuit, rng),
         Qap::Circom => Groth16::<Bn254, CircomReduction>::prove(&pk.pk, circuit, rng),
@@ -230,6 +230,19 @@ fn hex(b: &[u8]) -> String {
 /// Number of R1CS constraints of a model's circuit (as Groth16 sees them, after inlining).
 pub fn constraint_count(model: &CompiledModel) -> Result<usize, BackendError> {
     Ok(setup_system(model)?.num_constraints())
+}
+
+/// The constraints each part of the circuit adds: every IR gadget kind, and `statement`,
+/// `input_commitment`, `output` and `sampling` (see [`crate::r1cs::model::Tally`]). They add up to
+/// [`constraint_count`].
+pub fn constraint_breakdown(model: &CompiledModel) -> Result<std::collections::BTreeMap<String, usize>, BackendError> {
+    let tally = crate::r1cs::model::Tally::default();
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    let circuit = ModelCircuit { tally: Some(&tally), ..ModelCircuit::for_setup(model)? };
+    circuit.generate_constraints(cs).map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    Ok(tally.into_inner().into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// The circuit synthesized and inlined as Groth16's setup does it (no witness).

@@ -17,5 +17,5 @@ pub mod r1cs;
 pub mod sampling;
 pub mod witness;
 
-pub use groth16::{check_witness, constraint_count, prove, setup, BackendError, ProvingKey};
+pub use groth16::{check_witness, constraint_breakdown, constraint_count, prove, setup, BackendError, ProvingKey};
 pub use witness::{assign, ProverWitness};

@@ -5,9 +5,10 @@
 mod common;
 
 use common::*;
+use verinfer_circuits::r1cs::model::reads_node_values;
 use verinfer_circuits::{assign, check_witness, BackendError};
 use verinfer_compiler::{compile, CompileOptions};
-use verinfer_ir::{quantize_input, Op};
+use verinfer_ir::quantize_input;
 use verinfer_verifier::Fr;
 
 const T: usize = 4; // tokens
@@ -91,16 +92,7 @@ fn transformer_block_compiles_agrees_and_is_sound() {
     // computed from their operands in the circuit, so their stored value is not read).
     let mut tried = 0;
     for (ni, node) in m.graph.nodes.iter().enumerate() {
-        if !matches!(
-            node.op,
-            Op::Rescale { .. }
-                | Op::Relu { .. }
-                | Op::MaxPool { .. }
-                | Op::Table { .. }
-                | Op::Div { .. }
-                | Op::Rsqrt { .. }
-                | Op::Sqrt { .. }
-        ) {
+        if !reads_node_values(&node.op) {
             continue;
         }
         for i in [0, node.len() - 1] {

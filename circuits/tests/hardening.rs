@@ -92,7 +92,7 @@ fn gather_of_8_and_11_bit_sources_commits_at_11_bits() {
     let map = vec![(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)];
     let gather = node_of("y", Op::Gather { sources: vec![TensorId(0), TensorId(2)], map, constants: vec![] }, 5, 11);
     let ir = CircuitIr {
-        input: InputSpec { name: "x".into(), shape: vec![1, 3] },
+        input: InputSpec::new("x", vec![1, 3]),
         nodes: vec![input, linear, rescale, gather],
         output: TensorId(3),
     };
@@ -117,11 +117,7 @@ fn an_output_wider_than_its_bits_commits_at_its_own_width() {
     let input = node_of("x", Op::Input, 3, 8);
     let gather =
         node_of("y", Op::Gather { sources: vec![TensorId(0)], map: vec![(0, 2), (0, 0)], constants: vec![] }, 2, 12);
-    let ir = CircuitIr {
-        input: InputSpec { name: "x".into(), shape: vec![1, 3] },
-        nodes: vec![input, gather],
-        output: TensorId(1),
-    };
+    let ir = CircuitIr { input: InputSpec::new("x", vec![1, 3]), nodes: vec![input, gather], output: TensorId(1) };
     let m = with_graph(ir, OutputMode::Commitment);
     let w = assign(&m, vec![-100, 5, 127], Fr::from(3u64), [0; 32]).unwrap();
     check_witness(&m, &w).unwrap();
@@ -135,7 +131,7 @@ fn limit_graph(op: Op, operand_bits: u8, out_bits: u8, extra: Option<Node>) -> C
     nodes.extend(extra);
     nodes.push(node_of("y", op, 2, out_bits));
     let output = TensorId(nodes.len() as u32 - 1);
-    CircuitIr { input: InputSpec { name: "x".into(), shape: vec![1, 2] }, nodes, output }
+    CircuitIr { input: InputSpec::new("x", vec![1, 2]), nodes, output }
 }
 
 fn provable_at(ir: CircuitIr, inputs: &[[i64; 2]]) {

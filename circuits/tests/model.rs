@@ -1,7 +1,8 @@
 //! The whole-model circuit on a real fixture: an honest witness satisfies it; each corrupted part of
 //! the witness (an activation, the input, the claimed class, an output value, the commitment) does not.
 use std::path::Path;
-use verinfer_circuits::{assign, check_witness, constraint_count, BackendError, ProverWitness};
+use verinfer_circuits::r1cs::model::reads_node_values;
+use verinfer_circuits::{assign, check_witness, constraint_breakdown, constraint_count, BackendError, ProverWitness};
 use verinfer_compiler::{compile, data::read_samples, CompileOptions};
 use verinfer_ir::{quantize_input, CompiledModel, Op, OutputMode};
 use verinfer_verifier::{Fr, OutputClaim};
@@ -48,8 +49,8 @@ fn corrupted_activations_are_caught(name: &str) {
     let m = model(name, OutputMode::Tensor);
     let w = honest(&m, name);
     for (ni, node) in m.graph.nodes.iter().enumerate() {
-        if matches!(node.op, Op::Linear { .. } | Op::Affine { .. }) {
-            continue; // linear nodes are wires, not witnesses: nothing to corrupt
+        if !reads_node_values(&node.op) {
+            continue; // linear combinations of their operands: no value of theirs to corrupt
         }
         let mut bad = w.clone();
         bad.eval.values[ni][0] += 1;
@@ -117,4 +118,30 @@ fn constraint_counts_are_the_documented_sums() {
     let w_out = ir.output_node().bits.0 as usize;
     expect += classes + classes * (1 + 1 + (w_out + 1) + 1) + 2;
     assert_eq!(constraint_count(&m).unwrap(), expect);
+}
+
+#[test]
+fn the_breakdown_adds_up_and_puts_each_gadget_where_it_belongs() {
+    for name in ["digits_mlp", "digits_cnn"] {
+        let m = model(name, OutputMode::Tensor);
+        let by = constraint_breakdown(&m).unwrap();
+        assert_eq!(by.values().sum::<usize>(), constraint_count(&m).unwrap(), "{name}: {by:?}");
+        // the rescales: (width + shift + 1) per element, as the documented sum above
+        let rescale: usize = m
+            .graph
+            .nodes
+            .iter()
+            .filter_map(|n| match n.op {
+                Op::Rescale { shift, .. } => Some(n.len() * (n.bits.0 as usize + shift as usize + 1)),
+                _ => None,
+            })
+            .sum();
+        assert_eq!(by["rescale"], rescale, "{name}");
+        assert_eq!(by["statement"], 2, "the model hash limbs");
+        assert!(by["input_commitment"] > 0 && by["sampling"] > 0, "{name}: {by:?}");
+        // free gadgets are absent or zero
+        for free in ["linear", "conv", "gather"] {
+            assert_eq!(by.get(free).copied().unwrap_or(0), 0, "{name}: {free} costs nothing");
+        }
+    }
 }

@@ -1,10 +1,11 @@
 //! Input and calibration files in the common `{"input_data": [[...], ...]}` shape.
 //!
-//! Each inner array is one sample of the (single) model input, flattened in row-major order; nested
-//! arrays inside a sample are flattened too, so `[[[1, 2], [3, 4]]]` is one sample `[1, 2, 3, 4]`.
-//! EZKL's convention, one flat list per graph input holding all samples concatenated, is read too:
-//! once the input size is known, [`split_samples`] cuts such a list into its samples.
+//! Each inner array is one sample of the model input, flattened in row-major order; nested arrays
+//! inside a sample are flattened too, so `[[[1, 2], [3, 4]]]` is one sample `[1, 2, 3, 4]`. EZKL's
+//! convention, one flat list per graph input holding all samples concatenated, is read too: once the
+//! inputs' sizes are known, [`split_samples`] cuts such lists into samples.
 use serde_json::Value;
+use verinfer_ir::InputSpec;
 
 /// Reads the samples of an input or calibration file.
 pub fn read_samples(json: &str) -> Result<Vec<Vec<f64>>, String> {
@@ -24,30 +25,64 @@ pub fn read_samples(json: &str) -> Result<Vec<Vec<f64>>, String> {
         .collect()
 }
 
-/// The samples of `rows` for a model input of shape `input_shape`, in either convention:
+/// The samples of `rows` for the model input `input`, in either convention:
 ///
-/// - one inner list per sample: every list has exactly as many values as the input;
-/// - EZKL's: a single list of all samples concatenated, whose length is a multiple `k > 1` of the
-///   input size; it is cut into `k` samples in order.
+/// - one inner list per sample: every list has exactly as many values as the input (for a model with
+///   several graph inputs, all of them concatenated in graph order);
+/// - EZKL's: one list per graph input, each holding that input's values for every sample
+///   concatenated (for one graph input: a single list whose length is a multiple `k > 1` of the input
+///   size, cut into `k` samples in order).
 ///
 /// A single list of exactly the input size is one sample in both conventions. Any other length is an
 /// error that names the sample's length, the input's size and both conventions.
-pub fn split_samples(rows: &[Vec<f64>], input_shape: &[usize]) -> Result<Vec<Vec<f64>>, String> {
-    let input_len: usize = input_shape.iter().product();
-    match rows {
-        [] => return Err("no samples".into()),
-        [flat] if input_len > 0 && flat.len() > input_len && flat.len() % input_len == 0 => {
-            return Ok(flat.chunks_exact(input_len).map(<[f64]>::to_vec).collect())
-        }
-        _ => {}
+pub fn split_samples(rows: &[Vec<f64>], input: &InputSpec) -> Result<Vec<Vec<f64>>, String> {
+    let input_len: usize = input.shape.iter().product();
+    if rows.is_empty() {
+        return Err("no samples".into());
+    }
+    if let Some(samples) = per_input(rows, input) {
+        return Ok(samples);
     }
     if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != input_len) {
+        let shape = &input.shape;
+        let one_per_input = match input.parts.len() {
+            0 | 1 => format!("a single list of all samples concatenated, whose length is a multiple of {input_len}"),
+            n => {
+                let lens: Vec<String> =
+                    input.graph_inputs().iter().map(|p| p.shape.iter().product::<usize>().to_string()).collect();
+                format!(
+                    "one list per graph input ({n}: {}), each holding every sample's values of that input",
+                    lens.join(", ")
+                )
+            }
+        };
         return Err(format!(
-            "sample {i} has {} values and the model input {input_shape:?} has {input_len}: give one inner list of {input_len} values per sample, or (EZKL's convention) a single list of all samples concatenated, whose length is a multiple of {input_len}",
+            "sample {i} has {} values and the model input {shape:?} has {input_len}: give one inner list of {input_len} values per sample, or (EZKL's convention) {one_per_input}",
             r.len()
         ));
     }
     Ok(rows.to_vec())
+}
+
+/// EZKL's convention: one list per graph input, the same number `k` of samples in each; `None` when
+/// `rows` is not of that form (or is one sample per list anyway).
+fn per_input(rows: &[Vec<f64>], input: &InputSpec) -> Option<Vec<Vec<f64>>> {
+    let parts = input.graph_inputs();
+    let lens: Vec<usize> = parts.iter().map(|p| p.shape.iter().product()).collect();
+    let total: usize = lens.iter().sum();
+    if rows.len() != parts.len() || lens.contains(&0) || rows.iter().all(|r| r.len() == total) {
+        return None;
+    }
+    let k = rows[0].len() / lens[0];
+    let fits = rows.iter().zip(&lens).all(|(r, &l)| r.len() == k * l);
+    if k == 0 || !fits {
+        return None;
+    }
+    Some(
+        (0..k)
+            .map(|j| rows.iter().zip(&lens).flat_map(|(r, &l)| r[j * l..(j + 1) * l].iter().copied()).collect())
+            .collect(),
+    )
 }
 
 fn flatten(v: &Value, out: &mut Vec<f64>) -> Result<(), String> {
@@ -82,7 +117,7 @@ mod tests {
 
     #[test]
     fn splits_ezkl_concatenated_samples() {
-        let shape = [1, 2];
+        let shape = InputSpec::new("x", vec![1, 2]);
         // EZKL: one flat list of three samples
         let ezkl = read_samples(r#"{"input_data": [[1, 2, 3, 4, 5, 6]]}"#).unwrap();
         assert_eq!(split_samples(&ezkl, &shape).unwrap(), vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]]);
@@ -101,5 +136,27 @@ mod tests {
         }
         assert!(split_samples(&[vec![]], &shape).is_err());
         assert!(split_samples(&[], &shape).is_err());
+    }
+}
+
+#[cfg(test)]
+mod several_inputs {
+    use super::*;
+
+    #[test]
+    fn one_list_per_graph_input_is_joined_per_sample() {
+        let input = InputSpec::concat(vec![InputSpec::new("audio", vec![1, 3]), InputSpec::new("rate", vec![1])]);
+        assert_eq!(input.shape, vec![4]);
+        // EZKL: one list per input, two samples each
+        let rows = vec![vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], vec![10.0, 20.0]];
+        assert_eq!(split_samples(&rows, &input).unwrap(), vec![vec![1.0, 2.0, 3.0, 10.0], vec![4.0, 5.0, 6.0, 20.0]]);
+        // one sample, as prove takes it
+        assert_eq!(split_samples(&[vec![1.0, 2.0, 3.0], vec![7.0]], &input).unwrap(), vec![vec![1.0, 2.0, 3.0, 7.0]]);
+        // already concatenated samples
+        let rows = vec![vec![1.0, 2.0, 3.0, 4.0], vec![5.0, 6.0, 7.0, 8.0]];
+        assert_eq!(split_samples(&rows, &input).unwrap(), rows);
+        // inconsistent sample counts: named with both conventions
+        let e = split_samples(&[vec![1.0, 2.0, 3.0], vec![7.0, 8.0]], &input).unwrap_err();
+        assert!(e.contains("one list per graph input (2: 3, 1)"), "{e}");
     }
 }

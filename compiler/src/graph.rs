@@ -5,6 +5,7 @@
 //! LayerNormalization) import as several layers. The float evaluator here exists to calibrate
 //! scales and report accuracy; the integer semantics live in `verinfer-ir`.
 use serde::Serialize;
+use verinfer_ir::{ConvGeometry, InputSpec};
 
 /// A univariate function, implemented in the circuit by a piecewise-linear table.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -33,6 +34,10 @@ pub enum Func {
         /// Offset.
         beta: f64,
     },
+    /// `x max(0, min(1, x / 6 + 1 / 2))` (ONNX HardSwish, MobileNetV3's activation).
+    HardSwish,
+    /// `ln x`, saturating to the output's most negative value at `x <= 0`.
+    Log,
     /// `x` for `x >= 0`, `alpha x` otherwise.
     LeakyRelu {
         /// Negative slope.
@@ -61,6 +66,14 @@ impl Func {
                 0.5 * x * (1.0 + (c * (x + 0.044715 * x * x * x)).tanh())
             }
             Func::HardSigmoid { alpha, beta } => (alpha * x + beta).clamp(0.0, 1.0),
+            Func::HardSwish => x * (x / 6.0 + 0.5).clamp(0.0, 1.0),
+            Func::Log => {
+                if x > 0.0 {
+                    x.ln()
+                } else {
+                    f64::NEG_INFINITY
+                }
+            }
             Func::LeakyRelu { alpha } => {
                 if x >= 0.0 {
                     x
@@ -90,6 +103,8 @@ impl Func {
             Func::Gelu => "gelu",
             Func::GeluTanh => "gelu_tanh",
             Func::HardSigmoid { .. } => "hard_sigmoid",
+            Func::HardSwish => "hard_swish",
+            Func::Log => "log",
             Func::LeakyRelu { .. } => "leaky_relu",
             Func::Sqrt => "sqrt",
             Func::Softplus => "softplus",
@@ -110,6 +125,15 @@ pub enum LayerKind {
         /// Row-major weights.
         weights: Vec<f64>,
         /// Bias per output.
+        bias: Vec<f64>,
+    },
+    /// A convolution with constant filters (see [`ConvGeometry`]), stored by its filters.
+    Conv {
+        /// Channels, kernel, strides, dilations, pads.
+        geometry: ConvGeometry,
+        /// Filters, `out_channels x in_channels/group x kernel` row-major.
+        weights: Vec<f64>,
+        /// Bias per output channel, or per output.
         bias: Vec<f64>,
     },
     /// `y_i = mul_i * x_i + add_i`.
@@ -197,6 +221,7 @@ impl LayerKind {
     pub fn name(&self) -> &'static str {
         match self {
             LayerKind::Linear { .. } => "linear",
+            LayerKind::Conv { .. } => "conv",
             LayerKind::Affine { .. } => "affine",
             LayerKind::Relu => "relu",
             LayerKind::Step => "step",
@@ -212,6 +237,39 @@ impl LayerKind {
             LayerKind::Div => "div",
             LayerKind::Rsqrt => "rsqrt",
             LayerKind::RoundClamp { .. } => "round_clamp",
+        }
+    }
+}
+
+impl LayerKind {
+    /// The constants of a linear layer (weights or multipliers) and its bias, `None` for other kinds.
+    pub fn constants(&self) -> Option<(&[f64], &[f64])> {
+        match self {
+            LayerKind::Linear { weights, bias, .. } | LayerKind::Conv { weights, bias, .. } => Some((weights, bias)),
+            LayerKind::Affine { mul, add } => Some((mul, add)),
+            _ => None,
+        }
+    }
+
+    /// The same linear layer with other constants (see [`LayerKind::constants`]).
+    pub fn with_constants(&self, consts: Vec<f64>, bias: Vec<f64>) -> Option<LayerKind> {
+        Some(match self {
+            LayerKind::Linear { rows, cols, .. } => {
+                LayerKind::Linear { rows: *rows, cols: *cols, weights: consts, bias }
+            }
+            LayerKind::Conv { geometry, .. } => LayerKind::Conv { geometry: geometry.clone(), weights: consts, bias },
+            LayerKind::Affine { .. } => LayerKind::Affine { mul: consts, add: bias },
+            _ => return None,
+        })
+    }
+
+    /// Multiply-accumulates of one evaluation of a linear layer (0 for other kinds).
+    pub fn macs(&self) -> usize {
+        match self {
+            LayerKind::Linear { rows, cols, .. } => rows * cols,
+            LayerKind::Conv { geometry, .. } => geometry.macs(),
+            LayerKind::Affine { mul, .. } => mul.len(),
+            _ => 0,
         }
     }
 }
@@ -241,10 +299,8 @@ pub struct FloatGraph {
     pub name: String,
     /// Default-domain opset.
     pub opset: i64,
-    /// Graph input name.
-    pub input_name: String,
-    /// Graph input shape (batch 1).
-    pub input_shape: Vec<usize>,
+    /// The graph input(s): one, or several concatenated (batch 1).
+    pub input: InputSpec,
     /// Layers in evaluation order; the last is the model output.
     pub layers: Vec<Layer>,
     /// Output shape.
@@ -260,6 +316,9 @@ pub fn eval_layer(kind: &LayerKind, xs: &[&[f64]]) -> Vec<f64> {
         LayerKind::Linear { rows, cols, weights, bias } => (0..*rows)
             .map(|r| weights[r * cols..(r + 1) * cols].iter().zip(x).fold(bias[r], |a, (w, v)| a + w * v))
             .collect(),
+        LayerKind::Conv { geometry: g, weights, bias } => {
+            g.apply(&g.taps(), weights, x, |i| g.bias_at(bias, i), |a, w, v| a + w * v)
+        }
         LayerKind::Affine { mul, add } => x.iter().zip(mul.iter().zip(add)).map(|(v, (m, a))| m * v + a).collect(),
         LayerKind::Relu => x.iter().map(|v| v.max(0.0)).collect(),
         LayerKind::Step => x.iter().map(|&v| if v >= 0.0 { 1.0 } else { 0.0 }).collect(),
@@ -362,12 +421,14 @@ impl FloatGraph {
             let foldable = is_linear(&next.kind)
                 && uses[i] == 1
                 && slots[i].as_ref().is_some_and(|l| is_linear(&l.kind) && l.inputs.len() == 1);
-            if !foldable {
-                continue;
-            }
+            let merged = match (foldable, &slots[i]) {
+                (true, Some(prev)) => compose(&prev.kind, &next.kind),
+                _ => None,
+            };
+            let Some(kind) = merged else { continue };
             let Some(prev) = slots[i].take() else { continue };
             let Some(next) = slots[j].as_mut() else { continue };
-            next.kind = compose(&prev.kind, &next.kind);
+            next.kind = kind;
             next.origin = format!("{}+{}", prev.origin, next.origin);
             next.inputs = prev.inputs;
         }
@@ -385,34 +446,74 @@ impl FloatGraph {
 }
 
 fn is_linear(k: &LayerKind) -> bool {
-    matches!(k, LayerKind::Linear { .. } | LayerKind::Affine { .. })
+    matches!(k, LayerKind::Linear { .. } | LayerKind::Affine { .. } | LayerKind::Conv { .. })
 }
 
-fn as_dense(k: &LayerKind) -> (usize, usize, Vec<f64>, Vec<f64>) {
+fn as_dense(k: &LayerKind) -> Option<(usize, usize, Vec<f64>, Vec<f64>)> {
     match k {
-        LayerKind::Linear { rows, cols, weights, bias } => (*rows, *cols, weights.clone(), bias.clone()),
+        LayerKind::Linear { rows, cols, weights, bias } => Some((*rows, *cols, weights.clone(), bias.clone())),
         LayerKind::Affine { mul, add } => {
             let n = mul.len();
             let mut w = vec![0.0; n * n];
             for i in 0..n {
                 w[i * n + i] = mul[i];
             }
-            (n, n, w, add.clone())
+            Some((n, n, w, add.clone()))
         }
-        _ => (0, 0, Vec::new(), Vec::new()), // never composed (see `is_linear`)
+        _ => None, // convolutions stay structured
     }
 }
 
-/// `second(first(x))` as one layer.
-fn compose(first: &LayerKind, second: &LayerKind) -> LayerKind {
-    if let (LayerKind::Affine { mul: m1, add: a1 }, LayerKind::Affine { mul: m2, add: a2 }) = (first, second) {
-        return LayerKind::Affine {
+/// The one value per channel of `v` (`channels` blocks of `positions`), if it is constant per channel.
+fn per_channel(v: &[f64], channels: usize) -> Option<Vec<f64>> {
+    let positions = v.len() / channels.max(1);
+    let out: Vec<f64> = v.chunks(positions.max(1)).map(|c| c[0]).collect();
+    let constant = v.len() == channels * positions && v.chunks(positions).all(|c| c.iter().all(|&x| x == c[0]));
+    constant.then_some(out)
+}
+
+/// `second(first(x))` as one layer, or `None` where the merge would not be cheap: a convolution
+/// merges only with an affine map whose multipliers are constant per channel (BatchNorm after it,
+/// a dequantization or normalization before it).
+fn compose(first: &LayerKind, second: &LayerKind) -> Option<LayerKind> {
+    match (first, second) {
+        (LayerKind::Affine { mul: m1, add: a1 }, LayerKind::Affine { mul: m2, add: a2 }) => Some(LayerKind::Affine {
             mul: m1.iter().zip(m2).map(|(a, b)| a * b).collect(),
             add: a1.iter().zip(m2.iter().zip(a2)).map(|(a, (m, c))| m * a + c).collect(),
-        };
+        }),
+        (LayerKind::Conv { geometry: g, weights, bias }, LayerKind::Affine { mul, add }) => {
+            let (m, a) = (per_channel(mul, g.out_channels)?, per_channel(add, g.out_channels)?);
+            let filter = g.weights_len() / g.out_channels;
+            let per = bias.len() / g.out_channels;
+            Some(LayerKind::Conv {
+                geometry: g.clone(),
+                weights: weights.iter().enumerate().map(|(i, w)| w * m[i / filter]).collect(),
+                bias: bias.iter().enumerate().map(|(i, b)| m[i / per] * b + a[i / per]).collect(),
+            })
+        }
+        (LayerKind::Affine { mul, add }, LayerKind::Conv { geometry: g, weights, bias }) => {
+            // W (m x + a) + b = (W m) x + (W a + b): the shift is a convolution of the constant `a`,
+            // which padding taps do not reach, so it may differ per output
+            let m = per_channel(mul, g.in_channels)?;
+            let (c_per, k_len) = (g.channels_per_group(), g.kernel_len());
+            let m_per = g.out_channels / g.group;
+            let channel = |i: usize| (i / (c_per * k_len)) / m_per * c_per + (i / k_len) % c_per;
+            let shift = g.apply(&g.taps(), weights, add, |i| g.bias_at(bias, i), |acc, w, v| acc + w * v);
+            let bias = per_channel(&shift, g.out_channels).unwrap_or(shift);
+            Some(LayerKind::Conv {
+                geometry: g.clone(),
+                weights: weights.iter().enumerate().map(|(i, w)| w * m[channel(i)]).collect(),
+                bias,
+            })
+        }
+        _ => compose_dense(first, second),
     }
-    let (r1, c1, w1, b1) = as_dense(first);
-    let (r2, _c2, w2, b2) = as_dense(second);
+}
+
+/// `second(first(x))` for linear and affine layers, as one dense linear layer.
+fn compose_dense(first: &LayerKind, second: &LayerKind) -> Option<LayerKind> {
+    let (r1, c1, w1, b1) = as_dense(first)?;
+    let (r2, _c2, w2, b2) = as_dense(second)?;
     let mut w = vec![0.0; r2 * c1];
     let mut b = b2.clone();
     for i in 0..r2 {
@@ -428,7 +529,7 @@ fn compose(first: &LayerKind, second: &LayerKind) -> LayerKind {
             }
         }
     }
-    LayerKind::Linear { rows: r2, cols: c1, weights: w, bias: b }
+    Some(LayerKind::Linear { rows: r2, cols: c1, weights: w, bias: b })
 }
 
 /// One layer as the report shows it.
@@ -452,8 +553,7 @@ mod tests {
         FloatGraph {
             name: "t".into(),
             opset: 13,
-            input_name: "x".into(),
-            input_shape: vec![1, 2],
+            input: InputSpec::new("x", vec![1, 2]),
             layers: layers
                 .into_iter()
                 .enumerate()

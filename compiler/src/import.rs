@@ -5,6 +5,7 @@ use crate::graph::{FloatGraph, Layer, LayerKind, OpCounts};
 use crate::onnx::{Attribute, OnnxModel, OnnxNode, OnnxTensor};
 use crate::ops;
 use std::collections::HashMap;
+use verinfer_ir::InputSpec;
 
 /// Largest number of elements of one tensor (the graph input, a layer's output, a folded constant):
 /// far beyond what a proof can hold, and small enough that the importer's index maps fit in memory.
@@ -234,22 +235,9 @@ impl OnnxNode {
     }
 }
 
-/// Imports a decoded model into a float graph.
-pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
-    if !OPSETS.contains(&model.opset) {
-        return Err(CompileError::Unsupported(format!(
-            "default-domain opset {} is outside the supported range {}..={}; convert the model with onnx.version_converter",
-            model.opset,
-            OPSETS.start(),
-            OPSETS.end()
-        )));
-    }
-    let [input] = model.inputs.as_slice() else {
-        return Err(CompileError::Unsupported(format!(
-            "the model has {} graph inputs; verinfer supports exactly one",
-            model.inputs.len()
-        )));
-    };
+/// A graph input's shape (a symbolic batch axis is 1), after checking its element type, and that an
+/// integer input is read only by the int8 operators.
+fn input_spec(model: &OnnxModel, input: &crate::onnx::ValueInfo) -> Result<InputSpec, CompileError> {
     if !crate::onnx::is_float_elem(input.elem_type) && !crate::onnx::is_int_input_elem(input.elem_type) {
         return Err(CompileError::Unsupported(format!(
             "graph input '{}' has element type {}; verinfer supports float inputs (float, double, float16, bfloat16) and int8, uint8, int16, uint16, int32 inputs",
@@ -288,19 +276,87 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
             input.name
         )));
     }
-    let [output] = model.outputs.as_slice() else {
-        return Err(CompileError::Unsupported(format!(
-            "the model has {} graph outputs; verinfer supports exactly one",
-            model.outputs.len()
-        )));
-    };
+    Ok(InputSpec::new(input.name.clone(), shape))
+}
 
+/// Binds each graph input: the input itself, or for several, a slice of their concatenation (a
+/// gather, which costs nothing in the circuit).
+fn bind_graph_inputs(ctx: &mut Ctx, input: &InputSpec) {
+    if input.parts.is_empty() {
+        ctx.values.insert(input.name.clone(), Value::Dyn(Dyn { src: None, shape: input.shape.clone() }));
+        return;
+    }
+    let mut offset = 0;
+    for (k, part) in input.parts.iter().enumerate() {
+        let len: usize = part.shape.iter().product();
+        let map = (offset..offset + len).map(|j| (0, j)).collect();
+        ctx.layers.push(Layer {
+            name: part.name.clone(),
+            origin: format!("(graph input {k})"),
+            kind: LayerKind::Gather { map, constants: Vec::new() },
+            shape: part.shape.clone(),
+            inputs: vec![None],
+        });
+        let d = Dyn { src: Some(ctx.layers.len() - 1), shape: part.shape.clone() };
+        ctx.values.insert(part.name.clone(), Value::Dyn(d));
+        offset += len;
+    }
+}
+
+/// The graph output to prove: `wanted`, or the first one.
+fn select_output<'a>(outputs: &'a [String], wanted: Option<&str>) -> Result<&'a String, CompileError> {
+    let found = match wanted {
+        None => outputs.first(),
+        Some(name) => outputs.iter().find(|o| *o == name),
+    };
+    found.ok_or_else(|| {
+        let listed = outputs.iter().map(|o| format!("'{o}'")).collect::<Vec<_>>().join(", ");
+        CompileError::Unsupported(match wanted {
+            None => "the model has no graph output".into(),
+            Some(name) => format!("the model has no graph output '{name}' (its outputs: {listed})"),
+        })
+    })
+}
+
+/// Imports a decoded model into a float graph whose output is the graph output named `output` (by
+/// default the first one); the nodes only other outputs need are left out.
+pub fn import(model: &OnnxModel, output: Option<&str>) -> Result<FloatGraph, CompileError> {
+    if !OPSETS.contains(&model.opset) {
+        return Err(CompileError::Unsupported(format!(
+            "default-domain opset {} is outside the supported range {}..={}; convert the model with onnx.version_converter",
+            model.opset,
+            OPSETS.start(),
+            OPSETS.end()
+        )));
+    }
+    let inputs = model.inputs.iter().map(|i| input_spec(model, i)).collect::<Result<Vec<_>, _>>()?;
+    if inputs.len() > 1 {
+        if let Some(i) = model.inputs.iter().find(|i| crate::onnx::is_int_input_elem(i.elem_type)) {
+            return Err(CompileError::Unsupported(format!(
+                "graph input '{}' is an {} tensor in a model with {} graph inputs; integer (quantized) inputs are supported only as a model's one input",
+                i.name,
+                i.elem_type,
+                inputs.len()
+            )));
+        }
+    }
+    if inputs.is_empty() {
+        return Err(CompileError::Unsupported("the model has no graph input".into()));
+    }
+    let input = InputSpec::concat(inputs);
+    if elements(&input.shape).is_none() {
+        return Err(CompileError::Unsupported(format!(
+            "the graph inputs have {:?} values in all, more than {MAX_ELEMENTS}",
+            input.shape
+        )));
+    }
+    let output = select_output(&model.outputs, output)?;
     let mut ctx =
         Ctx { opset: model.opset, values: HashMap::new(), layers: Vec::new(), elem_types: model.elem_types.clone() };
     for (name, t) in &model.initializers {
         ctx.values.insert(name.clone(), Value::Const(t.clone()));
     }
-    ctx.values.insert(input.name.clone(), Value::Dyn(Dyn { src: None, shape: shape.clone() }));
+    bind_graph_inputs(&mut ctx, &input);
 
     // Nodes the output does not depend on (a LayerNormalization's unused Mean and InvStdDev, dead
     // branches) are not imported.
@@ -366,8 +422,7 @@ pub fn import(model: &OnnxModel) -> Result<FloatGraph, CompileError> {
     Ok(FloatGraph {
         name: if model.name.is_empty() { "model".into() } else { model.name.clone() },
         opset: model.opset,
-        input_name: input.name.clone(),
-        input_shape: shape,
+        input,
         layers,
         output_shape: out.shape,
         op_counts,

@@ -32,7 +32,7 @@ use verinfer_ir::{
 pub const COMPILER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Compile settings.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CompileOptions {
     /// Quantization widths and headroom.
     pub quant: QuantConfig,
@@ -40,6 +40,9 @@ pub struct CompileOptions {
     pub output_mode: OutputMode,
     /// How the output index is chosen (argmax, or a seeded draw).
     pub sampling: SamplingSpec,
+    /// The graph output to prove (models with several: a classifier's label and probabilities);
+    /// `None` proves the first. The others, and whatever only they need, are pruned.
+    pub output: Option<String>,
 }
 
 impl Default for CompileOptions {
@@ -48,6 +51,7 @@ impl Default for CompileOptions {
             quant: QuantConfig::default(),
             output_mode: OutputMode::Tensor,
             sampling: SamplingSpec::Argmax,
+            output: None,
         }
     }
 }
@@ -63,10 +67,11 @@ pub struct Compiled {
     pub float: FloatGraph,
 }
 
-/// Imports an ONNX model into the float graph (after folding adjacent linear layers).
-pub fn import_onnx(onnx_bytes: &[u8]) -> Result<FloatGraph, CompileError> {
-    let model = onnx::parse(onnx_bytes)?;
-    let mut g = import::import(&model)?;
+/// Imports an ONNX model into the float graph (after folding adjacent linear layers) whose output is
+/// the graph output named `output`, by default the first.
+pub fn import_onnx(onnx_bytes: &[u8], output: Option<&str>) -> Result<FloatGraph, CompileError> {
+    let model = onnx::parse(onnx_bytes, output)?;
+    let mut g = import::import(&model, output)?;
     g.fold_linear_chains();
     Ok(g)
 }
@@ -76,16 +81,16 @@ pub fn import_onnx(onnx_bytes: &[u8]) -> Result<FloatGraph, CompileError> {
 /// listed at once, as [`CompileError::UnsupportedOperators`]); then the graph's inputs and outputs,
 /// opset, attributes and shapes. Callers should run it before they look for calibration data, so that
 /// an unsupported model is refused for that reason. [`compile`] makes the same checks in the same order.
-pub fn check_supported(onnx_bytes: &[u8]) -> Result<(), CompileError> {
-    import::import(&onnx::parse(onnx_bytes)?).map(|_| ())
+pub fn check_supported(onnx_bytes: &[u8], output: Option<&str>) -> Result<(), CompileError> {
+    import::import(&onnx::parse(onnx_bytes, output)?, output).map(|_| ())
 }
 
 /// Compiles an ONNX model with calibration samples (flattened inputs: one list per sample, or EZKL's
 /// single list of all samples concatenated, see [`data::split_samples`]). The model is checked
 /// before the calibration data, as by [`check_supported`].
 pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOptions) -> Result<Compiled, CompileError> {
-    let float = import_onnx(onnx_bytes)?;
-    let calibration = &data::split_samples(calibration, &float.input_shape).map_err(CompileError::Calibration)?;
+    let float = import_onnx(onnx_bytes, opts.output.as_deref())?;
+    let calibration = &data::split_samples(calibration, &float.input).map_err(CompileError::Calibration)?;
     let (ir, mut tensors) = quantize::quantize(&float, calibration, &opts.quant)?;
     let calibration_sha256 = hex::encode(Sha256::digest(data::write_samples(calibration).as_bytes()));
     let out = ir.output_node();
@@ -124,6 +129,7 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
         operators: float.op_counts.clone(),
         gadgets,
         constraints: None,
+        constraints_by_gadget: None,
         quantization: opts.quant,
         tensors,
         calibration,

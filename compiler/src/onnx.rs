@@ -124,12 +124,13 @@ pub fn is_float_elem(name: &str) -> bool {
     matches!(name, "float" | "double" | "float16" | "bfloat16")
 }
 
-/// Decodes an ONNX file.
-pub fn parse(bytes: &[u8]) -> Result<OnnxModel, CompileError> {
+/// Decodes an ONNX file whose graph output `output` (by default the first) is to be proven: every
+/// operator that output depends on must be supported (see `check_operators`).
+pub fn parse(bytes: &[u8], output: Option<&str>) -> Result<OnnxModel, CompileError> {
     let model = ModelProto::parse_from_bytes(bytes)
         .map_err(|e| CompileError::Onnx(format!("not a valid ONNX protobuf: {e}")))?;
     let graph = model.graph.as_ref().ok_or_else(|| CompileError::Onnx("the model has no graph".into()))?;
-    check_operators(&model)?;
+    check_operators(&model, output)?;
     let mut opset = None;
     for imp in &model.opset_import {
         match imp.domain.as_str() {
@@ -178,15 +179,16 @@ pub fn parse(bytes: &[u8]) -> Result<OnnxModel, CompileError> {
     Ok(OnnxModel { name: graph.name.clone(), opset, nodes, initializers, inputs, outputs, elem_types })
 }
 
-/// Refuses the model if a node that a graph output depends on has an operator verinfer does not
-/// support (control flow, recurrent layers, another domain, an unknown operator), listing every such
-/// node with its op type, domain and the model's opset of that domain. Runs before anything else is
-/// read, so that such a model is refused for that reason and not for one that follows from it (the
-/// number of graph inputs or outputs, a Cast feeding an `If`, missing calibration data). Nodes no
-/// graph output depends on are not imported, so they are not checked either.
-fn check_operators(model: &ModelProto) -> Result<(), CompileError> {
+/// Refuses the model if a node that the proven graph output (`output`, by default the first)
+/// depends on has an operator verinfer does not support (control flow, recurrent layers, another
+/// domain, an unknown operator), listing every such node with its op type, domain and the model's
+/// opset of that domain. Runs before anything else is read, so that such a model is refused for that
+/// reason and not for one that follows from it (a Cast feeding an `If`, missing calibration data).
+/// Nodes the proven output does not depend on are not imported, so they are not checked either.
+fn check_operators(model: &ModelProto, output: Option<&str>) -> Result<(), CompileError> {
     let Some(graph) = model.graph.as_ref() else { return Ok(()) };
-    let mut needed: std::collections::HashSet<&str> = graph.output.iter().map(|v| v.name.as_str()).collect();
+    let proven = output.or_else(|| graph.output.first().map(|v| v.name.as_str()));
+    let mut needed: std::collections::HashSet<&str> = proven.into_iter().collect();
     let mut live = vec![false; graph.node.len()];
     for (i, n) in graph.node.iter().enumerate().rev() {
         if n.output.iter().any(|o| needed.contains(o.as_str())) {
@@ -394,16 +396,6 @@ pub fn bind_inputs(model: &[u8], values: &[Vec<u8>]) -> Result<Vec<u8>, CompileE
     m.write_to_bytes().map_err(|e| CompileError::Onnx(e.to_string()))
 }
 
-/// `model` with only its first graph output kept (for operators with optional extra outputs, such
-/// as LayerNormalization's Mean and InvStdDev, when only the first is wanted).
-pub fn keep_first_output(model: &[u8]) -> Result<Vec<u8>, CompileError> {
-    let mut m = ModelProto::parse_from_bytes(model)
-        .map_err(|e| CompileError::Onnx(format!("not a valid ONNX protobuf: {e}")))?;
-    let graph = m.graph.as_mut().ok_or_else(|| CompileError::Onnx("the model has no graph".into()))?;
-    graph.output.truncate(1);
-    m.write_to_bytes().map_err(|e| CompileError::Onnx(e.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,7 +409,7 @@ mod tests {
 
     #[test]
     fn garbage_is_a_typed_error() {
-        assert!(matches!(parse(b"\xff\xff\xff definitely not onnx"), Err(CompileError::Onnx(_))));
+        assert!(matches!(parse(b"\xff\xff\xff definitely not onnx", None), Err(CompileError::Onnx(_))));
     }
 
     #[test]

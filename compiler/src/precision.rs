@@ -24,14 +24,11 @@ pub(crate) fn input_scale(
         (Bits::for_bound(q as u128).0).clamp(2, cfg.input_bits)
     };
     let first = match graph.layers.first() {
-        Some(l @ crate::graph::Layer { kind: LayerKind::Linear { .. } | LayerKind::Affine { .. }, .. })
-            if input_uses == 1 && l.inputs == [None] =>
-        {
-            l
-        }
+        Some(l) if l.kind.constants().is_some() && input_uses == 1 && l.inputs == [None] => l,
         _ => return (s_max, cfg.input_bits),
     };
     let step = (-(choose_scale(first_max.unwrap_or(0.0), cfg.activation_bits, cfg.headroom) as f64)).exp2();
+    let calibration = sample_budget(calibration, first.kind.macs(), grid);
     let exact: Vec<Vec<f64>> = calibration.iter().map(|x| crate::graph::eval_layer(&first.kind, &[x])).collect();
     for s in (s_max as i32 - 40).max(-60)..=s_max as i32 {
         let f = (s as f64).exp2();
@@ -64,7 +61,6 @@ pub(crate) fn input_scale(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn weight_scale(
     kind: &LayerKind,
-    consts: &[f64],
     inputs: &[&[f64]],
     s_y: i32,
     grid: bool,
@@ -72,30 +68,26 @@ pub(crate) fn weight_scale(
     s_x: i8,
     b_x: Bits,
 ) -> (i8, f64) {
+    let Some((consts, bias)) = kind.constants() else { return (0, 0.0) };
     let base = choose_scale(max_abs(consts.iter().copied()), weight_bits, 1.0);
     let step = (-(s_y as f64)).exp2();
+    let inputs = sample_budget(inputs, kind.macs(), grid);
+    let exact: Vec<Vec<f64>> = inputs.iter().map(|x| crate::graph::eval_layer(kind, &[x])).collect();
     let mut s_w = base;
     while (s_w as i32) < base as i32 + 24 {
         let f = (s_w as f64).exp2();
         let rounded: Vec<f64> = consts.iter().map(|&w| round_half_up(w * f) / f).collect();
         // biases are rounded at the accumulator's scale
         let fb = ((s_x as i32 + s_w as i32) as f64).exp2();
-        let rb = |b: &[f64]| -> Vec<f64> { b.iter().map(|&v| round_half_up(v * fb) / fb).collect() };
-        let probe = match kind {
-            LayerKind::Linear { rows, cols, bias, .. } => {
-                LayerKind::Linear { rows: *rows, cols: *cols, weights: rounded, bias: rb(bias) }
-            }
-            LayerKind::Affine { add, .. } => LayerKind::Affine { mul: rounded, add: rb(add) },
-            _ => return (s_w, 0.0),
-        };
+        let rb: Vec<f64> = bias.iter().map(|&v| round_half_up(v * fb) / fb).collect();
+        let Some(probe) = kind.with_constants(rounded, rb) else { return (s_w, 0.0) };
         let (mut worst, mut same_grid) = (0.0f64, true);
-        for x in inputs {
-            let (a, b) = (crate::graph::eval_layer(kind, &[x]), crate::graph::eval_layer(&probe, &[x]));
-            for (p, q) in a.iter().zip(&b) {
+        for (x, a) in inputs.iter().zip(&exact) {
+            for (p, q) in a.iter().zip(crate::graph::eval_layer(&probe, &[x])) {
                 worst = worst.max((p - q).abs());
                 // an exact tie rounds half to even in ONNX and half up here: no precision helps it
                 let tie = (p - p.floor() - 0.5).abs() < 1e-12;
-                same_grid &= tie || p.round_ties_even() == round_half_up(*q);
+                same_grid &= tie || p.round_ties_even() == round_half_up(q);
             }
         }
         let done = if grid { same_grid && worst <= GRID_ERROR } else { worst <= step };
@@ -106,4 +98,19 @@ pub(crate) fn weight_scale(
         s_w += 1;
     }
     (s_w, 0.0)
+}
+
+/// Multiply-accumulates a precision search may spend per candidate scale: beyond it, a layer is
+/// measured on an evenly spread subset of the calibration samples (at least [`MIN_SAMPLES`]). Layers
+/// feeding an integer grid always use every sample (each one may sit next to a rounding tie). The
+/// report's accuracy figures use every sample regardless.
+pub(crate) const SEARCH_MACS: usize = 1 << 28;
+
+/// The fewest calibration samples a precision search uses.
+pub(crate) const MIN_SAMPLES: usize = 16;
+
+fn sample_budget<T: AsRef<[f64]>>(samples: &[T], macs: usize, grid: bool) -> Vec<&[f64]> {
+    let keep = if grid { samples.len() } else { (SEARCH_MACS / macs.max(1)).max(MIN_SAMPLES) };
+    let stride = samples.len().div_ceil(keep.max(1)).max(1);
+    samples.iter().step_by(stride).map(|s| s.as_ref()).collect()
 }

@@ -9,7 +9,7 @@ use crate::graph::{FloatGraph, Func, LayerKind};
 use crate::precision::{input_scale, weight_scale};
 use serde::Serialize;
 use verinfer_ir::graph::MAX_BITS;
-use verinfer_ir::{Bits, CircuitIr, InputSpec, Node, Op, Scale, TensorId};
+use verinfer_ir::{Bits, CircuitIr, Node, Op, Scale, TensorId};
 
 /// Quantization settings. All are recorded in the artifact and covered by the model hash.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -33,6 +33,10 @@ impl Default for QuantConfig {
 /// Tables aim for an error within this fraction of the calibrated output range (or one output
 /// step, if larger).
 pub const TABLE_TOLERANCE: f64 = 1.0 / 1024.0;
+
+/// Largest error of a logarithm table, relative to the largest output (at least 1): Log is refused
+/// beyond it.
+pub const LOG_ERROR_LIMIT: f64 = 1.0 / 64.0;
 
 /// Largest error (in grid steps) that rounding the input and the weights may add to a value about
 /// to be rounded onto an integer grid (QuantizeLinear): values closer than this to a rounding tie
@@ -112,7 +116,7 @@ struct Calibrated {
 
 fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig) -> Result<Calibrated, CompileError> {
     let limit = largest_quantizable(cfg.input_bits, cfg.headroom);
-    let input_len: usize = graph.input_shape.iter().product();
+    let input_len: usize = graph.input.shape.iter().product();
     let n = graph.layers.len();
     let mut c = Calibrated {
         input_max: 0.0,
@@ -126,7 +130,7 @@ fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig) ->
             return Err(CompileError::Calibration(format!(
                 "sample {i} has {} values, the model input {:?} has {input_len}",
                 x.len(),
-                graph.input_shape
+                graph.input.shape
             )));
         }
         if let Some((j, bad)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
@@ -331,9 +335,9 @@ pub fn quantize(
         cfg,
         nodes: Vec::new(),
         report: Vec::new(),
-        at: (graph.input_name.clone(), "(graph input)".into(), -cal.input_max, cal.input_max),
+        at: (graph.input.name.clone(), "(graph input)".into(), -cal.input_max, cal.input_max),
     };
-    b.push(graph.input_name.clone(), Op::Input, graph.input_shape.clone(), s_in as i32, Bits(in_bits), cal.input_max)?;
+    b.push(graph.input.name.clone(), Op::Input, graph.input.shape.clone(), s_in as i32, Bits(in_bits), cal.input_max)?;
     let mut ir_of: Vec<TensorId> = Vec::with_capacity(graph.layers.len());
 
     for (li, layer) in graph.layers.iter().enumerate() {
@@ -522,6 +526,25 @@ pub fn quantize(
                 let s_y = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
                 let tolerance = ((-(s_y as f64)).exp2()).max(y_max * TABLE_TOLERANCE);
                 let t = crate::table::build(*f, s_x, w, s_y, cfg.activation_bits, tolerance);
+                // The logarithm is steepest near 0, where a table of at most 2^8 segments over the
+                // operand's whole range cannot follow it: refused rather than silently wrong.
+                if *f == Func::Log && t.max_error > LOG_ERROR_LIMIT * y_max.max(1.0) {
+                    let (lo, hi) = match layer.inputs.first().copied().flatten() {
+                        Some(i) => (cal.min[i], cal.max_signed[i]),
+                        None => (-cal.input_max, cal.input_max),
+                    };
+                    return Err(b.fail_on(
+                        lo,
+                        hi,
+                        format!(
+                            "a logarithm table over the operand (range quoted) errs by up to {:.3}; its range starts too close to 0 for {} segments",
+                            t.max_error,
+                            1u32 << (w - t.lo_bits)
+                        ),
+                        format!("a table error within {LOG_ERROR_LIMIT} of the output range"),
+                        "keep the operand of Log away from 0 (log(x + c) with c of the order of the operand's range), or take the logarithm outside the model",
+                    ));
+                }
                 let op = Op::Table { input: x, lo_bits: t.lo_bits, values: t.values };
                 let id = b.push(layer.name.clone(), op, layer.shape.clone(), s_y, Bits(cfg.activation_bits), y_max)?;
                 if let Some(r) = b.report.last_mut() {
@@ -640,18 +663,12 @@ pub fn quantize(
                     y_max,
                 )?
             }
-            kind @ (LayerKind::Linear { .. } | LayerKind::Affine { .. }) => {
+            kind @ (LayerKind::Linear { .. } | LayerKind::Affine { .. } | LayerKind::Conv { .. }) => {
                 let (s_x, b_x) = (b.node(src).scale.0, b.node(src).bits);
-                let consts: &[f64] = match kind {
-                    LayerKind::Linear { weights, .. } => weights,
-                    LayerKind::Affine { mul, .. } => mul,
-                    _ => &[],
-                };
                 let s_y_target = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
                 let layer_inputs = operand_values(0);
                 let grid = to_grid[li].is_some();
-                let (s_w, worst) =
-                    weight_scale(kind, consts, &layer_inputs, s_y_target, grid, cfg.weight_bits, s_x, b_x);
+                let (s_w, worst) = weight_scale(kind, &layer_inputs, s_y_target, grid, cfg.weight_bits, s_x, b_x);
                 // an error: weight rounding alone moves an output by more than one output step (the
                 // activation scale, or the integer grid) and more than PRECISION_LIMIT of its range
                 let step = if grid { 1.0 } else { (-(s_y_target as f64)).exp2() };
@@ -694,6 +711,12 @@ pub fn quantize(
                         weights: weights.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
                         bias: bias.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
                     },
+                    LayerKind::Conv { geometry, weights, bias } => Op::Conv {
+                        input: src,
+                        geometry: geometry.clone(),
+                        weights: weights.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
+                        bias: bias.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
+                    },
                     _ => return Err(CompileError::Internal(format!("'{}' is not a linear layer", layer.name))),
                 };
                 let acc_bits = static_bits(&op, b_x);
@@ -704,11 +727,7 @@ pub fn quantize(
         ir_of.push(id);
     }
     let output = ir_of.last().copied().unwrap_or(TensorId(0));
-    let ir = CircuitIr {
-        input: InputSpec { name: graph.input_name.clone(), shape: graph.input_shape.clone() },
-        output,
-        nodes: b.nodes,
-    };
+    let ir = CircuitIr { input: graph.input.clone(), output, nodes: b.nodes };
     ir.validate().map_err(CompileError::Internal)?;
     Ok((ir, b.report))
 }
@@ -725,27 +744,10 @@ fn root_scale(y_max: f64, cfg: &QuantConfig, k: i32, limit: u8) -> Option<(i32, 
     Some((s_y, e))
 }
 
-/// The width a linear or affine node's output needs given its operand width.
+/// The width a linear, convolution or affine node's output needs given its operand width.
 fn static_bits(op: &Op, input: Bits) -> Bits {
     let in_max = 1u128 << (input.0 - 1);
-    let bound = match op {
-        Op::Linear { cols, weights, bias, .. } => weights
-            .chunks(*cols.max(&1))
-            .zip(bias)
-            .map(|(row, b)| {
-                row.iter().map(|w| w.unsigned_abs() as u128).sum::<u128>() * in_max + b.unsigned_abs() as u128
-            })
-            .max()
-            .unwrap_or(0),
-        Op::Affine { mul, add, .. } => mul
-            .iter()
-            .zip(add)
-            .map(|(m, a)| m.unsigned_abs() as u128 * in_max + a.unsigned_abs() as u128)
-            .max()
-            .unwrap_or(0),
-        _ => in_max,
-    };
-    Bits::for_bound(bound)
+    Bits::for_bound(op.weighted_bound(in_max).unwrap_or(in_max))
 }
 
 #[cfg(test)]

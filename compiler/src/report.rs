@@ -41,6 +41,10 @@ pub struct Report {
     pub gadgets: BTreeMap<&'static str, usize>,
     /// R1CS constraints of the Groth16 circuit (filled in by the CLI, which links the backend).
     pub constraints: Option<usize>,
+    /// The same constraints per gadget kind and per part of the statement (`statement`,
+    /// `input_commitment`, `output`, `sampling`), so that users see where the circuit goes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraints_by_gadget: Option<BTreeMap<String, usize>>,
     /// Quantization settings.
     pub quantization: QuantConfig,
     /// Per-tensor scales and widths.

@@ -34,7 +34,7 @@ fn compile_fixture(name: &str) -> verinfer_compiler::Compiled {
 #[test]
 fn float_graph_matches_onnxruntime() {
     for name in MODELS {
-        let g = import_onnx(&std::fs::read(fixture(name).join("model.onnx")).unwrap()).unwrap();
+        let g = import_onnx(&std::fs::read(fixture(name).join("model.onnx")).unwrap(), None).unwrap();
         let t = test_split(name);
         for (x, want) in t.inputs.iter().zip(&t.ort_logits) {
             let got = g.output(x);

@@ -94,7 +94,7 @@ proptest! {
             &[1, c, h, w],
             &[1, m, oh, ow],
         );
-        let got = import_onnx(&bytes).unwrap().output(&x);
+        let got = import_onnx(&bytes, None).unwrap().output(&x);
         let mut want = vec![0.0; m * oh * ow];
         for f in 0..m {
             let grp = f / m_per;
@@ -135,7 +135,7 @@ proptest! {
                 n.attribute.push(int("count_include_pad", include_pad as i64));
             }
             let bytes = one_input_model(vec![n], vec![], &[1, c, h, w], &[1, c, oh, ow]);
-            let got = import_onnx(&bytes).unwrap().output(&x);
+            let got = import_onnx(&bytes, None).unwrap().output(&x);
             let mut want = vec![0.0; c * oh * ow];
             for ch in 0..c {
                 for oy in 0..oh {
@@ -175,7 +175,7 @@ proptest! {
     fn global_average_pool_and_batch_norm_match_the_definition(c in 1usize..4, h in 1usize..5, w in 1usize..5, seed in any::<u64>()) {
         let x: Vec<f64> = values(c * h * w, seed).iter().map(|&v| v as f64).collect();
         let bytes = one_input_model(vec![node("GlobalAveragePool", "gap", &["x"], &["y"])], vec![], &[1, c, h, w], &[1, c, 1, 1]);
-        let got = import_onnx(&bytes).unwrap().output(&x);
+        let got = import_onnx(&bytes, None).unwrap().output(&x);
         let want: Vec<f64> = (0..c).map(|ch| x[ch * h * w..(ch + 1) * h * w].iter().sum::<f64>() / (h * w) as f64).collect();
         close(&got, &want)?;
 
@@ -185,7 +185,7 @@ proptest! {
         n.attribute.push(float("epsilon", 1e-3));
         let inits = vec![init("s", &[c], &scale), init("b", &[c], &b), init("m", &[c], &mean), init("v", &[c], &var)];
         let bytes = one_input_model(vec![n], inits, &[1, c, h, w], &[1, c, h, w]);
-        let got = import_onnx(&bytes).unwrap().output(&x);
+        let got = import_onnx(&bytes, None).unwrap().output(&x);
         let eps = 1e-3f32 as f64;
         let want: Vec<f64> = (0..c * h * w)
             .map(|i| {
@@ -213,7 +213,7 @@ fn auto_pad_same_follows_the_onnx_formula() {
         let mut n = node("MaxPool", "pool", &["x"], &["y"]);
         n.attribute = vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2]), string("auto_pad", mode)];
         let bytes = one_input_model(vec![n], vec![], &[1, 1, 5, 5], &[1, 1, 3, 3]);
-        assert_eq!(import_onnx(&bytes).unwrap().output(&x), want, "{mode}");
+        assert_eq!(import_onnx(&bytes, None).unwrap().output(&x), want, "{mode}");
     }
 }
 

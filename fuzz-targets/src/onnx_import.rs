@@ -39,15 +39,15 @@ fn elements(shape: &[usize]) -> usize {
 /// Imports `data` as an ONNX model and, if it imports and is small, compiles it with calibration
 /// samples of its input's length.
 pub fn run(data: &[u8]) {
-    let Ok(graph) = import_onnx(data) else { return };
+    let Ok(graph) = import_onnx(data, None) else { return };
     let total = graph
         .layers
         .iter()
         .map(|l| elements(&l.shape))
-        .fold(elements(&graph.input_shape), |a: usize, b| a.saturating_add(b));
+        .fold(elements(&graph.input.shape), |a: usize, b| a.saturating_add(b));
     if total > MAX_ELEMENTS {
         return;
     }
-    let samples = calibration(elements(&graph.input_shape));
+    let samples = calibration(elements(&graph.input.shape));
     let _ = compile(data, &samples, &CompileOptions::default());
 }

@@ -115,8 +115,8 @@ fn write_generated_seeds() {
 fn seeds_are_accepted_inputs() {
     use verinfer_fuzz_targets::{onnx_import, proof_json, proof_key};
     for s in seeds("onnx_import") {
-        let g = verinfer_compiler::import_onnx(&s).expect("a fixture imports");
-        let samples = onnx_import::calibration(g.input_shape.iter().product());
+        let g = verinfer_compiler::import_onnx(&s, None).expect("a fixture imports");
+        let samples = onnx_import::calibration(g.input.shape.iter().product());
         verinfer_compiler::compile(&s, &samples, &verinfer_compiler::CompileOptions::default())
             .unwrap_or_else(|e| panic!("{} does not compile with the target's calibration: {e}", g.name));
     }

@@ -145,6 +145,24 @@ fn eval_node(ir: &CircuitIr, node: &Node, values: &[Vec<i64>], input: &[i64]) ->
                 })
                 .collect::<Result<_, _>>()?
         }
+        Op::Conv { input, geometry: g, weights, bias } => {
+            let src = get(*input)?;
+            g.validate().map_err(|e| malformed(node, &e))?;
+            if src.len() != g.in_len() || weights.len() != g.weights_len() || !g.bias_fits(bias.len()) {
+                return Err(malformed(node, "has inconsistent sizes"));
+            }
+            let acc = g.apply(
+                &g.taps(),
+                weights,
+                src,
+                |i| Some(g.bias_at(bias, i) as i128),
+                |acc, &w, &x| acc?.checked_add(w as i128 * x as i128),
+            );
+            acc.into_iter()
+                .enumerate()
+                .map(|(i, v)| check(node, i, v.ok_or_else(|| overflow(node))?))
+                .collect::<Result<_, _>>()?
+        }
         Op::Affine { input, mul, add } => {
             let src = get(*input)?;
             if mul.len() != src.len() || add.len() != src.len() {

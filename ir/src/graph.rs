@@ -4,6 +4,7 @@
 //! [`Bits`] width. For range-checked tensors (the input and every `Rescale` output) the width is
 //! enforced by the circuit; for the others it is a static bound that [`CircuitIr::validate`] re-derives
 //! from the operands, so that no value can wrap around the proof system's field.
+use crate::conv::ConvGeometry;
 use crate::types::{Bits, Scale};
 use serde::{Deserialize, Serialize};
 
@@ -25,10 +26,40 @@ impl TensorId {
 /// The model input as the circuit sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InputSpec {
-    /// Name of the ONNX graph input.
+    /// Name of the ONNX graph input (the names joined by `+` for several).
     pub name: String,
-    /// Shape, batch 1 included.
+    /// Shape, batch 1 included (`[total]` for several inputs).
     pub shape: Vec<usize>,
+    /// For a model with several graph inputs, each of them in graph order: the input vector is
+    /// their concatenation, each flattened row-major. Empty for a model with one input.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<InputSpec>,
+}
+
+impl InputSpec {
+    /// A single graph input.
+    pub fn new(name: impl Into<String>, shape: Vec<usize>) -> Self {
+        InputSpec { name: name.into(), shape, parts: Vec::new() }
+    }
+
+    /// Several graph inputs, concatenated in order.
+    pub fn concat(mut parts: Vec<InputSpec>) -> Self {
+        if parts.len() == 1 {
+            return parts.remove(0);
+        }
+        let total = parts.iter().map(|p| p.shape.iter().product::<usize>()).sum();
+        let name = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("+");
+        InputSpec { name, shape: vec![total], parts }
+    }
+
+    /// The graph inputs in order (the input itself when it is the only one).
+    pub fn graph_inputs(&self) -> Vec<&InputSpec> {
+        if self.parts.is_empty() {
+            vec![self]
+        } else {
+            self.parts.iter().collect()
+        }
+    }
 }
 
 /// One gadget-level operation.
@@ -49,6 +80,19 @@ pub enum Op {
         /// Row-major weights.
         weights: Vec<i64>,
         /// One bias per output.
+        bias: Vec<i64>,
+    },
+    /// A convolution with constant integer filters over a `[channels, spatial...]` operand (see
+    /// [`ConvGeometry`]): `y[f, o] = bias[f] + sum_{c, k} weights[f, c, k] x[c', tap(o, k)]`, padding
+    /// taps reading 0. Exact; costs no constraints. Stored and evaluated in O(weights) and O(MACs).
+    Conv {
+        /// Operand.
+        input: TensorId,
+        /// Channels, kernel, strides, dilations, pads.
+        geometry: ConvGeometry,
+        /// Filters, `out_channels x in_channels/group x kernel` row-major.
+        weights: Vec<i64>,
+        /// One bias per output channel, or one per output (a shift folded in before padding).
         bias: Vec<i64>,
     },
     /// Element-wise `y_i = mul_i * x_i + add_i` with constant integers (broadcasts resolved).
@@ -204,6 +248,7 @@ impl Op {
         match self {
             Op::Input => Vec::new(),
             Op::Linear { input, .. }
+            | Op::Conv { input, .. }
             | Op::Affine { input, .. }
             | Op::Rescale { input, .. }
             | Op::Relu { input }
@@ -222,11 +267,40 @@ impl Op {
         }
     }
 
+    /// For the maps with constant weights (Linear, Conv, Affine): the largest absolute output when
+    /// every operand value is within `in_max` in absolute value (saturating, so that a crafted
+    /// artifact with huge weights needs more bits and never wraps). `None` for other ops.
+    pub fn weighted_bound(&self, in_max: u128) -> Option<u128> {
+        let rows = |weights: &[i64], len: usize, bias: &[i64]| {
+            let mut worst = 0u128;
+            for (row, b) in weights.chunks(len.max(1)).zip(bias) {
+                let l1 = row.iter().fold(0u128, |s, w| s.saturating_add(w.unsigned_abs() as u128));
+                worst = worst.max(l1.saturating_mul(in_max).saturating_add(b.unsigned_abs() as u128));
+            }
+            worst
+        };
+        Some(match self {
+            Op::Linear { cols, weights, bias, .. } => rows(weights, *cols, bias),
+            Op::Conv { weights, bias, geometry, .. } => {
+                // per filter: the largest bias of its outputs
+                let filters = geometry.out_channels.max(1);
+                let biggest: Vec<i64> = bias
+                    .chunks((bias.len() / filters).max(1))
+                    .map(|b| b.iter().copied().max_by_key(|v| v.unsigned_abs()).unwrap_or(0))
+                    .collect();
+                rows(weights, weights.len() / filters, &biggest)
+            }
+            Op::Affine { mul, add, .. } => rows(mul, 1, add),
+            _ => return None,
+        })
+    }
+
     /// Short name of the gadget, used in reports and constraint names.
     pub fn kind(&self) -> &'static str {
         match self {
             Op::Input => "input",
             Op::Linear { .. } => "linear",
+            Op::Conv { .. } => "conv",
             Op::Affine { .. } => "affine",
             Op::Rescale { .. } => "rescale",
             Op::Relu { .. } => "relu",
@@ -325,6 +399,14 @@ impl CircuitIr {
         if first.len() != self.input_len() {
             return Err("input node and input spec disagree on size".into());
         }
+        let parts: Option<usize> = self
+            .input
+            .parts
+            .iter()
+            .try_fold(0usize, |t, p| t.checked_add(checked_product(&p.shape)?).filter(|_| p.parts.is_empty()));
+        if !self.input.parts.is_empty() && parts != Some(self.input_len()) {
+            return Err("the input's parts do not add up to the input".into());
+        }
         if self.output.index() >= self.nodes.len() {
             return Err("output refers to a missing node".into());
         }
@@ -376,27 +458,30 @@ impl CircuitIr {
                 if rows.checked_mul(*cols) != Some(weights.len()) || bias.len() != *rows {
                     return Err("weight or bias length mismatch".into());
                 }
-                // Saturating: a crafted artifact with huge weights must need more bits, never wrap.
-                let in_max = max(*input);
-                let mut worst = 0u128;
-                for (r, b) in bias.iter().enumerate() {
-                    let row = &weights[r * cols..(r + 1) * cols]; // in bounds: rows * cols == len
-                    let l1 = row.iter().fold(0u128, |s, w| s.saturating_add(w.unsigned_abs() as u128));
-                    worst = worst.max(l1.saturating_mul(in_max).saturating_add(b.unsigned_abs() as u128));
+                node.op.weighted_bound(max(*input)).unwrap_or(u128::MAX)
+            }
+            Op::Conv { input, geometry: g, weights, bias } => {
+                g.validate()?;
+                if g.in_len() != src(*input).len() || g.out_len() != node.len() {
+                    return Err(format!(
+                        "convolution {} -> {} does not fit {} -> {}",
+                        g.in_len(),
+                        g.out_len(),
+                        src(*input).len(),
+                        node.len()
+                    ));
                 }
-                worst
+                if weights.len() != g.weights_len() || !g.bias_fits(bias.len()) {
+                    return Err("convolution weight or bias length mismatch".into());
+                }
+                node.op.weighted_bound(max(*input)).unwrap_or(u128::MAX)
             }
             Op::Affine { input, mul, add } => {
                 same_len(*input, "the operand")?;
                 if mul.len() != node.len() || add.len() != node.len() {
                     return Err("affine map length mismatch".into());
                 }
-                let in_max = max(*input);
-                mul.iter()
-                    .zip(add)
-                    .map(|(m, a)| m.unsigned_abs() as u128 * in_max + a.unsigned_abs() as u128)
-                    .max()
-                    .unwrap_or(0)
+                node.op.weighted_bound(max(*input)).unwrap_or(u128::MAX)
             }
             Op::Rescale { input, shift } => {
                 same_len(*input, "the operand")?;

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod artifact;
+pub mod conv;
 pub mod error;
 pub mod eval;
 pub mod func;
@@ -16,6 +17,7 @@ pub mod sampling;
 pub mod types;
 
 pub use artifact::{CompiledModel, OutputMode, ARTIFACT_FORMAT, ARTIFACT_VERSION};
+pub use conv::{ConvGeometry, Taps};
 pub use error::{ArtifactError, EvalError};
 pub use eval::{argmax, evaluate, quantize_input, rescale_half_up, Evaluation};
 pub use graph::{CircuitIr, InputSpec, Node, Op, TensorId};

@@ -9,7 +9,7 @@ fn node(name: &str, op: Op, shape: Vec<usize>, bits: u8) -> Node {
 
 fn graph(nodes: Vec<Node>, input_shape: Vec<usize>) -> CircuitIr {
     let output = TensorId(nodes.len() as u32 - 1);
-    CircuitIr { input: InputSpec { name: "x".into(), shape: input_shape }, nodes, output }
+    CircuitIr { input: InputSpec::new("x", input_shape), nodes, output }
 }
 
 /// A linear layer whose true bound is `16 * 2^63 * 2^61 = 2^128` (it wrapped to 0 in `u128`),
@@ -82,7 +82,7 @@ fn rescale_by_64_bits_or_more_is_zero() {
 
 fn input_graph(bits: u8, scale: i8) -> CircuitIr {
     CircuitIr {
-        input: InputSpec { name: "x".into(), shape: vec![1, 3] },
+        input: InputSpec::new("x", vec![1, 3]),
         nodes: vec![Node { name: "x".into(), op: Op::Input, shape: vec![1, 3], scale: Scale(scale), bits: Bits(bits) }],
         output: TensorId(0),
     }

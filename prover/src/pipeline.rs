@@ -6,8 +6,9 @@ use crate::proof_file::{ProofFile, ReadableOutput};
 use anyhow::{anyhow, bail, Context, Result};
 use rand::{CryptoRng, RngCore};
 use std::path::{Path, PathBuf};
-use verinfer_circuits::{assign, constraint_count, ProvingKey};
-use verinfer_compiler::{compile, data::read_samples, CompileOptions, Report};
+use verinfer_circuits::{assign, constraint_breakdown, ProvingKey};
+use verinfer_compiler::data::{read_samples, split_samples};
+use verinfer_compiler::{compile, CompileOptions, Report};
 use verinfer_ir::{quantize_input, CompiledModel};
 use verinfer_verifier::{verify, Fr, Proof, Statement, VerifyError, VerifyingKey};
 
@@ -27,13 +28,16 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
         // calibration data. (`compile` checks them first too, so the model is imported once when the
         // data is fine.)
         Err(e) => {
-            verinfer_compiler::check_supported(&bytes).with_context(|| format!("compiling {}", onnx.display()))?;
+            verinfer_compiler::check_supported(&bytes, opts.output.as_deref())
+                .with_context(|| format!("compiling {}", onnx.display()))?;
             return Err(e);
         }
     };
     let compiled = compile(&bytes, &samples, opts).with_context(|| format!("compiling {}", onnx.display()))?;
     let mut report = compiled.report;
-    report.constraints = Some(constraint_count(&compiled.model).context("counting constraints")?);
+    let by_gadget = constraint_breakdown(&compiled.model).context("counting constraints")?;
+    report.constraints = Some(by_gadget.values().sum());
+    report.constraints_by_gadget = Some(by_gadget);
     create_dir(out)?;
     write_atomic(&out.join(artifacts::MODEL), &compiled.model.to_bytes()?)?;
     write_atomic(&out.join(artifacts::REPORT), report.to_json().as_bytes())?;
@@ -443,12 +447,14 @@ pub fn read_setup_record(path: &Path) -> Result<SetupRecord> {
     Ok(r)
 }
 
-/// Reads one input sample from an input file.
-pub fn read_input(path: &Path) -> Result<Vec<f64>> {
-    let mut samples = read_samples(&read_string(path)?).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+/// Reads one input sample of the model input `input` from an input file: one list, or for a model
+/// with several graph inputs one list per graph input (`{"input_data": [[...], [...]]}`), joined.
+pub fn read_input(path: &Path, input: &verinfer_ir::InputSpec) -> Result<Vec<f64>> {
+    let rows = read_samples(&read_string(path)?).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let mut samples = split_samples(&rows, input).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     if samples.len() != 1 {
         bail!(
-            "{}: holds {} samples; prove takes exactly one ({{\"input_data\": [[...]]}})",
+            "{}: holds {} samples; prove takes exactly one ({{\"input_data\": [[...]]}}, or one list per graph input)",
             path.display(),
             samples.len()
         );

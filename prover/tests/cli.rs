@@ -105,7 +105,7 @@ fn prove_rejects_bad_inputs_with_a_message() {
     compile_and_setup_iris(&build, "1");
     let input = d.path().join("in.json");
     for (content, needle) in [
-        (r#"{"input_data": [[1, 2, 3]]}"#, "expects 4"),
+        (r#"{"input_data": [[1, 2, 3]]}"#, "the model input [1, 4] has 4"),
         (r#"{"input_data": [[1e9, 2, 3, 4]]}"#, "outside the calibrated range"),
         (r#"{"data": [[1, 2, 3, 4]]}"#, "input_data"),
     ] {
@@ -429,4 +429,44 @@ fn an_unsupported_operator_is_named_before_missing_calibration_data() {
     let t = text(&o);
     assert!(t.contains("Loop") && t.contains("control flow"), "{t}");
     assert!(!t.contains("calibration"), "{t}");
+}
+
+#[test]
+fn a_model_with_two_inputs_and_two_outputs_proves_the_chosen_output() {
+    // fixtures/two_inputs: features [1, 6] and scale [1, 1] in; label and probabilities out
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    let model = fixture("two_inputs").join("model.onnx");
+    let o = run(bin().arg("compile").arg(&model).args(["--output", "probabilities", "-o"]).arg(&build));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(bin().args(["setup", "--insecure-deterministic-seed", "15"]).arg(&build));
+    assert!(o.status.success(), "{}", text(&o));
+    // input.json gives one list per graph input
+    let proof = d.path().join("proof.json");
+    let input = fixture("two_inputs").join("input.json");
+    let o = run(bin().arg("prove").arg(&build).arg("--input").arg(&input).arg("-o").arg(&proof));
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(bin().arg("verify").arg(&build).arg(&proof));
+    assert!(o.status.success(), "{}", text(&o));
+    let p: serde_json::Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("two_inputs").join("expected.json")).unwrap()).unwrap();
+    let (got, want) = (p["output"]["values"].as_array().unwrap(), expected["probabilities"].as_array().unwrap());
+    assert_eq!(got.len(), 4);
+    for (a, b) in got.iter().zip(want) {
+        assert!((a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 0.01, "{a} vs {b}");
+    }
+    assert_eq!(p["output"]["index"], expected["label"], "the argmax of the probabilities is onnxruntime's label");
+    // the committed input is both graph inputs, concatenated (6 features, then the scale)
+    let opening: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{}.opening.json", proof.display())).unwrap()).unwrap();
+    assert_eq!(opening["quantized_input"].as_array().unwrap().len(), 7);
+    // an unknown output is refused, naming the outputs the model has
+    let o = run(bin().arg("compile").arg(&model).args(["--output", "logits", "-o"]).arg(d.path().join("x")));
+    assert!(!o.status.success() && text(&o).contains("'label', 'probabilities'"), "{}", text(&o));
+    // a one-list input for a two-input model is refused, naming both conventions
+    let bad = d.path().join("bad.json");
+    std::fs::write(&bad, r#"{"input_data": [[1, 2, 3, 4, 5, 6]]}"#).unwrap();
+    let o = run(bin().arg("prove").arg(&build).arg("--input").arg(&bad).arg("-o").arg(d.path().join("q.json")));
+    assert!(!o.status.success() && text(&o).contains("one list per graph input"), "{}", text(&o));
 }

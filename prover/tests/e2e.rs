@@ -35,7 +35,7 @@ fn build_with(name: &str, opts: CompileOptions, seed: u64) -> Built {
     setup_dir(&build, &mut rng).unwrap();
     let model = load_model(&build).unwrap();
     let pk = load_proving_key(&build).unwrap();
-    let input = read_input(&fixture(name).join("input.json")).unwrap();
+    let input = read_input(&fixture(name).join("input.json"), &model.graph.input).unwrap();
     let out = prove_sample(&model, &pk, &input, [7u8; 32], Fr::from(12345u64), &mut rng).unwrap();
     let key = std::fs::read(build.join("verifying.key")).unwrap();
     Built { _tmp: tmp, build, proof: out.file, key }
@@ -231,7 +231,7 @@ fn seeded_draws_prove_and_verify_and_are_bound_to_their_seed() {
         let b = build_with("digits_mlp", CompileOptions { sampling, ..CompileOptions::default() }, 5);
         let model = load_model(&b.build).unwrap();
         let pk = load_proving_key(&b.build).unwrap();
-        let input = read_input(&fixture("digits_mlp").join("input.json")).unwrap();
+        let input = read_input(&fixture("digits_mlp").join("input.json"), &model.graph.input).unwrap();
         let mut rng = ChaCha20Rng::seed_from_u64(6);
         let prove = |seed: [u8; 32], rng: &mut ChaCha20Rng| {
             prove_sample(&model, &pk, &input, seed, Fr::from(12345u64), rng).unwrap().file
@@ -397,7 +397,7 @@ fn measure_proving_key_validation() {
     let b = build(&name, OutputMode::Tensor, 12);
     let bytes = std::fs::read(b.build.join("proving.key")).unwrap();
     let model = load_model(&b.build).unwrap();
-    let input = read_input(&fixture(&name).join("input.json")).unwrap();
+    let input = read_input(&fixture(&name).join("input.json"), &model.graph.input).unwrap();
     let median = |f: &mut dyn FnMut()| {
         let mut t: Vec<f64> = (0..7)
             .map(|_| {

@@ -44,7 +44,7 @@ fn measure(row: &str) -> Result<serde_json::Value> {
     );
     let model = load_model(&build)?;
     let pk = load_proving_key(&build)?;
-    let input = read_input(&fixture(name).join("input.json"))?;
+    let input = read_input(&fixture(name).join("input.json"), &model.graph.input)?;
     let mut proof = None;
     let prove_s = median(
         (0..7)

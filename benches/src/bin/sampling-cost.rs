@@ -58,7 +58,6 @@ fn main() -> Result<()> {
 
     // Prove time of the digits MLP: argmax against categorical, interleaved in the same run.
     let tmp = tempfile::tempdir()?;
-    let input = read_input(&fixture("digits_mlp").join("input.json"))?;
     let onnx = fixture("digits_mlp").join("model.onnx");
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let mut builds = Vec::new();
@@ -71,6 +70,7 @@ fn main() -> Result<()> {
         setup_dir(&dir, &mut rng)?;
         builds.push((name, report.constraints.unwrap_or(0), load_model(&dir)?, load_proving_key(&dir)?, Vec::new()));
     }
+    let input = read_input(&fixture("digits_mlp").join("input.json"), &builds[0].2.graph.input)?;
     for round in 0..15 {
         for (_, _, model, pk, times) in builds.iter_mut() {
             let t = Instant::now();

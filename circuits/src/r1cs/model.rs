@@ -3,7 +3,7 @@
 use super::argmax::{argmax, argmax_windows};
 use super::clamp::clamp;
 use super::div::div;
-use super::linear::{affine, linear};
+use super::linear::{affine, conv, linear};
 use super::max_pool::max_pool;
 use super::poseidon::{hash, hash_chain, Wire};
 use super::product::{matmul, mul};
@@ -34,20 +34,45 @@ pub struct ModelCircuit<'a> {
     pub model_hash: [u8; 32],
     /// The prover's witness.
     pub witness: Option<&'a ProverWitness>,
+    /// Where to count the constraints each part of the circuit adds (by gadget kind), if anywhere.
+    pub tally: Option<&'a Tally>,
 }
+
+/// Constraints per part of the circuit: the IR gadget kinds, and `statement`, `input_commitment`,
+/// `output` and `sampling` for the rest.
+pub type Tally = std::cell::RefCell<std::collections::BTreeMap<&'static str, usize>>;
 
 impl<'a> ModelCircuit<'a> {
     /// A circuit for setup.
     pub fn for_setup(model: &'a CompiledModel) -> core::result::Result<Self, ArtifactError> {
-        Ok(ModelCircuit { model, model_hash: model.model_hash()?.0, witness: None })
+        Ok(ModelCircuit { model, model_hash: model.model_hash()?.0, witness: None, tally: None })
     }
     /// A circuit for proving.
     pub fn for_proving(
         model: &'a CompiledModel,
         witness: &'a ProverWitness,
     ) -> core::result::Result<Self, ArtifactError> {
-        Ok(ModelCircuit { model, model_hash: model.model_hash()?.0, witness: Some(witness) })
+        Ok(ModelCircuit { model, model_hash: model.model_hash()?.0, witness: Some(witness), tally: None })
     }
+}
+
+/// Whether this backend takes `op`'s values from the prover's evaluation as witnesses (so that a
+/// corrupted value must leave the system unsatisfied). The other ops are linear combinations (Linear,
+/// Conv, Affine, Sum, SumPool, Gather) or values computed from their operands' (Mul, MatMul, Step).
+pub fn reads_node_values(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Input
+            | Op::Rescale { .. }
+            | Op::Relu { .. }
+            | Op::Clamp { .. }
+            | Op::MaxPool { .. }
+            | Op::ArgMax { .. }
+            | Op::Table { .. }
+            | Op::Div { .. }
+            | Op::Sqrt { .. }
+            | Op::Rsqrt { .. }
+    )
 }
 
 /// Packs offset-binary wires (`u` in `[0, 2^b)`) like `crate::commit::pack`.
@@ -101,6 +126,17 @@ fn commitment(cs: &Cs, tag: &[u8], salt: &Wire, unsigned: &[Lc], b: u8, values: 
     hash_chain(cs, &e)
 }
 
+impl ModelCircuit<'_> {
+    /// Adds the constraints made since `*mark` to `part` and moves the mark.
+    fn count(&self, cs: &Cs, part: &'static str, mark: &mut usize) {
+        let now = cs.num_constraints();
+        if let Some(t) = self.tally {
+            *t.borrow_mut().entry(part).or_default() += now - *mark;
+        }
+        *mark = now;
+    }
+}
+
 impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
     fn generate_constraints(self, cs: Cs) -> Result<()> {
         let ir = &self.model.graph;
@@ -136,6 +172,9 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
             enforce_equal(&cs, Lc::from(*var), constant(limb))?;
         }
 
+        let mut mark = 0;
+        self.count(&cs, "statement", &mut mark);
+
         // Values of every tensor, when proving.
         let value = |node: usize, i: usize| w.map(|w| w.eval.values[node][i] as i128);
         let mut signals: Vec<Vec<Signal>> = Vec::with_capacity(ir.nodes.len());
@@ -155,6 +194,7 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                 Op::Linear { input, rows, cols, weights, bias } => {
                     linear(&cs, operand(input)?, *rows, *cols, weights, bias)?
                 }
+                Op::Conv { input, geometry, weights, bias } => conv(&cs, operand(input)?, geometry, weights, bias)?,
                 Op::Affine { input, mul, add } => affine(operand(input)?, mul, add),
                 Op::Rescale { input, shift } => operand(input)?
                     .iter()
@@ -221,6 +261,7 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
             if out.len() != node.len() {
                 return Err(SynthesisError::Unsatisfiable);
             }
+            self.count(&cs, node.op.kind(), &mut mark);
             signals.push(out);
         }
 
@@ -230,6 +271,7 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         let unsigned = offset_binary(&cs, &signals[0], in_bits)?;
         let c = commitment(&cs, INPUT_DOMAIN, &salt, &unsigned, in_bits, w.map(|w| w.input.as_slice()))?;
         enforce_equal(&cs, c.lc, Lc::from(commit_var))?;
+        self.count(&cs, "input_commitment", &mut mark);
 
         // The revealed output: its values or their commitment.
         let outs = &signals[ir.output.index()];
@@ -247,6 +289,8 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                 enforce_equal(&cs, c.lc, Lc::from(out_vars[0]))?;
             }
         }
+
+        self.count(&cs, "output", &mut mark);
 
         // Sampling: argmax, or a draw with u = Poseidon(tag, seed, input commitment, model hash, step 0).
         let index = Lc::from(index_var);
@@ -271,6 +315,7 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         } else {
             argmax(&cs, outs, index, index_value, out_node.bits.0)?;
         }
+        self.count(&cs, "sampling", &mut mark);
         Ok(())
     }
 }

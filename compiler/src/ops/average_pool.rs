@@ -1,6 +1,5 @@
-//! ONNX `AveragePool`: the mean of each window, a linear layer. With `count_include_pad` the padded
-//! positions count as zeros in the divisor.
-use super::gemm::MAX_WEIGHTS;
+//! ONNX `AveragePool`: the mean of each window, a depthwise convolution. With `count_include_pad` the
+//! padded positions count as zeros in the divisor.
 use super::window::{pool_operand, Window};
 use crate::error::CompileError;
 use crate::graph::LayerKind;
@@ -16,29 +15,32 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let (x, kernel) = pool_operand(node, ctx)?;
     let include_pad = node.attr_int("count_include_pad", 0).map_err(|e| ctx.err(node, e))? != 0;
     let win = Window::resolve(node, ctx, &x.shape[2..], &kernel)?;
-    let (c, out_sp, in_sp, k) = (x.shape[1], win.out_len(), win.in_len(), win.kernel_len());
-    let (rows, cols) = (c * out_sp, c * in_sp);
-    if rows.saturating_mul(cols) > MAX_WEIGHTS {
-        return Err(ctx.err(node, format!("the pooling's {rows}x{cols} map exceeds the supported size")));
-    }
-    let mut weights = vec![0.0; rows * cols];
-    for ch in 0..c {
-        for o in 0..out_sp {
-            let taps: Vec<usize> = (0..k).filter_map(|t| win.tap(o, t)).collect();
-            if taps.is_empty() {
-                return Err(ctx.err(node, "a window lies entirely in the padding"));
-            }
-            // With ceil_mode, taps past the input's end are not padding: they never count.
-            let divisor = if include_pad { padded_count(&win, o) } else { taps.len() } as f64;
-            let r = ch * out_sp + o;
-            for i in taps {
-                weights[r * cols + ch * in_sp + i] += 1.0 / divisor;
-            }
+    let (c, out_sp, k) = (x.shape[1], win.out_len(), win.kernel_len());
+    let geometry = win.geometry(c, c, c);
+    geometry.validate().map_err(|e| ctx.err(node, e))?;
+    // The divisor of each output position: its taps inside the input (or inside the padded input).
+    let mut divisors = Vec::with_capacity(out_sp);
+    for o in 0..out_sp {
+        let taps = (0..k).filter(|&t| win.tap(o, t).is_some()).count();
+        if taps == 0 {
+            return Err(ctx.err(node, "a window lies entirely in the padding"));
         }
+        // With ceil_mode, taps past the input's end are not padding: they never count.
+        divisors.push(if include_pad { padded_count(&win, o) } else { taps } as f64);
     }
     let mut shape = vec![1, c];
     shape.extend(&win.out_shape);
-    ctx.push_layer(node, &x, LayerKind::Linear { rows, cols, weights, bias: vec![0.0; rows] }, shape)
+    // A depthwise convolution of weight 1 / divisor; where divisors differ (border windows without
+    // their padding), a sum pooling followed by a per-position scaling.
+    let uniform = divisors.iter().all(|&d| d == divisors[0]);
+    let tap_weight = if uniform { 1.0 / divisors[0] } else { 1.0 };
+    let conv = LayerKind::Conv { geometry, weights: vec![tap_weight; c * k], bias: vec![0.0; c] };
+    if uniform {
+        return ctx.push_layer(node, &x, conv, shape);
+    }
+    let sums = ctx.add_layer(node, &[&x], conv, shape.clone(), "sum")?;
+    let mul: Vec<f64> = (0..c * out_sp).map(|i| 1.0 / divisors[i % out_sp]).collect();
+    ctx.push_layer(node, &sums, LayerKind::Affine { mul, add: vec![0.0; c * out_sp] }, shape)
 }
 
 /// Taps of window `o` inside the padded input (explicit pads count, positions past them do not).

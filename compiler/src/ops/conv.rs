@@ -1,7 +1,6 @@
 //! ONNX `Conv`: a convolution with constant weights (any `group`, so depthwise too; strides, pads,
-//! `auto_pad`, dilations). It becomes a linear layer whose weight matrix has the convolution's
-//! structure (zeros are skipped by the circuit, so it costs no constraints, like Gemm).
-use super::gemm::MAX_WEIGHTS;
+//! `auto_pad`, dilations). It stays a structured layer ([`verinfer_ir::ConvGeometry`]): stored by its
+//! filters and lowered to one linear combination per output, so it costs no constraints, like Gemm.
 use super::window::Window;
 use crate::error::CompileError;
 use crate::graph::LayerKind;
@@ -51,30 +50,10 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
             b.iter().copied().collect()
         }
     };
-    let (out_sp, in_sp, k_len) = (win.out_len(), win.in_len(), win.kernel_len());
-    let (rows, cols) = (m * out_sp, c_in * in_sp);
-    if rows.saturating_mul(cols) > MAX_WEIGHTS {
-        return Err(ctx.err(node, format!("the convolution's {rows}x{cols} map exceeds the supported size")));
-    }
-    let wflat: Vec<f64> = w.iter().copied().collect();
-    let mut weights = vec![0.0; rows * cols];
-    let m_per = m / group;
-    for f in 0..m {
-        let g = f / m_per;
-        for o in 0..out_sp {
-            let r = f * out_sp + o;
-            for c in 0..c_per {
-                let ch = g * c_per + c;
-                for k in 0..k_len {
-                    if let Some(i) = win.tap(o, k) {
-                        weights[r * cols + ch * in_sp + i] += wflat[(f * c_per + c) * k_len + k];
-                    }
-                }
-            }
-        }
-    }
-    let bias: Vec<f64> = (0..rows).map(|r| bias[r / out_sp]).collect();
+    let geometry = win.geometry(c_in, m, group);
+    geometry.validate().map_err(|e| ctx.err(node, e))?;
     let mut shape = vec![1, m];
     shape.extend(&win.out_shape);
-    ctx.push_layer(node, &x, LayerKind::Linear { rows, cols, weights, bias }, shape)
+    let weights: Vec<f64> = w.iter().copied().collect();
+    ctx.push_layer(node, &x, LayerKind::Conv { geometry, weights, bias }, shape)
 }

@@ -1,9 +1,10 @@
-//! ONNX `GlobalAveragePool`: the mean over all spatial positions of each channel, a linear layer.
-use super::gemm::MAX_WEIGHTS;
+//! ONNX `GlobalAveragePool`: the mean over all spatial positions of each channel, a depthwise
+//! convolution whose kernel covers the whole input.
 use crate::error::CompileError;
 use crate::graph::LayerKind;
 use crate::import::{Ctx, Value};
 use crate::onnx::OnnxNode;
+use verinfer_ir::ConvGeometry;
 
 /// Imports a `GlobalAveragePool` node.
 pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
@@ -15,19 +16,23 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     if x.shape.len() < 3 || x.shape[0] != 1 {
         return Err(ctx.err(node, format!("X must be [1, C, spatial...], got {:?}", x.shape)));
     }
-    let c = x.shape[1];
-    let sp: usize = x.shape[2..].iter().product();
-    if c.saturating_mul(c * sp) > MAX_WEIGHTS {
-        return Err(ctx.err(node, format!("the pooling's {c}x{} map exceeds the supported size", c * sp)));
-    }
-    let cols = c * sp;
-    let mut weights = vec![0.0; c * cols];
-    for ch in 0..c {
-        for i in 0..sp {
-            weights[ch * cols + ch * sp + i] = 1.0 / sp as f64;
-        }
-    }
+    let (c, spatial) = (x.shape[1], x.shape[2..].to_vec());
+    let n = spatial.len();
+    let geometry = ConvGeometry {
+        in_channels: c,
+        out_channels: c,
+        group: c,
+        in_shape: spatial.clone(),
+        kernel: spatial,
+        strides: vec![1; n],
+        dilations: vec![1; n],
+        pads: vec![0; n],
+        out_shape: vec![1; n],
+    };
+    geometry.validate().map_err(|e| ctx.err(node, e))?;
+    let k = geometry.kernel_len();
+    let conv = LayerKind::Conv { geometry, weights: vec![1.0 / k as f64; c * k], bias: vec![0.0; c] };
     let mut shape = vec![1, c];
-    shape.extend(std::iter::repeat_n(1, x.shape.len() - 2));
-    ctx.push_layer(node, &x, LayerKind::Linear { rows: c, cols, weights, bias: vec![0.0; c] }, shape)
+    shape.extend(std::iter::repeat_n(1, n));
+    ctx.push_layer(node, &x, conv, shape)
 }

@@ -105,6 +105,19 @@ pub fn bind_gather(
     fill: f64,
     shape: Vec<usize>,
 ) -> Result<(), CompileError> {
+    bind_gather_to(ctx, node, 0, sources, map, fill, shape)
+}
+
+/// [`bind_gather`] to output `out` of `node` (operators with several outputs, such as Split).
+pub fn bind_gather_to(
+    ctx: &mut Ctx,
+    node: &OnnxNode,
+    out: usize,
+    sources: &[Value],
+    map: Vec<(usize, usize)>,
+    fill: f64,
+    shape: Vec<usize>,
+) -> Result<(), CompileError> {
     let dyns: Vec<&Dyn> = sources.iter().filter_map(|v| if let Value::Dyn(d) = v { Some(d) } else { None }).collect();
     if dyns.is_empty() {
         let all_int = sources.iter().all(|v| matches!(v, Value::Const(OnnxTensor::Int(_))));
@@ -125,7 +138,7 @@ pub fn bind_gather(
         } else {
             OnnxTensor::Float(ArrayD::from_shape_vec(IxDyn(&shape), vals).map_err(|e| ctx.err(node, e.to_string()))?)
         };
-        return ctx.set(node, 0, Value::Const(t));
+        return ctx.set(node, out, Value::Const(t));
     }
     // Constant operands become the layer's constants; input-dependent ones its operands.
     let mut constants = Vec::new();
@@ -161,7 +174,11 @@ pub fn bind_gather(
     }
     // A gather that reads one operand in order is a reshape.
     if dyns.len() == 1 && map.len() == dyns[0].len() && map.iter().enumerate().all(|(i, &(s, j))| s == 0 && j == i) {
-        return ctx.set(node, 0, Value::Dyn(Dyn { src: dyns[0].src, shape }));
+        return ctx.set(node, out, Value::Dyn(Dyn { src: dyns[0].src, shape }));
     }
-    ctx.push_layer_multi(node, &dyns, LayerKind::Gather { map, constants }, shape)
+    if out == 0 {
+        return ctx.push_layer_multi(node, &dyns, LayerKind::Gather { map, constants }, shape);
+    }
+    let d = ctx.add_layer(node, &dyns, LayerKind::Gather { map, constants }, shape, &format!("output{out}"))?;
+    ctx.set(node, out, Value::Dyn(d))
 }

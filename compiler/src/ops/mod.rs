@@ -31,12 +31,14 @@ mod global_average_pool;
 mod greater;
 mod greater_or_equal;
 mod hard_sigmoid;
+mod hard_swish;
 mod identity;
 mod layer_normalization;
 mod layout;
 mod leaky_relu;
 mod less;
 mod less_or_equal;
+mod log;
 mod logic;
 mod matmul;
 mod max;
@@ -64,6 +66,7 @@ mod size;
 mod slice;
 mod softmax;
 mod softplus;
+mod split;
 mod sqrt;
 mod squeeze;
 mod sub;
@@ -104,11 +107,13 @@ const REGISTRY: &[(&str, ImportFn)] = &[
     ("Greater", greater::import),
     ("GreaterOrEqual", greater_or_equal::import),
     ("HardSigmoid", hard_sigmoid::import),
+    ("HardSwish", hard_swish::import),
     ("Identity", identity::import),
     ("LayerNormalization", layer_normalization::import),
     ("LeakyRelu", leaky_relu::import),
     ("Less", less::import),
     ("LessOrEqual", less_or_equal::import),
+    ("Log", log::import),
     ("MatMul", matmul::import),
     ("Max", max::import),
     ("MaxPool", max_pool::import),
@@ -133,6 +138,7 @@ const REGISTRY: &[(&str, ImportFn)] = &[
     ("Slice", slice::import),
     ("Softmax", softmax::import),
     ("Softplus", softplus::import),
+    ("Split", split::import),
     ("Sqrt", sqrt::import),
     ("Squeeze", squeeze::import),
     ("Sub", sub::import),

@@ -3,6 +3,7 @@
 use crate::error::CompileError;
 use crate::import::{Ctx, Dyn, Value};
 use crate::onnx::OnnxNode;
+use verinfer_ir::ConvGeometry;
 
 /// The input-dependent `[1, C, spatial...]` operand of a pooling node and its `kernel_shape`.
 pub fn pool_operand(node: &OnnxNode, ctx: &Ctx) -> Result<(Dyn, Vec<usize>), CompileError> {
@@ -152,6 +153,21 @@ impl Window {
             pads_end,
             out_shape,
         })
+    }
+
+    /// The geometry of a convolution over this window (a pooling is a depthwise one).
+    pub fn geometry(&self, in_channels: usize, out_channels: usize, group: usize) -> ConvGeometry {
+        ConvGeometry {
+            in_channels,
+            out_channels,
+            group,
+            in_shape: self.in_shape.clone(),
+            kernel: self.kernel.clone(),
+            strides: self.strides.clone(),
+            dilations: self.dilations.clone(),
+            pads: self.pads_begin.clone(),
+            out_shape: self.out_shape.clone(),
+        }
     }
 
     /// Number of output positions.

@@ -115,6 +115,30 @@ pub fn model_with_opset(
     m.write_to_bytes().unwrap()
 }
 
+/// A float model with graph inputs and outputs of the given names and shapes.
+pub fn graph_model(
+    nodes: Vec<NodeProto>,
+    inits: Vec<TensorProto>,
+    inputs: &[(&str, &[usize])],
+    outputs: &[(&str, &[usize])],
+    opset: i64,
+) -> Vec<u8> {
+    let mut g = GraphProto::new();
+    g.name = "t".into();
+    g.node = nodes;
+    g.initializer = inits;
+    let dims = |d: &[usize]| d.iter().map(|&v| Some(v as i64)).collect::<Vec<_>>();
+    g.input = inputs.iter().map(|(n, d)| value_info(n, DataType::FLOAT, &dims(d))).collect();
+    g.output = outputs.iter().map(|(n, d)| value_info(n, DataType::FLOAT, &dims(d))).collect();
+    let mut m = ModelProto::new();
+    m.ir_version = 8;
+    let mut os = OperatorSetIdProto::new();
+    os.version = opset;
+    m.opset_import.push(os);
+    m.graph = Some(g).into();
+    m.write_to_bytes().unwrap()
+}
+
 /// An integer initializer of element type `elem` (int8, uint8, int32, ...), values in `int32_data`.
 pub fn init_int(name: &str, dims: &[usize], elem: DataType, values: &[i64]) -> TensorProto {
     let mut t = TensorProto::new();

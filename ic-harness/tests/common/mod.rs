@@ -146,8 +146,8 @@ impl Model {
     }
 
     pub fn input(&self) -> Vec<f64> {
-        read_input(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(self.name).join("input.json"))
-            .unwrap()
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(self.name).join("input.json");
+        read_input(&path, &load_model(&self.build).unwrap().graph.input).unwrap()
     }
 
     /// The input commitment `prove` will produce for this model's fixture input and `salt`.

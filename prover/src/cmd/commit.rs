@@ -25,7 +25,8 @@ pub struct Args {
 pub fn run(args: &Args, json: bool) -> Result<()> {
     let model = load_model(&args.dir)?;
     let salt = parse_salt(&args.salt)?;
-    let q = verinfer_ir::quantize_input(&model.graph, &read_input(&args.input)?).context("quantizing the input")?;
+    let q = verinfer_ir::quantize_input(&model.graph, &read_input(&args.input, &model.graph.input)?)
+        .context("quantizing the input")?;
     let c_bytes = fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, model.graph.nodes[0].bits.0));
     let c = hex::encode(c_bytes);
     let hash = model.model_hash()?;

@@ -27,6 +27,10 @@ pub struct Args {
     /// Minimum signed width of weights (raised per layer where calibration shows it is needed).
     #[arg(long, default_value_t = QuantConfig::default().weight_bits)]
     pub weight_bits: u8,
+    /// The graph output to prove, for models with several (a classifier's label and
+    /// probabilities); default: the first. The other outputs are pruned.
+    #[arg(long)]
+    pub output: Option<String>,
     /// Reveal only a commitment to the output tensor instead of its values.
     #[arg(long)]
     pub commit_output: bool,
@@ -91,6 +95,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         },
         output_mode: if args.commit_output { OutputMode::Commitment } else { OutputMode::Tensor },
         sampling: args.sampling_spec()?,
+        output: args.output.clone(),
     };
     let step = Step::start("compiling");
     let report = compile_to_dir(&args.model, args.calibration.as_deref(), &args.out, &opts)?;
