@@ -527,23 +527,37 @@ pub fn quantize(
                 let tolerance = ((-(s_y as f64)).exp2()).max(y_max * TABLE_TOLERANCE);
                 let t = crate::table::build(*f, s_x, w, s_y, cfg.activation_bits, tolerance);
                 // The logarithm is steepest near 0, where a table of at most 2^8 segments over the
-                // operand's whole range cannot follow it: refused rather than silently wrong.
-                if *f == Func::Log && t.max_error > LOG_ERROR_LIMIT * y_max.max(1.0) {
+                // operand's whole range cannot follow it: measured over the calibrated operand range
+                // (with the headroom), and refused there rather than silently wrong.
+                if *f == Func::Log {
                     let (lo, hi) = match layer.inputs.first().copied().flatten() {
                         Some(i) => (cal.min[i], cal.max_signed[i]),
                         None => (-cal.input_max, cal.input_max),
                     };
-                    return Err(b.fail_on(
-                        lo,
-                        hi,
-                        format!(
-                            "a logarithm table over the operand (range quoted) errs by up to {:.3}; its range starts too close to 0 for {} segments",
-                            t.max_error,
-                            1u32 << (w - t.lo_bits)
-                        ),
-                        format!("a table error within {LOG_ERROR_LIMIT} of the output range"),
-                        "keep the operand of Log away from 0 (log(x + c) with c of the order of the operand's range), or take the logarithm outside the model",
-                    ));
+                    let q =
+                        |v: f64| (v * (s_x as f64).exp2()).round().clamp(1.0, ((1i64 << (w - 1)) - 1) as f64) as i64;
+                    let err = crate::table::measure_between(
+                        *f,
+                        s_x,
+                        w,
+                        s_y,
+                        t.lo_bits,
+                        &t.values,
+                        q(lo / cfg.headroom),
+                        q(hi * cfg.headroom),
+                    );
+                    if err > LOG_ERROR_LIMIT * y_max.max(1.0) {
+                        return Err(b.fail_on(
+                            lo,
+                            hi,
+                            format!(
+                                "a logarithm table over the operand (range quoted) errs by up to {err:.3}; its range starts too close to 0 for {} segments",
+                                1u32 << (w - t.lo_bits)
+                            ),
+                            format!("a table error within {LOG_ERROR_LIMIT} of the output range"),
+                            "keep the operand of Log away from 0 (log(x + c) with c of the order of the operand's range), or take the logarithm outside the model",
+                        ));
+                    }
                 }
                 let op = Op::Table { input: x, lo_bits: t.lo_bits, values: t.values };
                 let id = b.push(layer.name.clone(), op, layer.shape.clone(), s_y, Bits(cfg.activation_bits), y_max)?;

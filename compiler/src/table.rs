@@ -65,6 +65,23 @@ pub fn measure(f: Func, s_x: i32, w: u8, s_y: i32, out_bits: u8, lo: u8, values:
     worst
 }
 
+/// The largest difference between the table and `f` over the operand values `lo..=hi` (integers at
+/// scale `s_x`; at most 2^18 of them, evenly spread).
+#[allow(clippy::too_many_arguments)]
+pub fn measure_between(f: Func, s_x: i32, w: u8, s_y: i32, lo_bits: u8, values: &[i64], lo: i64, hi: i64) -> f64 {
+    let stride = ((hi - lo).max(0) as u64 >> 18).max(1) as i64;
+    let mut worst = 0.0f64;
+    let mut x = lo;
+    while x <= hi {
+        let want = f.eval(x as f64 * (-(s_x as f64)).exp2());
+        if let Some(got) = table_eval(x, w, lo_bits, values).filter(|_| want.is_finite()) {
+            worst = worst.max((got as f64 * (-(s_y as f64)).exp2() - want).abs());
+        }
+        x += stride;
+    }
+    worst
+}
+
 /// The table of `f` for a `w`-bit operand at scale `s_x` and an output at scale `s_y` of
 /// `out_bits` bits: the fewest selected bits (from 4 to 8, at most `w`) whose measured error is
 /// within `tolerance`, or 8 if none is.
