@@ -461,6 +461,12 @@ fn a_model_with_two_inputs_and_two_outputs_proves_the_chosen_output() {
     let opening: serde_json::Value =
         serde_json::from_slice(&std::fs::read(format!("{}.opening.json", proof.display())).unwrap()).unwrap();
     assert_eq!(opening["quantized_input"].as_array().unwrap().len(), 7);
+    // inspect names both graph inputs in order and the proven output
+    let o = run(bin().arg("inspect").arg(&build));
+    let t = text(&o);
+    assert!(o.status.success() && t.contains("probabilities"), "{t}");
+    let (features, scale) = (t.find("\"features\""), t.find("\"scale\""));
+    assert!(features.is_some() && features < scale, "{t}");
     // an unknown output is refused, naming the outputs the model has
     let o = run(bin().arg("compile").arg(&model).args(["--output", "logits", "-o"]).arg(d.path().join("x")));
     assert!(!o.status.success() && text(&o).contains("'label', 'probabilities'"), "{}", text(&o));

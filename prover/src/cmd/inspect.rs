@@ -50,6 +50,8 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
             "compiler_version": model.compiler_version,
             "onnx_sha256": model.onnx_sha256,
             "input_shape": ir.input.shape,
+            "graph_inputs": ir.input.graph_inputs().iter().map(|p| serde_json::json!({"name": p.name, "shape": p.shape})).collect::<Vec<_>>(),
+            "output": ir.output_node().name,
             "output_len": ir.output_node().len(),
             "output_mode": model.output_mode,
             "sampling": model.sampling,
