@@ -18,15 +18,16 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     let (c, out_sp, k) = (x.shape[1], win.out_len(), win.kernel_len());
     let geometry = win.geometry(c, c, c);
     geometry.validate().map_err(|e| ctx.err(node, e))?;
+    let taps = geometry.taps();
     // The divisor of each output position: its taps inside the input (or inside the padded input).
     let mut divisors = Vec::with_capacity(out_sp);
     for o in 0..out_sp {
-        let taps = (0..k).filter(|&t| win.tap(o, t).is_some()).count();
-        if taps == 0 {
+        let inside = taps.row(o).iter().filter(|&&t| t != u32::MAX).count();
+        if inside == 0 {
             return Err(ctx.err(node, "a window lies entirely in the padding"));
         }
         // With ceil_mode, taps past the input's end are not padding: they never count.
-        divisors.push(if include_pad { padded_count(&win, o) } else { taps } as f64);
+        divisors.push(if include_pad { padded_count(&win, o) } else { inside } as f64);
     }
     let mut shape = vec![1, c];
     shape.extend(&win.out_shape);

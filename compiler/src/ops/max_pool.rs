@@ -24,10 +24,14 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
     // Every window has the same number of taps so that the gadget is uniform: windows that overlap
     // the padding repeat one of their own elements (the maximum is unchanged).
     let k = win.kernel_len();
+    let geometry = win.geometry(c, c, c);
+    geometry.validate().map_err(|e| ctx.err(node, e))?;
+    let all_taps = geometry.taps();
     let mut windows = Vec::with_capacity(c * out_sp * k);
     for ch in 0..c {
         for o in 0..out_sp {
-            let taps: Vec<usize> = (0..k).filter_map(|t| win.tap(o, t)).map(|i| ch * in_sp + i).collect();
+            let taps: Vec<usize> =
+                all_taps.row(o).iter().filter(|&&t| t != u32::MAX).map(|&t| ch * in_sp + t as usize).collect();
             let first = *taps.first().ok_or_else(|| ctx.err(node, "a window lies entirely in the padding"))?;
             windows.extend(taps.iter().copied());
             windows.extend(std::iter::repeat_n(first, k - taps.len()));

@@ -182,28 +182,4 @@ impl Window {
     pub fn kernel_len(&self) -> usize {
         self.kernel.iter().product()
     }
-
-    /// For output position `o` and kernel position `k` (both flat, row-major), the flat input
-    /// position it reads, or `None` where it falls on padding.
-    pub fn tap(&self, o: usize, k: usize) -> Option<usize> {
-        let n = self.in_shape.len();
-        let (mut o, mut k) = (o, k);
-        let mut flat = 0usize;
-        let mut idx = vec![0usize; n];
-        for i in (0..n).rev() {
-            let oi = o % self.out_shape[i];
-            o /= self.out_shape[i];
-            let ki = k % self.kernel[i];
-            k /= self.kernel[i];
-            let pos = (oi * self.strides[i] + ki * self.dilations[i]) as i64 - self.pads_begin[i] as i64;
-            if pos < 0 || pos as usize >= self.in_shape[i] {
-                return None;
-            }
-            idx[i] = pos as usize;
-        }
-        for (&pos, &size) in idx.iter().zip(&self.in_shape) {
-            flat = flat * size + pos;
-        }
-        Some(flat)
-    }
 }

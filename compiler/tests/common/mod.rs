@@ -99,20 +99,7 @@ pub fn model_with_opset(
     out_dims: &[usize],
     opset: i64,
 ) -> Vec<u8> {
-    let mut g = GraphProto::new();
-    g.name = "t".into();
-    g.node = nodes;
-    g.initializer = inits;
-    let dims = |d: &[usize]| d.iter().map(|&v| Some(v as i64)).collect::<Vec<_>>();
-    g.input.push(value_info("x", DataType::FLOAT, &dims(in_dims)));
-    g.output.push(value_info("y", DataType::FLOAT, &dims(out_dims)));
-    let mut m = ModelProto::new();
-    m.ir_version = 8;
-    let mut os = OperatorSetIdProto::new();
-    os.version = opset;
-    m.opset_import.push(os);
-    m.graph = Some(g).into();
-    m.write_to_bytes().unwrap()
+    graph_model(nodes, inits, &[("x", in_dims)], &[("y", out_dims)], opset)
 }
 
 /// A float model with graph inputs and outputs of the given names and shapes.
