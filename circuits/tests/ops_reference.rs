@@ -3,7 +3,7 @@
 //! shapes, axes and values: Transpose, Concat, Slice, Gather, Pad, Unsqueeze, Squeeze, Flatten,
 //! ReduceSum, ReduceMean, Softmax, LayerNormalization, MatMul of two activations and by a batched
 //! constant, Sigmoid, Tanh, Exp, Erf, Gelu (both forms), HardSigmoid, LeakyRelu, Clip, Sqrt,
-//! Softplus, Pow, and Div by a constant and by a tensor. Each model is compiled, its honest witness
+//! Softplus, Pow, Div by a constant and by a tensor, and Cast to bool. Each model is compiled, its honest witness
 //! must satisfy the constraint system, and its dequantized output must match: exactly (to the output
 //! step) for wiring on 1/8-grid values, within the conformance tolerance `0.01 max(1, max |want|)`
 //! for the rest.
@@ -373,6 +373,18 @@ proptest! {
         let (got, _) = run(&model_with_opset(nodes, vec![init("half", &[], &[0.5])], &dims, &dims, 13), &cal);
         let want: Vec<f64> = x.iter().map(|&v| v / (v * v + 0.5)).collect();
         close(&got, &want, tolerance(&want))?;
+
+        // Cast to bool (x != 0) and back to float, on 1/8-grid values with zeros: exact
+        let z: Vec<f64> = grid_values(n, 12, seed).iter().enumerate().map(|(i, v)| if i % 3 == 0 { 0.0 } else { *v }).collect();
+        let cast = |name: &str, from: &str, to: &str, elem: DataType| {
+            let mut c = node("Cast", name, &[from], &[to]);
+            c.attribute = vec![int("to", elem as i64)];
+            c
+        };
+        let nodes = vec![cast("b", "x", "flag", DataType::BOOL), cast("f", "flag", "y", DataType::FLOAT)];
+        let (got, _) = run(&model_with_opset(nodes, vec![], &dims, &dims, 13), &[z.clone(), grid_values(n, 12, seed ^ 3)]);
+        let want: Vec<f64> = z.iter().map(|&v| f64::from(u8::from(v != 0.0))).collect();
+        close(&got, &want, 1e-9)?;
     }
 }
 

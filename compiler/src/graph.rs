@@ -263,6 +263,17 @@ impl LayerKind {
         })
     }
 
+    /// Weights per output (a row of a linear layer, a filter of a convolution, 1 for an affine
+    /// layer); 0 for other kinds. [`LayerKind::constants`] holds the rows one after another.
+    pub fn row_len(&self) -> usize {
+        match self {
+            LayerKind::Linear { cols, .. } => *cols,
+            LayerKind::Conv { geometry, weights, .. } => weights.len() / geometry.out_channels.max(1),
+            LayerKind::Affine { .. } => 1,
+            _ => 0,
+        }
+    }
+
     /// Multiply-accumulates of one evaluation of a linear layer (0 for other kinds).
     pub fn macs(&self) -> usize {
         match self {

@@ -8,7 +8,10 @@ use verinfer_ir::Bits;
 /// The input's scale and width: the coarsest grid (at most the `input_bits` budget allows) at which
 /// rounding the calibration inputs moves no output of the first linear layer by more than one of its
 /// output steps, and the smallest width that holds the calibrated range with headroom at that scale.
-/// Integer-valued inputs (pixels, counts) so get scale 0 and a few bits instead of the whole budget.
+/// Integer-valued inputs (pixels, counts) so get scale 0 and a few bits instead of the whole budget,
+/// and raw features of mixed magnitudes (areas in the thousands next to ratios near 0.05) get the
+/// fine grid their small features need. When the first layer is not linear, nothing measures the
+/// rounding: the input gets the budget given, or [`UNMEASURED_INPUT_BITS`] by default.
 pub(crate) fn input_scale(
     graph: &FloatGraph,
     calibration: &[Vec<f64>],
@@ -18,14 +21,17 @@ pub(crate) fn input_scale(
     grid: bool,
     cfg: &QuantConfig,
 ) -> (i8, u8) {
-    let s_max = choose_scale(in_max, cfg.input_bits, cfg.headroom);
+    let s_max = choose_scale(in_max, cfg.input_budget(), cfg.headroom);
     let width = |s: i8| -> u8 {
         let q = (in_max * cfg.headroom * (s as f64).exp2()).ceil();
-        (Bits::for_bound(q as u128).0).clamp(2, cfg.input_bits)
+        (Bits::for_bound(q as u128).0).clamp(2, cfg.input_budget())
     };
     let first = match graph.layers.first() {
         Some(l) if l.kind.constants().is_some() && input_uses == 1 && l.inputs == [None] => l,
-        _ => return (s_max, cfg.input_bits),
+        _ => {
+            let bits = cfg.input_bits.unwrap_or(UNMEASURED_INPUT_BITS);
+            return (choose_scale(in_max, bits, cfg.headroom), bits);
+        }
     };
     let step = (-(choose_scale(first_max.unwrap_or(0.0), cfg.activation_bits, cfg.headroom) as f64)).exp2();
     let calibration = sample_budget(calibration, first.kind.macs(), grid);
@@ -45,12 +51,16 @@ pub(crate) fn input_scale(
             return (s as i8, width(s as i8));
         }
     }
-    (s_max, cfg.input_bits)
+    (s_max, cfg.input_budget())
 }
 
+/// The input width when no linear first layer measures what rounding the input costs.
+pub(crate) const UNMEASURED_INPUT_BITS: u8 = 24;
+
 /// The weight scale of a linear or affine layer: at least the one the weight-width budget gives, and
-/// raised (up to 24 more bits) until rounding the weights moves no calibration output by more than one
-/// output step. Weights are circuit constants, so extra precision only lengthens the rescale.
+/// raised (up to 24 more bits, while the accumulator's exact bound fits [`MAX_BITS`]) until rounding
+/// the weights moves no calibration output by more than one output step. Weights are circuit
+/// constants, so extra precision only lengthens the rescale, and only where calibration needs it.
 ///
 /// A layer whose output is rounded onto an integer grid next (`grid`, a QuantizeLinear) is raised
 /// until the error is within [`GRID_ERROR`] and every calibration output rounds to the same grid
@@ -91,13 +101,30 @@ pub(crate) fn weight_scale(
             }
         }
         let done = if grid { same_grid && worst <= GRID_ERROR } else { worst <= step };
-        let next_acc_bits = b_x.0 as i32 + weight_bits as i32 + (s_w as i32 - base as i32) + 16;
-        if done || next_acc_bits > MAX_BITS as i32 || s_x as i32 + s_w as i32 >= 120 {
+        if done || s_x as i32 + s_w as i32 >= 120 || accumulator_bits(kind, s_w + 1, s_x, b_x) > MAX_BITS {
             return (s_w, worst);
         }
         s_w += 1;
     }
     (s_w, 0.0)
+}
+
+/// The signed width of `kind`'s accumulator with its weights rounded at scale `s_w` over an operand
+/// of width `b_x`: the largest row's `sum |w| * 2^(b_x - 1)` plus the largest bias, the bound
+/// `Op::weighted_bound` gives the quantized layer.
+fn accumulator_bits(kind: &LayerKind, s_w: i8, s_x: i8, b_x: Bits) -> u8 {
+    let Some((consts, bias)) = kind.constants() else { return 0 };
+    let (f, fb) = ((s_w as f64).exp2(), ((s_x as i32 + s_w as i32) as f64).exp2());
+    // rounded constants are integers, exact in f64; beyond 2^100 the layer cannot fit anyway
+    let int = |v: f64| -> Option<u128> { Some(round_half_up(v).abs()).filter(|a| *a < 1e30).map(|a| a as u128) };
+    let mut row = 0u128;
+    for r in consts.chunks(kind.row_len().max(1)) {
+        let Some(l1) = r.iter().try_fold(0u128, |s, w| int(w * f).map(|a| s + a)) else { return u8::MAX };
+        row = row.max(l1);
+    }
+    let Some(b) = bias.iter().try_fold(0u128, |m, v| int(v * fb).map(|a| m.max(a))) else { return u8::MAX };
+    let in_max = 1u128 << (b_x.0 - 1).min(60);
+    row.checked_mul(in_max).and_then(|p| p.checked_add(b)).map_or(u8::MAX, |bound| Bits::for_bound(bound).0)
 }
 
 /// Multiply-accumulates a precision search may spend per candidate scale: beyond it, a layer is

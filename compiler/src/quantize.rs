@@ -16,8 +16,11 @@ use verinfer_ir::{Bits, CircuitIr, Node, Op, Scale, TensorId};
 pub struct QuantConfig {
     /// Signed width of activations (rescale outputs).
     pub activation_bits: u8,
-    /// Signed width of the quantized input.
-    pub input_bits: u8,
+    /// Largest signed width of the quantized input; `None` (the default) is [`AUTO_INPUT_BITS`],
+    /// or 24 bits when the first layer is not linear. Within it the compiler uses the coarsest
+    /// scale at which rounding the input moves the first linear layer's outputs by at most one of
+    /// their steps, and the width that scale needs.
+    pub input_bits: Option<u8>,
     /// Signed width budget of weights.
     pub weight_bits: u8,
     /// Calibrated maxima are multiplied by this before choosing a scale (room for unseen inputs).
@@ -26,7 +29,18 @@ pub struct QuantConfig {
 
 impl Default for QuantConfig {
     fn default() -> Self {
-        QuantConfig { activation_bits: 16, input_bits: 24, weight_bits: 10, headroom: 2.0 }
+        QuantConfig { activation_bits: 16, input_bits: None, weight_bits: 10, headroom: 2.0 }
+    }
+}
+
+/// The input width budget when none is given: room for raw features of mixed magnitudes, spent
+/// only where the first layer's measured error needs it.
+pub const AUTO_INPUT_BITS: u8 = 32;
+
+impl QuantConfig {
+    /// The largest width of the quantized input.
+    pub fn input_budget(&self) -> u8 {
+        self.input_bits.unwrap_or(AUTO_INPUT_BITS)
     }
 }
 
@@ -46,7 +60,11 @@ pub const GRID_ERROR: f64 = 1.0 / 4096.0;
 /// Weight rounding that moves a layer's outputs by more than this fraction of their calibrated range
 /// (and more than one output step), at the finest weight scale the accumulator allows, is a compile
 /// error rather than a silent loss of precision.
-pub const PRECISION_LIMIT: f64 = 1.0 / 64.0;
+pub const PRECISION_LIMIT: f64 = 1.0 / 256.0;
+
+/// Operand points per side at which a table's saturation is measured (f is smooth and monotone
+/// beyond its bend for every function this clamps).
+const SATURATION_PROBES: usize = 4096;
 
 /// How one tensor was quantized, for the report.
 #[derive(Clone, Debug, Serialize)]
@@ -115,7 +133,7 @@ struct Calibrated {
 }
 
 fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig) -> Result<Calibrated, CompileError> {
-    let limit = largest_quantizable(cfg.input_bits, cfg.headroom);
+    let limit = largest_quantizable(cfg.input_budget(), cfg.headroom);
     let input_len: usize = graph.input.shape.iter().product();
     let n = graph.layers.len();
     let mut c = Calibrated {
@@ -142,7 +160,7 @@ fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig) ->
                 element: j,
                 value,
                 limit,
-                input_bits: cfg.input_bits,
+                input_bits: cfg.input_budget(),
             });
         }
         c.input_max = c.input_max.max(max_abs(x.iter().copied()));
@@ -280,6 +298,36 @@ impl Builder<'_> {
         }
     }
 
+    /// `id` clamped to the narrowest width (at least 4 bits, at least 2 below its own) beyond which
+    /// `f` stays within `flat` of its value at the clamp on the operand's whole range: saturating
+    /// functions (Sigmoid, Tanh, Erf, HardSigmoid) then spend their table's segments where they
+    /// bend. Returns the tensor to tabulate and the error the clamp adds (0 when there is none).
+    fn saturate(&mut self, id: TensorId, f: Func, flat: f64) -> Result<(TensorId, f64), CompileError> {
+        let n = self.node(id).clone();
+        let (s_x, w) = (n.scale.0 as i32, n.bits.0);
+        let real = |q: i64| q as f64 * (-(s_x as f64)).exp2();
+        let (x_lo, x_hi) = (-(1i64 << (w - 1)), (1i64 << (w - 1)) - 1);
+        // the largest change of f from the clamp point `at` out to the operand's end `end`
+        let drift = |at: i64, end: i64| -> f64 {
+            let y0 = f.eval(real(at));
+            (0..=SATURATION_PROBES)
+                .map(|k| at as f64 + (end - at) as f64 * k as f64 / SATURATION_PROBES as f64)
+                .map(|q| (f.eval(q * (-(s_x as f64)).exp2()) - y0).abs())
+                .fold(0.0, |m, d| if d.is_nan() { f64::INFINITY } else { m.max(d) })
+        };
+        for w2 in 4..w.saturating_sub(1) {
+            let hi = (1i64 << (w2 - 1)) - 1;
+            let lo = -hi;
+            let err = drift(hi, x_hi).max(drift(lo, x_lo));
+            if err <= flat {
+                let name = format!("{}::saturate", n.name);
+                let c = self.push(name, Op::Clamp { input: id, lo, hi }, n.shape, s_x, Bits(w2), real(hi).abs())?;
+                return Ok((c, err));
+            }
+        }
+        Ok((id, 0.0))
+    }
+
     /// Multiplies `id` by `2^up` (exact), for aligning scales.
     fn scale_up(&mut self, id: TensorId, up: i32) -> Result<TensorId, CompileError> {
         if up == 0 {
@@ -305,12 +353,12 @@ pub fn quantize(
     cfg: &QuantConfig,
 ) -> Result<(CircuitIr, Vec<TensorQuant>), CompileError> {
     if !(2..=MAX_BITS).contains(&cfg.activation_bits)
-        || !(2..=MAX_BITS).contains(&cfg.input_bits)
+        || !(2..=MAX_BITS).contains(&cfg.input_budget())
         || !(2..=32).contains(&cfg.weight_bits)
     {
         return Err(CompileError::Settings(format!(
             "widths out of range (activations {}, input {}, weights {}): activations and input take 2..={MAX_BITS} bits, weights 2..=32",
-            cfg.activation_bits, cfg.input_bits, cfg.weight_bits
+            cfg.activation_bits, cfg.input_budget(), cfg.weight_bits
         )));
     }
     let cal = calibrate(graph, calibration, cfg)?;
@@ -522,10 +570,12 @@ pub fn quantize(
             }
             LayerKind::Func(f) => {
                 let x = b.calibrated(src, operand_max(0))?;
-                let (s_x, w) = (b.node(x).scale.0 as i32, b.node(x).bits.0);
                 let s_y = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
                 let tolerance = ((-(s_y as f64)).exp2()).max(y_max * TABLE_TOLERANCE);
-                let t = crate::table::build(*f, s_x, w, s_y, cfg.activation_bits, tolerance);
+                let (x, flat_error) = b.saturate(x, *f, tolerance / 2.0)?;
+                let (s_x, w) = (b.node(x).scale.0 as i32, b.node(x).bits.0);
+                let mut t = crate::table::build(*f, s_x, w, s_y, cfg.activation_bits, tolerance);
+                t.max_error = t.max_error.max(flat_error);
                 // The logarithm is steepest near 0, where a table of at most 2^8 segments over the
                 // operand's whole range cannot follow it: measured over the calibrated operand range
                 // (with the headroom), and refused there rather than silently wrong.

@@ -156,3 +156,27 @@ fn report_gives_each_layer_its_largest_error_against_the_float_model() {
     let json = serde_json::to_value(&c.report).unwrap();
     assert!(json["tensors"].as_array().unwrap().iter().any(|t| t["max_abs_error"].is_number()));
 }
+
+#[test]
+fn a_sigmoid_head_on_raw_features_keeps_its_probability_within_one_percent() {
+    // breast_cancer_sigmoid: raw features up to ~3200 with the standardization folded into the first
+    // Gemm, Tanh hidden layers, a Sigmoid probability. Every layer must stay within 1/256 of its
+    // range, and the probability within 0.01 of onnxruntime's on every test sample.
+    let c = compile_fixture("breast_cancer_sigmoid");
+    let t = test_split("breast_cancer_sigmoid");
+    let ir = &c.model.graph;
+    let out = ir.output_node();
+    let mut worst = 0.0f64;
+    for (x, want) in t.inputs.iter().zip(&t.ort_logits) {
+        let q = verinfer_ir::quantize_input(ir, x).unwrap();
+        let got = out.scale.dequantize(verinfer_ir::evaluate(ir, &q).unwrap().output(ir)[0]);
+        assert_eq!(got > 0.5, want[0] > 0.5, "decision differs: {got} vs onnxruntime {}", want[0]);
+        worst = worst.max((got - want[0]).abs());
+    }
+    eprintln!("breast_cancer_sigmoid: largest probability error {worst:.5}");
+    assert!(worst <= 0.01, "probability off by {worst}");
+    for tq in c.report.tensors.iter().filter(|tq| tq.max_abs_error.is_some()) {
+        let (err, range) = (tq.max_abs_error.unwrap(), tq.calibrated_max_abs);
+        assert!(err <= range / 256.0 + 1e-12, "{}: error {err} of range {range}", tq.tensor);
+    }
+}

@@ -285,11 +285,11 @@ fn calibration_values_the_input_cannot_hold_are_named_readably() {
     let e = compile(&bytes, &cal, &CompileOptions::default()).unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("sample 1, element 1 is 1e308"), "{msg}");
-    assert!(msg.contains("24-bit input") && msg.contains("|x| <= "), "{msg}");
+    assert!(msg.contains("32-bit input") && msg.contains("|x| <= "), "{msg}");
     assert!(longest_digit_run(&msg) <= 6, "{msg}");
     match e {
         CompileError::CalibrationValue { sample, element, value, limit, input_bits } => {
-            assert_eq!((sample, element, value, input_bits), (1, 1, 1e308, 24));
+            assert_eq!((sample, element, value, input_bits), (1, 1, 1e308, 32));
             assert!(limit > 1e20 && limit < 1e308, "{limit}");
         }
         e => panic!("not a calibration value error: {e}"),
@@ -297,7 +297,7 @@ fn calibration_values_the_input_cannot_hold_are_named_readably() {
     // a range too wide for a later layer: the quoted range is readable too
     let square = one_input_model(vec![node("Mul", "square", &["x", "x"], &["y"])], vec![], &[1, 3], &[1, 3]);
     let wide = CompileOptions {
-        quant: QuantConfig { activation_bits: 40, input_bits: 40, ..QuantConfig::default() },
+        quant: QuantConfig { activation_bits: 40, input_bits: Some(40), ..QuantConfig::default() },
         ..CompileOptions::default()
     };
     let msg = compile(&square, &[vec![0.5, 1e20, -1.0]], &wide).unwrap_err().to_string();

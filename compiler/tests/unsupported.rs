@@ -131,18 +131,19 @@ fn calibration_errors_name_node_tensor_range_limit_and_fix() {
 
     // a product wider than the field allows: 40-bit activations squared
     let bytes = out2(vec![node("Mul", "square", &["x", "x"], &["y"])], vec![]);
-    let wide = QuantConfig { activation_bits: 40, input_bits: 40, ..QuantConfig::default() };
+    let wide = QuantConfig { activation_bits: 40, input_bits: Some(40), ..QuantConfig::default() };
     let (tensor, node_name, min, max, problem, limit, fix) = quantization_error(&bytes, &[vec![0.5, -3.0]], wide);
     assert_eq!((tensor.as_str(), node_name.as_str()), ("y", "square"));
     assert_eq!((min, max), (0.25, 9.0));
     assert!(problem.contains("needs") && problem.contains("bits"), "{problem}");
     assert!(limit.contains("62 bits") && fix.contains("--activation-bits"), "{limit} / {fix}");
 
-    // weights too fine for the accumulator: y = r_0 + 1e-4 r_1 with r_0 near 0 and r_1 near 1000,
-    // on a 40-bit operand (the input, through a ReLU, keeps its full width): the small weight
-    // rounds to nothing and the output, about 0.1, loses most of its value
+    // weights too fine for the accumulator: y = r_0 + 1e-7 r_1 with r_0 near 0 and r_1 near 1000,
+    // on a 40-bit operand (the input, through a ReLU, keeps its full width): the accumulator's
+    // 62 bits leave the large weight 22 bits, the small one rounds to nothing and the output (at
+    // most 0.0031) loses the 1e-4 it contributes, 3% of its range
     let mut w = weights("W", &[2, 1]);
-    w.float_data = vec![1.0, 1e-4];
+    w.float_data = vec![1.0, 1e-7];
     let bytes = {
         let mut g = GraphProto::new();
         g.name = "t".into();
@@ -160,15 +161,15 @@ fn calibration_errors_name_node_tensor_range_limit_and_fix() {
     };
     let cal: Vec<Vec<f64>> = (0..4).map(|i| vec![0.001 * i as f64, 999.7 - i as f64 * 0.37]).collect();
     let (tensor, node_name, _, max, problem, limit, fix) =
-        quantization_error(&bytes, &cal, QuantConfig { input_bits: 40, ..QuantConfig::default() });
-    // the layer's own range: y is about 0.1
+        quantization_error(&bytes, &cal, QuantConfig { input_bits: Some(40), ..QuantConfig::default() });
+    // the layer's own range: y is at most 0.003 + 1e-7 * 998.6
     assert_eq!((tensor.as_str(), node_name.as_str()), ("y", "dense"));
-    assert!(max > 0.09 && max < 0.11, "{max}");
+    assert!(max > 0.0030 && max < 0.0032, "{max}");
     assert!(
         problem.contains("rounding the weights") && problem.contains("% of the layer's largest value"),
         "{problem}"
     );
-    assert!(limit.contains("1/64 of the range") && fix.contains("--input-bits"), "{limit} / {fix}");
+    assert!(limit.contains("1/256 of the range") && fix.contains("--input-bits"), "{limit} / {fix}");
     // the same model compiles at the default input width
     let opts = CompileOptions::default();
     compile(&bytes, &cal, &opts).unwrap();

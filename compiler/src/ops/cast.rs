@@ -1,5 +1,6 @@
 //! ONNX `Cast` between floating-point types (a no-op on the real values verinfer tracks); casts of
-//! constants to integer types are folded.
+//! constants to integer types are folded; a cast to bool is `x != 0`, a 0/1 tensor (folded on
+//! constants, `compare::nonzero` on input-dependent tensors).
 use crate::error::CompileError;
 use crate::import::{Ctx, Value};
 use crate::onnx::{elem_type_name, is_float_elem, OnnxNode, OnnxTensor};
@@ -14,6 +15,8 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx) -> Result<(), CompileError> {
         convert(ctx, node, v, true, to_name)?
     } else if to_name.contains("int") {
         convert(ctx, node, v, false, to_name)?
+    } else if to_name == "bool" {
+        to_bool(ctx, node, v)?
     } else {
         return Err(ctx.err(node, format!("cast to {to_name} is not supported")));
     };
@@ -34,5 +37,14 @@ pub fn convert(ctx: &Ctx, node: &OnnxNode, v: Value, to_float: bool, to_name: &s
         Value::Const(OnnxTensor::Int(a)) if to_float => Value::Const(OnnxTensor::Float(a.mapv(|x| x as f64))),
         Value::Const(OnnxTensor::Int(a)) => Value::Const(OnnxTensor::Int(a)),
         Value::Const(OnnxTensor::Float(a)) => Value::Const(OnnxTensor::Int(a.mapv(|x| x.trunc() as i64))),
+    })
+}
+
+/// `v != 0` as 0/1: folded on a constant, the `nonzero` gadget chain on an input-dependent tensor.
+fn to_bool(ctx: &mut Ctx, node: &OnnxNode, v: Value) -> Result<Value, CompileError> {
+    Ok(match v {
+        Value::Dyn(_) => super::compare::nonzero(ctx, node, &v)?,
+        Value::Const(OnnxTensor::Float(a)) => Value::Const(OnnxTensor::Int(a.mapv(|x| i64::from(x != 0.0)))),
+        Value::Const(OnnxTensor::Int(a)) => Value::Const(OnnxTensor::Int(a.mapv(|x| i64::from(x != 0)))),
     })
 }

@@ -55,3 +55,15 @@ pub fn import(node: &OnnxNode, ctx: &mut Ctx, cmp: Cmp) -> Result<(), CompileErr
     };
     ctx.set(node, 0, y)
 }
+
+/// `v != 0` as a 0/1 tensor: `1 - [v >= 0] * [-v >= 0]` (two steps and one product per element;
+/// values within one quantization step of 0 are 0). ONNX's `Cast` to bool.
+pub fn nonzero(ctx: &mut Ctx, node: &OnnxNode, v: &Value) -> Result<Value, CompileError> {
+    let zero = Value::Const(OnnxTensor::Float(ArrayD::from_elem(IxDyn(&[]), 0.0)));
+    let one = Value::Const(OnnxTensor::Float(ArrayD::from_elem(IxDyn(&[]), 1.0)));
+    let ge = unary(ctx, node, LayerKind::Step, v, "nonneg")?;
+    let neg = apply(ctx, node, Binary::Sub, &zero, v, "neg")?;
+    let le = unary(ctx, node, LayerKind::Step, &neg, "nonpos")?;
+    let eq = apply(ctx, node, Binary::Mul, &ge, &le, "zero")?;
+    apply(ctx, node, Binary::Sub, &one, &eq, "")
+}

@@ -21,9 +21,11 @@ pub struct Args {
     /// Signed width of activations.
     #[arg(long, default_value_t = QuantConfig::default().activation_bits)]
     pub activation_bits: u8,
-    /// Signed width of the quantized input.
-    #[arg(long, default_value_t = QuantConfig::default().input_bits)]
-    pub input_bits: u8,
+    /// Largest signed width of the quantized input (default: 32 bits, or 24 when the first layer is
+    /// not linear). The compiler picks the coarsest scale at which rounding the input moves the
+    /// first linear layer's outputs by at most one step, and the width that scale needs.
+    #[arg(long)]
+    pub input_bits: Option<u8>,
     /// Minimum signed width of weights (raised per layer where calibration shows it is needed).
     #[arg(long, default_value_t = QuantConfig::default().weight_bits)]
     pub weight_bits: u8,
