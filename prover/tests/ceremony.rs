@@ -191,7 +191,15 @@ fn bad_ceremony_inputs_get_errors_naming_the_problem() {
             .arg("-o")
             .arg(p("x.zkey")),
     );
-    assert!(e.contains("2^11") && e.contains("powersOfTau28_hez_final_11.ptau"), "{e}");
+    // the power the message asks for, and the file it names for it (the breast_cancer circuit needs
+    // more than the file's 2^6)
+    let power: u32 = e
+        .split("the circuit needs 2^")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no power in: {e}"));
+    assert!(power > 6 && e.contains(&format!("powersOfTau28_hez_final_{power}.ptau")), "{e}");
     // Another curve.
     let bls = root().join("ceremony/tests/data/formats/bls12381_pot4_0000.ptau");
     let e = fails(bin().args(["ceremony", "init"]).arg(&iris).arg("--ptau").arg(&bls).arg("-o").arg(p("x.zkey")));
