@@ -67,11 +67,16 @@ pub(crate) const UNMEASURED_INPUT_BITS: u8 = 24;
 /// value as the exact output: calibrated models put values within 1e-5 of a rounding tie (pixel 8
 /// at scale 16/255), and only exact weights round those as onnxruntime does.
 ///
+/// The rounded layer is evaluated on `seen`, the operand as the circuit holds it (the rounded input
+/// for a grid layer reading the graph input; otherwise `inputs` itself), against the exact layer on
+/// `inputs`.
+///
 /// Returns the scale and the largest output error its rounded weights cause on the calibration data.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn weight_scale(
     kind: &LayerKind,
     inputs: &[&[f64]],
+    seen: &[&[f64]],
     s_y: i32,
     grid: bool,
     weight_bits: u8,
@@ -82,6 +87,7 @@ pub(crate) fn weight_scale(
     let base = choose_scale(max_abs(consts.iter().copied()), weight_bits, 1.0);
     let step = (-(s_y as f64)).exp2();
     let inputs = sample_budget(inputs, kind.macs(), grid);
+    let seen = sample_budget(seen, kind.macs(), grid);
     let exact: Vec<Vec<f64>> = inputs.iter().map(|x| crate::graph::eval_layer(kind, &[x])).collect();
     let mut s_w = base;
     while (s_w as i32) < base as i32 + 24 {
@@ -92,7 +98,7 @@ pub(crate) fn weight_scale(
         let rb: Vec<f64> = bias.iter().map(|&v| round_half_up(v * fb) / fb).collect();
         let Some(probe) = kind.with_constants(rounded, rb) else { return (s_w, 0.0) };
         let (mut worst, mut same_grid) = (0.0f64, true);
-        for (x, a) in inputs.iter().zip(&exact) {
+        for (x, a) in seen.iter().zip(&exact) {
             for (p, q) in a.iter().zip(crate::graph::eval_layer(&probe, &[x])) {
                 worst = worst.max((p - q).abs());
                 // an exact tie rounds half to even in ONNX and half up here: no precision helps it

@@ -732,7 +732,19 @@ pub fn quantize(
                 let s_y_target = choose_scale(y_max, cfg.activation_bits, cfg.headroom) as i32;
                 let layer_inputs = operand_values(0);
                 let grid = to_grid[li].is_some();
-                let (s_w, worst) = weight_scale(kind, &layer_inputs, s_y_target, grid, cfg.weight_bits, s_x, b_x);
+                // a layer rounded onto a grid straight from the graph input is measured on the input
+                // as the circuit holds it: the input's and the weights' rounding errors add up, and
+                // each alone within the grid tolerance is not enough next to a rounding tie
+                let held: Vec<Vec<f64>> = match layer.inputs.first() {
+                    Some(None) if grid => {
+                        let f = (s_in as f64).exp2();
+                        layer_inputs.iter().map(|x| x.iter().map(|&v| round_half_up(v * f) / f).collect()).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                let held: Vec<&[f64]> = held.iter().map(Vec::as_slice).collect();
+                let seen = if held.is_empty() { &layer_inputs } else { &held };
+                let (s_w, worst) = weight_scale(kind, &layer_inputs, seen, s_y_target, grid, cfg.weight_bits, s_x, b_x);
                 // an error: weight rounding alone moves an output by more than one output step (the
                 // activation scale, or the integer grid) and more than PRECISION_LIMIT of its range
                 let step = if grid { 1.0 } else { (-(s_y_target as f64)).exp2() };
