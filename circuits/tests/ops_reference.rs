@@ -2,7 +2,7 @@
 //! references written here (ndarray for the wiring, f64 formulas for the functions), on random
 //! shapes, axes and values: Transpose, Concat, Slice, Gather, Pad, Unsqueeze, Squeeze, Flatten,
 //! ReduceSum, ReduceMean, Softmax, LayerNormalization, MatMul of two activations and by a batched
-//! constant, Sigmoid, Tanh, Exp, Erf, Gelu (both forms), HardSigmoid, LeakyRelu, Clip, Sqrt,
+//! constant, Sigmoid, Tanh, Exp, Erf, Gelu (both forms), HardSigmoid, HardSwish, LeakyRelu, Clip, Sqrt,
 //! Softplus, Pow, Div by a constant and by a tensor, and Cast to bool. Each model is compiled, its honest witness
 //! must satisfy the constraint system, and its dequantized output must match: exactly (to the output
 //! step) for wiring on 1/8-grid values, within the conformance tolerance `0.01 max(1, max |want|)`
@@ -330,6 +330,7 @@ proptest! {
             ),
             ("LeakyRelu", vec![float("alpha", alpha as f32)], Box::new(move |v| if v < 0.0 { alpha as f32 as f64 * v } else { v })),
             ("Softplus", vec![], Box::new(|v| v.exp().ln_1p())),
+            ("HardSwish", vec![], Box::new(|v| v * (v / 6.0 + 0.5).clamp(0.0, 1.0))),
         ];
         for (op, attrs, f) in cases {
             let mut nd = node(op, "f", &["x"], &["y"]);
