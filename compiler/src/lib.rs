@@ -115,6 +115,7 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
     for (t, e) in tensors.iter_mut().zip(layer_errors) {
         t.max_abs_error = e;
     }
+    let warnings = report::accuracy_warnings(&tensors, &model.graph.output_node().name);
     let mut gadgets = BTreeMap::new();
     for n in &model.graph.nodes {
         *gadgets.entry(n.op.kind()).or_default() += 1;
@@ -134,6 +135,7 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
         tensors,
         calibration,
         sampling: sampling_report,
+        warnings,
     };
     Ok(Compiled { model, report, float })
 }

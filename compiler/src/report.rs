@@ -53,6 +53,64 @@ pub struct Report {
     pub calibration: Accuracy,
     /// The sampling mode and how closely the integer sampler follows the float softmax.
     pub sampling: SamplingReport,
+    /// Where the circuit is less accurate than verinfer aims for (a layer off by more than 1/256 of
+    /// its range, the output by more than 1% of its range), with the fix; `compile` prints them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// A layer whose calibration error exceeds this fraction of its range is named in the warnings
+/// (the first such layer: errors propagate from it).
+pub const LAYER_ERROR_AIM: f64 = 1.0 / 256.0;
+
+/// The output's calibration error beyond this fraction of its range is named in the warnings.
+pub const OUTPUT_ERROR_AIM: f64 = 1.0 / 100.0;
+
+/// The warnings of [`Report::warnings`] for `tensors` (in graph order, with their errors) and the
+/// output tensor `output`.
+pub fn accuracy_warnings(tensors: &[TensorQuant], output: &str) -> Vec<String> {
+    let fix = |gadget: &str| {
+        match gadget {
+        "input" => {
+            "the input's grid follows its first layer's output step: raise --activation-bits (or --input-bits if the input is at its width limit)"
+        }
+        "table" => {
+            "its table's 256 segments span the operand's whole range: narrow that range (normalize the layer's input; for a Softmax, smaller logits), or check the calibration data for outliers"
+        }
+        _ => "raise --activation-bits, or check the calibration data for outliers that widen the range",
+    }
+    };
+    // a tensor within one step of its own grid (a value rounded onto an int8 grid is half a step
+    // from its float) is as accurate as its width allows
+    let off = |t: &TensorQuant, aim: f64| {
+        let step = (-(t.scale as f64)).exp2();
+        t.max_abs_error.filter(|e| *e > aim * t.calibrated_max_abs && *e > step)
+    };
+    let mut warnings = Vec::new();
+    if let Some((t, e)) =
+        tensors.iter().filter(|t| t.tensor != output).find_map(|t| Some((t, off(t, LAYER_ERROR_AIM)?)))
+    {
+        warnings.push(format!(
+            "layer '{}' ({}) is off by up to {e:.3e} on a range of {:.3e} ({:.2}%, more than 1/256; later layers inherit it): {}",
+            t.tensor,
+            t.gadget,
+            t.calibrated_max_abs,
+            100.0 * e / t.calibrated_max_abs,
+            fix(t.gadget)
+        ));
+    }
+    if let Some((t, e)) =
+        tensors.iter().filter(|t| t.tensor == output).find_map(|t| Some((t, off(t, OUTPUT_ERROR_AIM)?)))
+    {
+        warnings.push(format!(
+            "the output '{}' is off by up to {e:.3e} on a range of {:.3e} ({:.2}%, more than 1%): {}",
+            t.tensor,
+            t.calibrated_max_abs,
+            100.0 * e / t.calibrated_max_abs,
+            fix(t.gadget)
+        ));
+    }
+    warnings
 }
 
 /// The sampling mode, its integer constants, and its distance to the float model's softmax.

@@ -180,3 +180,25 @@ fn a_sigmoid_head_on_raw_features_keeps_its_probability_within_one_percent() {
         assert!(err <= range / 256.0 + 1e-12, "{}: error {err} of range {range}", tq.tensor);
     }
 }
+
+#[test]
+fn compile_warns_where_a_layer_or_the_output_misses_the_accuracy_aim() {
+    // the default settings keep iris within the aims: no warning
+    let c = compile_fixture("iris_mlp");
+    assert!(c.report.warnings.is_empty(), "{:?}", c.report.warnings);
+    // 6-bit activations cannot: the first layer off by more than 1/256 is named with its fix, and
+    // so is the output
+    let onnx = std::fs::read(fixture("iris_mlp").join("model.onnx")).unwrap();
+    let cal = read_samples(&std::fs::read_to_string(fixture("iris_mlp").join("calibration.json")).unwrap()).unwrap();
+    let quant = verinfer_compiler::QuantConfig { activation_bits: 6, ..Default::default() };
+    let c = compile(&onnx, &cal, &CompileOptions { quant, ..CompileOptions::default() }).unwrap();
+    let w = &c.report.warnings;
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].starts_with("layer '") && w[0].contains("more than 1/256") && w[0].contains("--activation-bits"),
+        "{w:?}"
+    );
+    assert!(w[1].starts_with("the output '") && w[1].contains("more than 1%"), "{w:?}");
+    let json = serde_json::to_value(&c.report).unwrap();
+    assert_eq!(json["warnings"].as_array().map(Vec::len), Some(2));
+}

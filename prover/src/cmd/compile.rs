@@ -119,8 +119,9 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
             )
         })
         .unwrap_or_default();
+    let warnings: String = report.warnings.iter().map(|w| format!("\n  warning      {w}")).collect();
     let text = format!(
-        "compiled {} -> {}\n  model hash   {}\n  constraints  {}\n  agreement    {:.2}% of {} calibration samples (max abs error {:.4}){worst}\n  sampling     {}",
+        "compiled {} -> {}\n  model hash   {}\n  constraints  {}\n  agreement    {:.2}% of {} calibration samples (max abs error {:.4}){worst}\n  sampling     {}{warnings}",
         args.model.display(),
         args.out.display(),
         report.model_hash,
