@@ -14,6 +14,8 @@
 #   WORK             build directories and logs (default /tmp/verinfer-real-models)
 #   OUT              the markdown table (default benches/real-models/results.md)
 #   NO_BUILD         set to 1 to use the existing target/release binaries without `cargo build`
+#   PYTHON           a Python with the onnx package, for the parameter count (default python3; the
+#                    column shows "?" without onnx)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +26,7 @@ MAX_CONSTRAINTS="${MAX_CONSTRAINTS:-3000000}"
 WORK="${WORK:-/tmp/verinfer-real-models}"
 OUT="${OUT:-$HERE/results.md}"
 BIN="$ROOT/target/release"
+PYTHON="${PYTHON:-python3}"
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
   (cd "$ROOT" && cargo build --release -p verinfer -p verinfer-benches --bin verinfer --bin agreement)
@@ -58,7 +61,7 @@ for m in $MODELS; do
   read -r c_s c_mib < <(timed "$WORK/$m.compile" "$BIN/verinfer" compile "$fx/model.onnx" \
     --calibration "$fx/calibration.json" -o "$build")
   constraints=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['constraints'])" "$build/report.json")
-  params=$(python3 - "$fx/model.onnx" <<'EOF'
+  params=$("$PYTHON" - "$fx/model.onnx" <<'EOF'
 import sys
 try:
     import onnx
