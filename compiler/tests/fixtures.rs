@@ -202,3 +202,47 @@ fn compile_warns_where_a_layer_or_the_output_misses_the_accuracy_aim() {
     let json = serde_json::to_value(&c.report).unwrap();
     assert_eq!(json["warnings"].as_array().map(Vec::len), Some(2));
 }
+
+/// The benchmark fixtures of fixtures/gen_real.py (PyTorch exports: channel-last convolutions with
+/// Transposes and a Shape/Gather/Unsqueeze/Concat/Reshape flatten, depthwise convolutions with
+/// squeeze-and-excite and HardSwish, a fused-QKV Split transformer, a 4M-weight MLP).
+const REAL_MODELS: &[&str] = &["audio_cnn", "mobilenet_v3s", "transformer", "dense_4m", "cifar_cnn"];
+
+#[test]
+fn real_exports_import_as_onnxruntime_computes_them() {
+    for name in REAL_MODELS {
+        let g = import_onnx(&std::fs::read(fixture(name).join("model.onnx")).unwrap(), None).unwrap();
+        if *name == "audio_cnn" {
+            // what the fixture is for: channel-last convolutions and a shape-computed flatten
+            let ops = &g.op_counts;
+            assert!(ops.get("Transpose").is_some_and(|n| *n >= 12) && ops.contains_key("Shape"), "{ops:?}");
+        }
+        let t = test_split(name);
+        for (x, want) in t.inputs.iter().zip(&t.ort_logits).take(4) {
+            let got = g.output(x);
+            assert_eq!(got.len(), want.len(), "{name}");
+            for (a, b) in got.iter().zip(want) {
+                assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "{name}: float {a} vs onnxruntime {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_exported_transformer_with_split_keeps_onnxruntime_s_classes() {
+    let c = compile_fixture("transformer");
+    let t = test_split("transformer");
+    let ir = &c.model.graph;
+    let agree = t
+        .inputs
+        .iter()
+        .zip(&t.ort_logits)
+        .filter(|(x, want)| {
+            let q = verinfer_ir::quantize_input(ir, x).unwrap();
+            let best = want.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i);
+            verinfer_ir::argmax(verinfer_ir::evaluate(ir, &q).unwrap().output(ir)) == best
+        })
+        .count();
+    assert!(agree as f64 >= 0.99 * t.inputs.len() as f64, "{agree} of {}", t.inputs.len());
+    assert!(c.float.op_counts.get("Split").is_some_and(|n| *n == 2), "{:?}", c.float.op_counts);
+}
