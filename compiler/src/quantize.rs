@@ -301,12 +301,24 @@ impl Builder<'_> {
     /// `id` clamped to the narrowest width (at least 4 bits, at least 2 below its own) beyond which
     /// `f` stays within `flat` of its value at the clamp on the operand's whole range: saturating
     /// functions (Sigmoid, Tanh, Erf, HardSigmoid) then spend their table's segments where they
-    /// bend. Returns the tensor to tabulate and the error the clamp adds (0 when there is none).
+    /// bend, and Softmax's exponential, whose operand is within `[-shift, shift]` by construction,
+    /// spends them on that range rather than on the rescale's headroom. Returns the tensor to
+    /// tabulate and the error the clamp adds (0 when there is none). The clamp is a gadget like any
+    /// other: what the width choice assumes about the operand affects accuracy, never soundness.
     fn saturate(&mut self, id: TensorId, f: Func, flat: f64) -> Result<(TensorId, f64), CompileError> {
         let n = self.node(id).clone();
         let (s_x, w) = (n.scale.0 as i32, n.bits.0);
         let real = |q: i64| q as f64 * (-(s_x as f64)).exp2();
-        let (x_lo, x_hi) = (-(1i64 << (w - 1)), (1i64 << (w - 1)) - 1);
+        let (mut x_lo, mut x_hi) = (-(1i64 << (w - 1)), (1i64 << (w - 1)) - 1);
+        // Softmax's exponential reads `x - max + shift`, within [-shift, shift] by construction
+        // (the floor below and the maximum above; one step of rounding either way), so one bit
+        // saved is worth the clamp there
+        let mut top = w.saturating_sub(1);
+        if let Func::ExpShifted { shift } = f {
+            let q = (shift * (s_x as f64).exp2()).ceil() as i64 + 1;
+            (x_lo, x_hi) = (x_lo.max(-q), x_hi.min(q));
+            top = w;
+        }
         // the largest change of f from the clamp point `at` out to the operand's end `end`
         let drift = |at: i64, end: i64| -> f64 {
             let y0 = f.eval(real(at));
@@ -315,10 +327,10 @@ impl Builder<'_> {
                 .map(|q| (f.eval(q * (-(s_x as f64)).exp2()) - y0).abs())
                 .fold(0.0, |m, d| if d.is_nan() { f64::INFINITY } else { m.max(d) })
         };
-        for w2 in 4..w.saturating_sub(1) {
+        for w2 in 4..top {
             let hi = (1i64 << (w2 - 1)) - 1;
             let lo = -hi;
-            let err = drift(hi, x_hi).max(drift(lo, x_lo));
+            let err = if x_hi > hi { drift(hi, x_hi) } else { 0.0 }.max(if x_lo < lo { drift(lo, x_lo) } else { 0.0 });
             if err <= flat {
                 let name = format!("{}::saturate", n.name);
                 let c = self.push(name, Op::Clamp { input: id, lo, hi }, n.shape, s_x, Bits(w2), real(hi).abs())?;

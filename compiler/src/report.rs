@@ -90,13 +90,20 @@ pub fn accuracy_warnings(tensors: &[TensorQuant], output: &str) -> Vec<String> {
     if let Some((t, e)) =
         tensors.iter().filter(|t| t.tensor != output).find_map(|t| Some((t, off(t, LAYER_ERROR_AIM)?)))
     {
+        // a table whose own error is small passes on its operand's (a Softmax's exponential turns
+        // the logits' error into one relative to its range of 1)
+        let fix = match t.function_error {
+            Some(f) if f < e / 2.0 => format!(
+                "its table alone errs by {f:.1e}, the rest comes from its operand: raise --activation-bits, or narrow the operand's range"
+            ),
+            _ => fix(t.gadget).to_string(),
+        };
         warnings.push(format!(
-            "layer '{}' ({}) is off by up to {e:.3e} on a range of {:.3e} ({:.2}%, more than 1/256; later layers inherit it): {}",
+            "layer '{}' ({}) is off by up to {e:.3e} on a range of {:.3e} ({:.2}%, more than 1/256; later layers inherit it): {fix}",
             t.tensor,
             t.gadget,
             t.calibrated_max_abs,
             100.0 * e / t.calibrated_max_abs,
-            fix(t.gadget)
         ));
     }
     if let Some((t, e)) =

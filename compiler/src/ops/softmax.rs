@@ -8,7 +8,10 @@
 //! so the divisor is positive. The floor gives the table a fixed operand range whatever the
 //! logits' spread, so its 256 segments are 1/4 wide (without it they spanned the calibrated
 //! spread: 1/2 wide in the digits transformer, whose output error went from 0.18 to 0.05 on the
-//! calibration samples, for 2.5% more constraints).
+//! calibration samples, for 2.5% more constraints). The quantizer then clamps the table's operand
+//! to the 15 bits that hold `[-8, 8]` (it cannot leave that range; see `Builder::saturate`), which
+//! makes the segments 1/8 wide: the digits transformer's output error went from 0.053 to 0.025 and
+//! the exported 2-block transformer's from 0.035 to 0.012, for 3.2% and 1.2% more constraints.
 use super::reduce::{groups, spread};
 use crate::error::CompileError;
 use crate::graph::{Func, LayerKind};
