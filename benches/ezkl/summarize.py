@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Turns run.sh's raw.tsv and meta.tsv into the markdown of results.md (on stdout).
+
+    summarize.py RAW.tsv META.tsv > results.md
+"""
+import csv
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+# (row label, EZKL steps summed per run, verinfer step)
+ROWS = [
+    ("setup", ["setup"], "setup"),
+    ("prove", ["prove"], "prove"),
+    ("witness + prove", ["witness", "prove"], "prove"),
+    ("verify", ["verify"], "verify"),
+]
+
+
+def ratio(a, b):
+    """a / b; GNU time reports to 0.01 s, so a zero b is shown as a lower bound."""
+    return f"{a / b:.1f}x" if b > 0 else (f">{a / 0.01:.0f}x" if a > 0 else "-")
+
+
+def main():
+    raw_path, meta_path = sys.argv[1], sys.argv[2]
+    runs = defaultdict(dict)  # (model, step, tool) -> {rep: (wall, cpu, rss_kb)}
+    with open(raw_path) as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            runs[(r["model"], r["step"], r["tool"])][r["rep"]] = (
+                float(r["wall_s"]), float(r["user_s"]) + float(r["sys_s"]), int(r["maxrss_kb"]))
+    meta = defaultdict(list)
+    with open(meta_path) as f:
+        for line in f:
+            k, _, v = line.rstrip("\n").partition("\t")
+            meta[k].append(v.split("\t"))
+
+    def one(k):
+        return meta[k][0][0] if meta[k] else "?"
+
+    def combined(model, steps, tool):
+        """Per run: wall and CPU summed over the steps, peak memory the max of them."""
+        per = [runs.get((model, s, tool), {}) for s in steps]
+        reps = sorted(set.intersection(*(set(p) for p in per)), key=int) if per else []
+        return [(sum(p[r][0] for p in per), sum(p[r][1] for p in per), max(p[r][2] for p in per)) for r in reps]
+
+    def med(xs, i):
+        return statistics.median(x[i] for x in xs)
+
+    models = []
+    for m in [k[0] for k in runs] + [s[0] for s in meta["sizes"]]:
+        if m != "_" and m not in models:
+            models.append(m)
+
+    out = []
+    p = out.append
+    p("# verinfer vs EZKL 23.0.5: measured results")
+    p("")
+    p("Written by `benches/ezkl/run.sh` (its header says what each step runs). Medians of "
+      f"{one('repeat')} runs per tool and step, tools interleaved in the same run on the same ONNX files "
+      "(`benches/ezkl/models/`, made by `make_models.py`).")
+    p("")
+    p(f"- date: {one('date')}")
+    p(f"- machine: {one('nproc')} cores, {one('cpu')}, {one('mem')} RAM")
+    p(f"- load average (1, 5, 15 min): {one('load_start')} at the start, {one('load_end')} at the end")
+    p(f"- EZKL: {one('ezkl')}; local SRS from `ezkl.gen_srs` (nothing downloaded)")
+    p(f"- verinfer: {one('verinfer')}")
+    noop = list(runs.get(("_", "noop", "ezkl"), {}).values())
+    if noop:
+        p(f"- every EZKL step below includes Python start-up + `import ezkl`: {med(noop, 0):.2f} s wall, "
+          f"{med(noop, 1):.2f} s CPU, {med(noop, 2) / 1024:.0f} MiB (median of {len(noop)})")
+    p("- EZKL settings: its defaults (`PyRunArgs()`: input public, output public, params fixed), "
+      "`calibrate_settings(target=\"resources\")` on calibration.json; verinfer: its defaults "
+      "(input private behind a commitment, output public, 16-bit activations)")
+    p("")
+    p("## Times and memory (medians)")
+    p("")
+    p("Wall and CPU (user + sys) seconds, peak resident memory (max RSS) in MiB; ratio = EZKL / verinfer "
+      "(above 1: verinfer is faster or smaller). verinfer's prove includes its witness; "
+      "\"witness + prove\" adds EZKL's separate `gen_witness` process to its prove.")
+    p("")
+    p("| model | step | EZKL wall | verinfer wall | wall ratio | EZKL CPU | verinfer CPU | CPU ratio | EZKL peak MiB | verinfer peak MiB | memory ratio |")
+    p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for model in models:
+        for label, esteps, vstep in ROWS:
+            e, v = combined(model, esteps, "ezkl"), combined(model, [vstep], "verinfer")
+            if not e or not v:
+                continue
+            ew, ec, em = (med(e, i) for i in range(3))
+            vw, vc, vm = (med(v, i) for i in range(3))
+            p(f"| {model} | {label} | {ew:.2f} | {vw:.2f} | {ratio(ew, vw)} | {ec:.2f} | {vc:.2f} | {ratio(ec, vc)} | "
+              f"{em / 1024:.0f} | {vm / 1024:.0f} | {ratio(em, vm)} |")
+    p("")
+    p("One-off preparation (not in the ratios; run once): verinfer `compile` vs EZKL gen_settings + "
+      "calibrate_settings + compile_circuit + gen_srs.")
+    p("")
+    p("| model | EZKL prepare wall | EZKL CPU | EZKL peak MiB | verinfer compile wall | verinfer CPU | verinfer peak MiB |")
+    p("|---|---:|---:|---:|---:|---:|---:|")
+    cached = {c[0] for c in meta["prepared_cached"]}
+    for model in models:
+        e, v = combined(model, ["prepare"], "ezkl"), combined(model, ["prepare"], "verinfer")
+        es = f"{med(e, 0):.2f} | {med(e, 1):.2f} | {med(e, 2) / 1024:.0f}" if e else "- | - | -"
+        if model in cached:
+            es += " (an earlier run's, reused)" if e else " (reused, time not recorded)"
+        vs = f"{med(v, 0):.2f} | {med(v, 1):.2f} | {med(v, 2) / 1024:.0f}" if v else "- | - | -"
+        p(f"| {model} | {es} | {vs} |")
+    p("")
+    p("## Circuits and sizes (bytes)")
+    p("")
+    p("Proof: the raw proof (verinfer: Groth16 A, B, C; EZKL: the halo2 KZG transcript) and the proof file "
+      "as written (JSON: EZKL's carries the public instances, i.e. the 784 input values and the outputs).")
+    p("")
+    p("| model | tool | circuit size | proof | proof file | proving key | verifying key | compiled circuit | SRS |")
+    p("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    settings = {s[0]: json.loads(s[1]) for s in meta["ezkl_settings"]}
+    for s in meta["sizes"]:
+        model, tool = s[0], s[1]
+        if tool == "verinfer":
+            size = f"{int(s[2]):,} R1CS constraints"
+            srs = "-"
+        else:
+            st = settings.get(model, {})
+            size = f"{int(s[2]):,} rows, 2^{st.get('logrows', '?')}"
+            srs = f"{int(s[8]):,}"
+        p(f"| {model} | {tool} | {size} | {int(s[3]):,} | {int(s[4]):,} | {int(s[5]):,} | {int(s[6]):,} | {int(s[7]):,} | {srs} |")
+    p("")
+    p("## EZKL settings after calibration")
+    p("")
+    p("| model | logrows | input scale | param scale | rebase multiplier | input | output | params |")
+    p("|---|---:|---:|---:|---:|---|---|---|")
+    for model, st in settings.items():
+        p(f"| {model} | {st.get('logrows')} | {st.get('input_scale')} | {st.get('param_scale')} | "
+          f"{st.get('scale_rebase_multiplier')} | {st.get('input_visibility')} | {st.get('output_visibility')} | "
+          f"{st.get('param_visibility')} |")
+    p("")
+    p("## Checks")
+    p("")
+    p("| model | check | result |")
+    p("|---|---|---|")
+    for c in meta["check"]:
+        p(f"| {c[0]} | {c[1]} | {c[2]} |")
+    p("")
+    p("## Every run (wall seconds, in order)")
+    p("")
+    p("| model | step | EZKL | verinfer |")
+    p("|---|---|---|---|")
+    for model in models:
+        for step in ["setup", "witness", "prove", "verify"]:
+            e, v = runs.get((model, step, "ezkl"), {}), runs.get((model, step, "verinfer"), {})
+            fmt = lambda d: ", ".join(f"{d[r][0]:.2f}" for r in sorted(d, key=int)) or "-"
+            p(f"| {model} | {step} | {fmt(e)} | {fmt(v)} |")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
