@@ -1,5 +1,5 @@
 //! HardSwish's exact lowering, `x clamp(x + 3, 0, 6) / 6` as a clamp, one product and one rescale
-//! (compiler/src/quantize.rs `hard_swish`): it matches the formula, uses no table, every value it
+//! (compiler/src/quantize/builder.rs `hard_swish`): it matches the formula, uses no table, every value it
 //! reads is bound to its operands (a corrupted one leaves the system unsatisfied), and its cost per
 //! element is pinned.
 #[path = "../../compiler/tests/common/mod.rs"]
