@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use verinfer_circuits::{assign, check_witness};
 use verinfer_compiler::onnx::{bind_inputs, parse_tensor, OnnxTensor};
-use verinfer_compiler::{compile, CompileOptions};
+use verinfer_compiler::{compile, CompileOptions, Precision};
 use verinfer_ir::{evaluate, quantize_input};
 use verinfer_verifier::Fr;
 
@@ -58,7 +58,8 @@ fn run(dir: &Path) -> Result<f64, String> {
 
 /// Proves graph output `name` of `model` on input `x`: its largest error relative to `want`.
 fn run_output(model: &[u8], name: &str, x: &[f64], want: &[f64]) -> Result<f64, String> {
-    let opts = CompileOptions { output: Some(name.into()), ..CompileOptions::default() };
+    // the operators' semantics at the default 16-bit width, not the width search
+    let opts = CompileOptions { output: Some(name.into()), precision: Precision::Fixed, ..CompileOptions::default() };
     let compiled = compile(model, &[x.to_vec()], &opts).map_err(|e| e.to_string())?;
     let m = &compiled.model;
     let q = quantize_input(&m.graph, x).map_err(|e| e.to_string())?;

@@ -15,11 +15,13 @@ mod precision;
 pub mod quantize;
 pub mod report;
 pub mod table;
+pub mod width;
 
 pub use error::{CompileError, QuantizationError, UnsupportedKind, UnsupportedOperator};
 pub use graph::FloatGraph;
 pub use quantize::QuantConfig;
 pub use report::Report;
+pub use width::Precision;
 
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -34,8 +36,12 @@ pub const COMPILER_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Compile settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompileOptions {
-    /// Quantization widths and headroom.
+    /// Quantization widths and headroom. `quant.activation_bits` is used as given only with
+    /// [`Precision::Fixed`].
     pub quant: QuantConfig,
+    /// How the activation width is chosen (by default, the narrowest that keeps every layer within
+    /// 1/256 of its range on the calibration data).
+    pub precision: Precision,
     /// What the statement reveals of the output.
     pub output_mode: OutputMode,
     /// How the output index is chosen (argmax, or a seeded draw).
@@ -49,6 +55,7 @@ impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
             quant: QuantConfig::default(),
+            precision: Precision::default(),
             output_mode: OutputMode::Tensor,
             sampling: SamplingSpec::Argmax,
             output: None,
@@ -65,6 +72,9 @@ pub struct Compiled {
     pub report: Report,
     /// The float graph, for accuracy checks.
     pub float: FloatGraph,
+    /// The other activation widths tried (`report.precision.trials`, in the same order), each
+    /// quantization where it succeeded: the CLI counts their constraints.
+    pub trials: Vec<Option<CompiledModel>>,
 }
 
 /// Imports an ONNX model into the float graph (after folding adjacent linear layers) whose output is
@@ -91,7 +101,38 @@ pub fn check_supported(onnx_bytes: &[u8], output: Option<&str>) -> Result<(), Co
 pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOptions) -> Result<Compiled, CompileError> {
     let float = import_onnx(onnx_bytes, opts.output.as_deref())?;
     let calibration = &data::split_samples(calibration, &float.input).map_err(CompileError::Calibration)?;
-    let (ir, mut tensors) = quantize::quantize(&float, calibration, &opts.quant)?;
+    let widths = opts.precision.widths(opts.quant.activation_bits);
+    let at = |bits: u8| {
+        let quant = QuantConfig { activation_bits: bits, ..opts.quant };
+        let (model, report) = compile_at(onnx_bytes, &float, calibration, opts, quant)?;
+        let output_error = width::output_error(&report.tensors, &model.graph.output_node().name);
+        Ok(width::Measured {
+            accuracy: report.calibration.clone(),
+            warnings: report.warnings.clone(),
+            output_error,
+            value: (model, report),
+        })
+    };
+    let ((model, mut report), chosen, tried) = width::search(opts.precision, &widths, at)?;
+    let mut trials = vec![chosen];
+    let mut models = Vec::new();
+    for (t, m) in tried {
+        trials.push(t);
+        models.push(m.map(|(model, _)| model));
+    }
+    report.precision = width::PrecisionReport { mode: opts.precision, activation_bits: model.activation_bits, trials };
+    Ok(Compiled { model, report, float, trials: models })
+}
+
+/// The model and its report quantized with `quant` (one activation width).
+fn compile_at(
+    onnx_bytes: &[u8],
+    float: &FloatGraph,
+    calibration: &[Vec<f64>],
+    opts: &CompileOptions,
+    quant: QuantConfig,
+) -> Result<(CompiledModel, Report), CompileError> {
+    let (ir, mut tensors) = quantize::quantize(float, calibration, &quant)?;
     let calibration_sha256 = hex::encode(Sha256::digest(data::write_samples(calibration).as_bytes()));
     let out = ir.output_node();
     let sampling = Sampling::from_spec(opts.sampling, out.scale, out.len())?;
@@ -104,18 +145,18 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
         onnx_sha256: hex::encode(Sha256::digest(onnx_bytes)),
         calibration_sha256,
         opset: float.opset,
-        activation_bits: opts.quant.activation_bits,
-        weight_bits: opts.quant.weight_bits,
+        activation_bits: quant.activation_bits,
+        weight_bits: quant.weight_bits,
         sampling,
         output_mode: opts.output_mode,
         graph: ir,
     };
-    let sampling_report = report::sampling(&model, &float, calibration);
-    let (calibration, layer_errors) = compare(&model, &float, calibration);
+    let sampling_report = report::sampling(&model, float, calibration);
+    let (calibration, layer_errors) = compare(&model, float, calibration);
     for (t, e) in tensors.iter_mut().zip(layer_errors) {
         t.max_abs_error = e;
     }
-    let warnings = report::accuracy_warnings(&tensors, &model.graph.output_node().name);
+    let warnings = report::accuracy_warnings(&tensors, &model.graph.output_node().name, quant.activation_bits);
     let mut gadgets = BTreeMap::new();
     for n in &model.graph.nodes {
         *gadgets.entry(n.op.kind()).or_default() += 1;
@@ -131,13 +172,18 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
         gadgets,
         constraints: None,
         constraints_by_gadget: None,
-        quantization: opts.quant,
+        quantization: quant,
+        precision: width::PrecisionReport {
+            mode: opts.precision,
+            activation_bits: quant.activation_bits,
+            trials: Vec::new(),
+        },
         tensors,
         calibration,
         sampling: sampling_report,
         warnings,
     };
-    Ok(Compiled { model, report, float })
+    Ok((model, report))
 }
 
 /// Float-vs-quantized agreement of `model` on `samples`.

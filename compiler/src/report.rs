@@ -45,8 +45,11 @@ pub struct Report {
     /// `input_commitment`, `output`, `sampling`), so that users see where the circuit goes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub constraints_by_gadget: Option<BTreeMap<String, usize>>,
-    /// Quantization settings.
+    /// Quantization settings (`activation_bits` is the width chosen).
     pub quantization: QuantConfig,
+    /// How the activation width was chosen, and the widths tried: the accuracy they measured and
+    /// the constraints they cost.
+    pub precision: crate::width::PrecisionReport,
     /// Per-tensor scales and widths.
     pub tensors: Vec<TensorQuant>,
     /// Float-vs-quantized agreement on the calibration data.
@@ -66,9 +69,9 @@ pub const LAYER_ERROR_AIM: f64 = 1.0 / 256.0;
 /// The output's calibration error beyond this fraction of its range is named in the warnings.
 pub const OUTPUT_ERROR_AIM: f64 = 1.0 / 100.0;
 
-/// The warnings of [`Report::warnings`] for `tensors` (in graph order, with their errors) and the
-/// output tensor `output`.
-pub fn accuracy_warnings(tensors: &[TensorQuant], output: &str) -> Vec<String> {
+/// The warnings of [`Report::warnings`] for `tensors` (in graph order, with their errors), the
+/// output tensor `output` and the activation width `activation_bits`.
+pub fn accuracy_warnings(tensors: &[TensorQuant], output: &str, activation_bits: u8) -> Vec<String> {
     let fix = |gadget: &str| {
         match gadget {
         "input" => {
@@ -81,10 +84,12 @@ pub fn accuracy_warnings(tensors: &[TensorQuant], output: &str) -> Vec<String> {
     }
     };
     // a tensor within one step of its own grid (a value rounded onto an int8 grid is half a step
-    // from its float) is as accurate as its width allows
+    // from its float) is as accurate as its width allows, unless that width is the activation
+    // width, which is a choice (at 10 bits and below a step exceeds 1/256 of the range)
     let off = |t: &TensorQuant, aim: f64| {
         let step = (-(t.scale as f64)).exp2();
-        t.max_abs_error.filter(|e| *e > aim * t.calibrated_max_abs && *e > step)
+        let own_grid = t.bits != activation_bits;
+        t.max_abs_error.filter(|e| *e > aim * t.calibrated_max_abs && !(own_grid && *e <= step))
     };
     let mut warnings = Vec::new();
     if let Some((t, e)) =

@@ -191,7 +191,8 @@ fn compile_warns_where_a_layer_or_the_output_misses_the_accuracy_aim() {
     let onnx = std::fs::read(fixture("iris_mlp").join("model.onnx")).unwrap();
     let cal = read_samples(&std::fs::read_to_string(fixture("iris_mlp").join("calibration.json")).unwrap()).unwrap();
     let quant = verinfer_compiler::QuantConfig { activation_bits: 6, ..Default::default() };
-    let c = compile(&onnx, &cal, &CompileOptions { quant, ..CompileOptions::default() }).unwrap();
+    let opts = CompileOptions { quant, precision: verinfer_compiler::Precision::Fixed, ..CompileOptions::default() };
+    let c = compile(&onnx, &cal, &opts).unwrap();
     let w = &c.report.warnings;
     assert_eq!(w.len(), 2, "{w:?}");
     assert!(

@@ -7,7 +7,8 @@ use onnx_protobuf::{
     OperatorSetIdProto,
 };
 use verinfer_compiler::{
-    check_supported, compile, data, CompileError, CompileOptions, QuantConfig, UnsupportedKind, UnsupportedOperator,
+    check_supported, compile, data, CompileError, CompileOptions, Precision, QuantConfig, UnsupportedKind,
+    UnsupportedOperator,
 };
 
 mod common;
@@ -298,6 +299,7 @@ fn calibration_values_the_input_cannot_hold_are_named_readably() {
     let square = one_input_model(vec![node("Mul", "square", &["x", "x"], &["y"])], vec![], &[1, 3], &[1, 3]);
     let wide = CompileOptions {
         quant: QuantConfig { activation_bits: 40, input_bits: Some(40), ..QuantConfig::default() },
+        precision: Precision::Fixed,
         ..CompileOptions::default()
     };
     let msg = compile(&square, &[vec![0.5, 1e20, -1.0]], &wide).unwrap_err().to_string();

@@ -3,7 +3,7 @@ use onnx_protobuf::{
     tensor_proto::DataType, AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto,
     TensorProto, ValueInfoProto,
 };
-use verinfer_compiler::{compile, CompileError, CompileOptions, QuantConfig};
+use verinfer_compiler::{compile, CompileError, CompileOptions, Precision, QuantConfig};
 
 mod common;
 use common::{node, value_info};
@@ -102,7 +102,7 @@ fn quantization_error(
     cal: &[Vec<f64>],
     quant: QuantConfig,
 ) -> (String, String, f64, f64, String, String, String) {
-    let opts = CompileOptions { quant, ..CompileOptions::default() };
+    let opts = CompileOptions { quant, precision: Precision::Fixed, ..CompileOptions::default() };
     match compile(bytes, cal, &opts).expect_err("compile must fail") {
         CompileError::Quantization(q) => (q.tensor, q.node, q.min, q.max, q.problem, q.limit, q.fix),
         e => panic!("not a quantization error: {e}"),

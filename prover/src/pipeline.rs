@@ -6,7 +6,7 @@ use crate::proof_file::{ProofFile, ReadableOutput};
 use anyhow::{anyhow, bail, Context, Result};
 use rand::{CryptoRng, RngCore};
 use std::path::{Path, PathBuf};
-use verinfer_circuits::{assign, constraint_breakdown, ProvingKey};
+use verinfer_circuits::{assign, constraint_breakdown, constraint_count, ProvingKey};
 use verinfer_compiler::data::{read_samples, split_samples};
 use verinfer_compiler::{compile, CompileOptions, Report};
 use verinfer_ir::{quantize_input, CompiledModel};
@@ -38,6 +38,16 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
     let by_gadget = constraint_breakdown(&compiled.model).context("counting constraints")?;
     report.constraints = Some(by_gadget.values().sum());
     report.constraints_by_gadget = Some(by_gadget);
+    // the widths tried: the first trial is the width chosen, the others come with their models
+    let mut trials = report.precision.trials.iter_mut();
+    if let Some(t) = trials.next() {
+        t.constraints = report.constraints;
+    }
+    for (t, m) in trials.zip(&compiled.trials) {
+        if let Some(m) = m {
+            t.constraints = Some(constraint_count(m).context("counting constraints")?);
+        }
+    }
     create_dir(out)?;
     write_atomic(&out.join(artifacts::MODEL), &compiled.model.to_bytes()?)?;
     write_atomic(&out.join(artifacts::REPORT), report.to_json().as_bytes())?;

@@ -3,7 +3,7 @@ use crate::pipeline::compile_to_dir;
 use crate::progress::Step;
 use anyhow::{bail, Result};
 use std::path::PathBuf;
-use verinfer_compiler::{CompileOptions, QuantConfig};
+use verinfer_compiler::{CompileOptions, Precision, QuantConfig};
 use verinfer_ir::{OutputMode, SamplingSpec};
 
 /// Arguments of `compile`.
@@ -18,9 +18,15 @@ pub struct Args {
     /// Output directory.
     #[arg(short, long, default_value = "build")]
     pub out: PathBuf,
-    /// Signed width of activations.
-    #[arg(long, default_value_t = QuantConfig::default().activation_bits)]
-    pub activation_bits: u8,
+    /// Signed width of activations, instead of the one --precision chooses.
+    #[arg(long, conflicts_with = "precision")]
+    pub activation_bits: Option<u8>,
+    /// How the activation width is chosen from the calibration data: `accurate` keeps every layer
+    /// within 1/256 of its range and the output within 1% (10 to 16 bits); `fast` keeps the output
+    /// within 2% and the argmax on 99% of the samples (8 to 16 bits, fewer constraints).
+    /// report.json lists the widths tried, with their accuracy and constraints.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Accurate)]
+    pub precision: PrecisionArg,
     /// Largest signed width of the quantized input (default: 32 bits, or 24 when the first layer is
     /// not linear). The compiler picks the coarsest scale at which rounding the input moves the
     /// first linear layer's outputs by at most one step, and the width that scale needs.
@@ -47,6 +53,15 @@ pub struct Args {
     /// Classes kept by `top-k`.
     #[arg(long)]
     pub top_k: Option<u32>,
+}
+
+/// `--precision` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrecisionArg {
+    /// Every layer within 1/256 of its range, the output within 1%.
+    Accurate,
+    /// The output within 2% of its range and the argmax on 99% of the calibration samples.
+    Fast,
 }
 
 /// `--sampling` values.
@@ -90,10 +105,15 @@ impl Args {
 pub fn run(args: &Args, json: bool) -> Result<()> {
     let opts = CompileOptions {
         quant: QuantConfig {
-            activation_bits: args.activation_bits,
+            activation_bits: args.activation_bits.unwrap_or(QuantConfig::default().activation_bits),
             input_bits: args.input_bits,
             weight_bits: args.weight_bits,
             ..QuantConfig::default()
+        },
+        precision: match (args.activation_bits, args.precision) {
+            (Some(_), _) => Precision::Fixed,
+            (None, PrecisionArg::Accurate) => Precision::Accurate,
+            (None, PrecisionArg::Fast) => Precision::Fast,
         },
         output_mode: if args.commit_output { OutputMode::Commitment } else { OutputMode::Tensor },
         sampling: args.sampling_spec()?,
