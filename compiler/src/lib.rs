@@ -101,7 +101,8 @@ pub fn check_supported(onnx_bytes: &[u8], output: Option<&str>) -> Result<(), Co
 pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOptions) -> Result<Compiled, CompileError> {
     let float = import_onnx(onnx_bytes, opts.output.as_deref())?;
     let calibration = &data::split_samples(calibration, &float.input).map_err(CompileError::Calibration)?;
-    let widths = opts.precision.widths(opts.quant.activation_bits);
+    let grids = float.layers.iter().any(|l| matches!(l.kind, graph::LayerKind::RoundClamp { .. }));
+    let widths = opts.precision.widths(opts.quant.activation_bits, grids);
     let at = |bits: u8| {
         let quant = QuantConfig { activation_bits: bits, ..opts.quant };
         let (model, report) = compile_at(onnx_bytes, &float, calibration, opts, quant)?;

@@ -20,7 +20,9 @@ pub enum Precision {
     Fixed,
     /// The narrowest of [`ACCURATE_WIDTHS`] at which, on the calibration data, no layer is off by
     /// more than 1/256 of its range, the output by more than 1% of its range (no accuracy warning),
-    /// and no value leaves its range.
+    /// and no value leaves its range. Models holding integer grids (int8 QDQ or QOperator models)
+    /// keep the widest: their outputs are compared with onnxruntime's grid values, which a narrower
+    /// dequantized output lands on less often.
     #[default]
     Accurate,
     /// The narrowest of [`FAST_WIDTHS`] at which, on the calibration data, the output is within
@@ -43,10 +45,12 @@ pub const FAST_OUTPUT_AIM: f64 = 0.02;
 pub const FAST_AGREEMENT: f64 = 0.99;
 
 impl Precision {
-    /// The candidate widths, narrowest first (`given` alone for [`Precision::Fixed`]).
-    pub fn widths(self, given: u8) -> Vec<u8> {
+    /// The candidate widths, narrowest first (`given` alone for [`Precision::Fixed`]), for a model
+    /// with integer grids (`grids`) or without.
+    pub fn widths(self, given: u8, grids: bool) -> Vec<u8> {
         match self {
             Precision::Fixed => vec![given],
+            Precision::Accurate if grids => ACCURATE_WIDTHS[ACCURATE_WIDTHS.len() - 1..].to_vec(),
             Precision::Accurate => ACCURATE_WIDTHS.to_vec(),
             Precision::Fast => FAST_WIDTHS.to_vec(),
         }
@@ -268,7 +272,7 @@ mod tests {
     #[test]
     fn fixed_quantizes_once_at_the_given_width() {
         let mut calls = 0;
-        let (_, chosen, tried) = search(Precision::Fixed, &Precision::Fixed.widths(9), |b| {
+        let (_, chosen, tried) = search(Precision::Fixed, &Precision::Fixed.widths(9, false), |b| {
             calls += 1;
             fake(b)
         })
