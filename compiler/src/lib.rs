@@ -111,6 +111,7 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
             accuracy: report.calibration.clone(),
             warnings: report.warnings.clone(),
             output_error,
+            sampling_tv: report.sampling.max_total_variation,
             value: (model, report),
         })
     };

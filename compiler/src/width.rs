@@ -20,14 +20,16 @@ pub enum Precision {
     Fixed,
     /// The narrowest of [`ACCURATE_WIDTHS`] at which, on the calibration data, no layer is off by
     /// more than 1/256 of its range, the output by more than 1% of its range (no accuracy warning),
-    /// and no value leaves its range. Models holding integer grids (int8 QDQ or QOperator models)
+    /// no value leaves its range, and a seeded draw stays within [`SAMPLING_AIM`] of the float
+    /// softmax. Models holding integer grids (int8 QDQ or QOperator models)
     /// keep the widest: their outputs are compared with onnxruntime's grid values, which a narrower
     /// dequantized output lands on less often.
     #[default]
     Accurate,
     /// The narrowest of [`FAST_WIDTHS`] at which, on the calibration data, the output is within
     /// [`FAST_OUTPUT_AIM`] of its range, the argmax agrees with the float model's on at least
-    /// [`FAST_AGREEMENT`] of the samples, and no value leaves its range. Layers may be off by more
+    /// [`FAST_AGREEMENT`] of the samples, no value leaves its range, and a seeded draw stays within
+    /// [`SAMPLING_AIM`] of the float softmax. Layers may be off by more
     /// than 1/256 (the warnings say which).
     Fast,
 }
@@ -40,6 +42,10 @@ pub const FAST_WIDTHS: &[u8] = &[8, 10, 12, 14, 16];
 
 /// [`Precision::Fast`]: the largest output error, as a fraction of the output's calibrated range.
 pub const FAST_OUTPUT_AIM: f64 = 0.02;
+
+/// Models with a seeded draw: the largest total variation distance, on any calibration sample,
+/// between the integer sampler's distribution and the float model's softmax.
+pub const SAMPLING_AIM: f64 = 0.01;
 
 /// [`Precision::Fast`]: the smallest argmax agreement with the float model on the calibration data.
 pub const FAST_AGREEMENT: f64 = 0.99;
@@ -56,15 +62,17 @@ impl Precision {
         }
     }
 
-    /// Whether a quantization measured as `accuracy`, with `warnings` and an output error of
-    /// `output_error` (a fraction of the output's range), meets this mode's aim.
-    pub fn accepts(self, accuracy: &Accuracy, warnings: &[String], output_error: f64) -> bool {
-        let in_range = accuracy.out_of_range == 0;
+    /// Whether a quantization measured as `m` meets this mode's aim.
+    pub(crate) fn accepts<T>(self, m: &Measured<T>) -> bool {
+        let in_range = m.accuracy.out_of_range == 0;
+        // a seeded draw follows the float softmax within SAMPLING_AIM (both modes: the draw is the
+        // output such a model reveals)
+        let draw = m.sampling_tv.is_none_or(|tv| tv <= SAMPLING_AIM);
         match self {
             Precision::Fixed => true,
-            Precision::Accurate => in_range && warnings.is_empty(),
+            Precision::Accurate => in_range && draw && m.warnings.is_empty(),
             Precision::Fast => {
-                in_range && output_error <= FAST_OUTPUT_AIM && accuracy.argmax_agreement >= FAST_AGREEMENT
+                in_range && draw && m.output_error <= FAST_OUTPUT_AIM && m.accuracy.argmax_agreement >= FAST_AGREEMENT
             }
         }
     }
@@ -107,6 +115,8 @@ pub(crate) struct Measured<T> {
     pub(crate) accuracy: Accuracy,
     pub(crate) warnings: Vec<String>,
     pub(crate) output_error: f64,
+    /// `report.sampling.max_total_variation` (models with a seeded draw).
+    pub(crate) sampling_tv: Option<f64>,
 }
 
 /// Bisects `widths` (narrowest first) for the narrowest one `mode` accepts, quantizing with `at`;
@@ -167,11 +177,15 @@ pub(crate) fn search<T>(
 fn trial<T>(bits: u8, mode: Precision, m: &Measured<T>) -> Trial {
     Trial {
         activation_bits: bits,
-        accepted: mode.accepts(&m.accuracy, &m.warnings, m.output_error),
+        accepted: mode.accepts(m),
         constraints: None,
         argmax_agreement: Some(m.accuracy.argmax_agreement),
         output_error: Some(m.output_error),
-        note: m.warnings.first().cloned(),
+        note: m.warnings.first().cloned().or_else(|| {
+            m.sampling_tv.filter(|tv| *tv > SAMPLING_AIM).map(|tv| {
+                format!("the seeded draw is {tv:.4} in total variation from the float softmax (aim {SAMPLING_AIM})")
+            })
+        }),
     }
 }
 
@@ -196,7 +210,7 @@ mod tests {
     fn fake(bits: u8) -> Result<Measured<u8>, CompileError> {
         let e = (12.0 - bits as f64).exp2() / 100.0;
         let warnings = if e > 0.01 { vec![format!("{bits} bits off by {e}")] } else { Vec::new() };
-        Ok(Measured { value: bits, accuracy: acc(1.0, 0), warnings, output_error: e })
+        Ok(Measured { value: bits, accuracy: acc(1.0, 0), warnings, output_error: e, sampling_tv: None })
     }
 
     #[test]
@@ -220,7 +234,13 @@ mod tests {
         // 2.8% off at 8 bits, 0.7% at 10
         let off = |bits: u8, agreement: f64| -> Result<Measured<u8>, CompileError> {
             let e = (9.5 - bits as f64).exp2() / 100.0;
-            Ok(Measured { value: bits, accuracy: acc(agreement, 0), warnings: vec!["a layer".into()], output_error: e })
+            Ok(Measured {
+                value: bits,
+                accuracy: acc(agreement, 0),
+                warnings: vec!["a layer".into()],
+                output_error: e,
+                sampling_tv: None,
+            })
         };
         let (_, chosen, _) = search(Precision::Fast, FAST_WIDTHS, |b| off(b, 1.0)).unwrap();
         assert_eq!(chosen.activation_bits, 10, "0.7% at 10 bits is within 2%, 2.8% at 8 is not");
@@ -235,6 +255,19 @@ mod tests {
         })
         .unwrap();
         assert_eq!(chosen.activation_bits, 16);
+    }
+
+    #[test]
+    fn a_seeded_draw_must_follow_the_float_softmax() {
+        // no warning at 12 bits, but the draw is 2% off below 14 bits
+        let (_, chosen, tried) = search(Precision::Accurate, ACCURATE_WIDTHS, |b| {
+            let mut m = fake(b)?;
+            m.sampling_tv = Some(if b < 14 { 0.02 } else { 0.005 });
+            Ok(m)
+        })
+        .unwrap();
+        assert_eq!(chosen.activation_bits, 14);
+        assert!(tried[0].0.note.as_deref().is_some_and(|n| n.contains("total variation")), "{:?}", tried[0].0);
     }
 
     #[test]

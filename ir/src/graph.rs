@@ -373,6 +373,18 @@ impl CircuitIr {
         self.node(self.output)
     }
 
+    /// Whether every value of `id` is at least 0, in the integer semantics and in every circuit
+    /// that enforces them: a ReLU's output (`s x` with `s` the sign bit of `x`), or a max pool of
+    /// such values (its output is one of them). Gadgets reading such an operand may range-check
+    /// one bit fewer.
+    pub fn nonnegative(&self, id: TensorId) -> bool {
+        match &self.node(id).op {
+            Op::Relu { .. } => true,
+            Op::MaxPool { input, .. } => self.nonnegative(*input),
+            _ => false,
+        }
+    }
+
     /// Number of input elements.
     pub fn input_len(&self) -> usize {
         self.input.shape.iter().product()

@@ -265,6 +265,53 @@ fn sampling_flags_compile_into_the_model_hash_and_bad_ones_are_refused() {
     }
 }
 
+#[test]
+fn precision_modes_choose_a_width_and_report_the_widths_tried() {
+    let d = tempfile::tempdir().unwrap();
+    let onnx = fixture("digits_mlp").join("model.onnx");
+    let compile =
+        |out: &str, extra: &[&str]| run(bin().arg("compile").arg(&onnx).arg("-o").arg(d.path().join(out)).args(extra));
+    let report = |out: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.path().join(out).join("report.json")).unwrap()).unwrap()
+    };
+    let mut chosen = Vec::new();
+    for (out, extra) in
+        [("accurate", &[][..]), ("fast", &["--precision", "fast"][..]), ("fixed", &["--activation-bits", "16"][..])]
+    {
+        let o = compile(out, extra);
+        assert!(o.status.success(), "{out}: {}", text(&o));
+        let r = report(out);
+        let p = &r["precision"];
+        let bits = p["activation_bits"].as_u64().unwrap();
+        assert_eq!(r["quantization"]["activation_bits"].as_u64(), Some(bits), "{out}");
+        let trials = p["trials"].as_array().unwrap();
+        // the first trial is the width chosen, with the circuit's constraints
+        assert_eq!(trials[0]["activation_bits"].as_u64(), Some(bits), "{out}: {p}");
+        assert_eq!(trials[0]["constraints"], r["constraints"], "{out}: {p}");
+        for t in &trials[1..] {
+            // a narrower width was tried and missed the aim, or a wider one met it
+            let (b, ok) = (t["activation_bits"].as_u64().unwrap(), t["accepted"].as_bool().unwrap());
+            assert!((b < bits && !ok) || (b > bits && ok), "{out}: {p}");
+            assert!(t["constraints"].as_u64().unwrap() > 0, "{out}: {p}");
+        }
+        assert!(text(&o).contains(&format!("{bits}-bit activations")), "{}", text(&o));
+        chosen.push((bits, r["constraints"].as_u64().unwrap(), trials.len()));
+    }
+    let [(accurate, c_acc, _), (fast, c_fast, _), (fixed, c_fixed, tried)] = chosen[..] else { unreachable!() };
+    assert_eq!((fixed, tried), (16, 1), "--activation-bits fixes the width");
+    assert!(fast <= accurate && accurate < 16, "fast {fast}, accurate {accurate}");
+    assert!(c_fast <= c_acc && c_acc < c_fixed, "constraints: fast {c_fast}, accurate {c_acc}, 16 bits {c_fixed}");
+    assert!(report("accurate")["warnings"].as_array().is_none_or(|w| w.is_empty()));
+
+    let o = compile("bad", &["--precision", "fast", "--activation-bits", "8"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("cannot be used with"), "{}", text(&o));
+    let o = compile("bad", &["--precision", "exact"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("accurate") && text(&o).contains("fast"), "{}", text(&o));
+    assert!(!d.path().join("bad").join("model.compiled").exists());
+}
+
 /// Proves the iris fixture with the binary; returns the command's output.
 fn prove_iris(build: &Path, extra: &[&str], out: &Path) -> Output {
     run(bin()

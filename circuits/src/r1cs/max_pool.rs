@@ -1,15 +1,16 @@
 //! Max pooling: `y = max` of a window of operand values, as a witness `m` with `m - x_j` in
-//! `[0, 2^w)` for every window element (so `m` is at least each) and `prod_j (m - x_j) = 0` (so `m` is
-//! one of them). Operands are `w`-bit signed values (range-checked upstream or statically bounded),
-//! so the differences of honest values fit `w` bits and a negative one, a field element near `p`,
-//! has no `w`-bit decomposition. Cost per output: `K (w + 2)` for a window of `K` elements.
+//! `[0, 2^d)` for every window element (so `m` is at least each) and `prod_j (m - x_j) = 0` (so `m` is
+//! one of them). The operands lie in a range of `2^d` values, range-checked upstream or statically
+//! bounded: `d = w` for `w`-bit signed values, `d = w - 1` for a ReLU's `[0, 2^(w-1))`. So the
+//! differences of honest values fit `d` bits and a negative one, a field element near `p`, has no
+//! `d`-bit decomposition. Cost per output: `K (d + 2)` for a window of `K` elements.
 use super::range::alloc_unsigned;
 use super::{enforce, enforce_equal, fr, witness, Cs, Lc, Result, Signal};
 use ark_bn254::Fr;
 
-/// The maxima of `windows` (`size` operand indices per output) over `x` (`w`-bit values); `y` holds
-/// the outputs when proving (from the integer evaluator).
-pub fn max_pool(cs: &Cs, x: &[Signal], w: u8, size: usize, windows: &[u32], y: Option<&[i64]>) -> Result<Vec<Signal>> {
+/// The maxima of `windows` (`size` operand indices per output) over `x`, values within a range of
+/// `2^d`; `y` holds the outputs when proving (from the integer evaluator).
+pub fn max_pool(cs: &Cs, x: &[Signal], d: u8, size: usize, windows: &[u32], y: Option<&[i64]>) -> Result<Vec<Signal>> {
     windows
         .chunks(size)
         .enumerate()
@@ -19,17 +20,17 @@ pub fn max_pool(cs: &Cs, x: &[Signal], w: u8, size: usize, windows: &[u32], y: O
             let mut product: Option<(Lc, Option<Fr>)> = None;
             for &j in window {
                 let xj = x.get(j as usize).ok_or(ark_relations::gr1cs::SynthesisError::Unsatisfiable)?;
-                let d = m.clone() - xj.lc.clone();
+                let diff = m.clone() - xj.lc.clone();
                 let d_val = m_val.zip(xj.value).map(|(m, x)| m - x);
-                let (_, bits) = alloc_unsigned(cs, d_val.map(|v| v as u128), w)?;
-                enforce_equal(cs, bits, d.clone())?;
+                let (_, bits) = alloc_unsigned(cs, d_val.map(|v| v as u128), d)?;
+                enforce_equal(cs, bits, diff.clone())?;
                 // the running product lives in the field: K differences of w bits overflow any integer
                 product = Some(match product {
-                    None => (d, d_val.map(fr)),
+                    None => (diff, d_val.map(fr)),
                     Some((acc, acc_val)) => {
                         let v = acc_val.zip(d_val).map(|(a, b)| a * fr(b));
                         let out = witness(cs, v)?;
-                        enforce(cs, acc, d, Lc::from(out))?;
+                        enforce(cs, acc, diff, Lc::from(out))?;
                         (Lc::from(out), v)
                     }
                 });
@@ -74,6 +75,25 @@ mod tests {
             bad[1] += delta;
             prop_assert!(!run(&values, &windows, size, &bad).0);
         }
+    }
+
+    #[test]
+    fn nonnegative_operands_take_one_bit_less_and_stay_sound() {
+        // ReLU outputs of 8-bit values lie in [0, 128): differences fit 7 bits, K (7 + 2) per output
+        let run7 = |values: &[i128], claim: i64| {
+            let cs = prover_cs();
+            let x: Vec<Signal> = values.iter().map(|&v| signal(&cs, v)).collect();
+            let before = cs.num_constraints();
+            max_pool(&cs, &x, 7, values.len(), &(0..values.len() as u32).collect::<Vec<_>>(), Some(&[claim])).unwrap();
+            (satisfied(&cs), cs.num_constraints() - before)
+        };
+        assert_eq!(run7(&[0, 127, 5, 64], 127), (true, 4 * 9));
+        assert!(run7(&[0, 0, 0, 0], 0).0);
+        // above the maximum, a non-member, or the maximum's neighbours
+        for claim in [128, 126, 64 + 1, 5, 0, -1] {
+            assert!(!run7(&[0, 127, 5, 64], claim).0, "claim {claim}");
+        }
+        assert!(!run7(&[3, 9, 5, 0], 10).0);
     }
 
     #[test]

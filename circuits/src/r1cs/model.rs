@@ -203,7 +203,9 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     .collect::<Result<_>>()?,
                 Op::MaxPool { input, size, windows } => {
                     let y = w.map(|w| w.eval.values[ni].as_slice());
-                    max_pool(&cs, operand(input)?, width(input), *size, windows, y)?
+                    // a ReLU's outputs span 2^(w-1) values, not 2^w
+                    let spread = width(input) - u8::from(ir.nonnegative(*input));
+                    max_pool(&cs, operand(input)?, spread, *size, windows, y)?
                 }
                 Op::Relu { input } => operand(input)?
                     .iter()

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 use proptest::prelude::*;
 use verinfer_circuits::{assign, check_witness};
-use verinfer_compiler::{compile, CompileOptions};
+use verinfer_compiler::{compile, CompileOptions, Precision};
 use verinfer_ir::{evaluate, quantize_input, CompiledModel};
 use verinfer_verifier::Fr;
 
@@ -31,10 +31,12 @@ pub fn uniform(n: usize, lo: f64, hi: f64, seed: u64) -> Vec<f64> {
     (0..n).map(|_| lo + (hi - lo) * ((next() >> 11) as f64 / (1u64 << 53) as f64)).collect()
 }
 
-/// Compiles `model` calibrated on `xs`, checks that the honest witness of `xs[0]` satisfies the
+/// Compiles `model` calibrated on `xs` with 16-bit activations (these tests pin operator
+/// semantics and costs at one width, not the width search), checks that the honest witness of `xs[0]` satisfies the
 /// constraint system and returns the circuit's dequantized output for it, with the compiled model.
 pub fn run(model: &[u8], xs: &[Vec<f64>]) -> (Vec<f64>, CompiledModel) {
-    let c = compile(model, xs, &CompileOptions::default()).unwrap();
+    let opts = CompileOptions { precision: Precision::Fixed, ..CompileOptions::default() };
+    let c = compile(model, xs, &opts).unwrap();
     let m = c.model;
     let q = quantize_input(&m.graph, &xs[0]).unwrap();
     let eval = evaluate(&m.graph, &q).unwrap();

@@ -140,8 +140,9 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         })
         .unwrap_or_default();
     let warnings: String = report.warnings.iter().map(|w| format!("\n  warning      {w}")).collect();
+    let precision = precision_line(&report.precision);
     let text = format!(
-        "compiled {} -> {}\n  model hash   {}\n  constraints  {}\n  agreement    {:.2}% of {} calibration samples (max abs error {:.4}){worst}\n  sampling     {}{warnings}",
+        "compiled {} -> {}\n  model hash   {}\n  constraints  {}\n  precision    {precision}\n  agreement    {:.2}% of {} calibration samples (max abs error {:.4}){worst}\n  sampling     {}{warnings}",
         args.model.display(),
         args.out.display(),
         report.model_hash,
@@ -152,6 +153,23 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         sampling_line(&report.sampling)
     );
     super::emit(json, &value, &text)
+}
+
+/// `accurate: 12-bit activations (also tried: 10 bits, 1,842 constraints, off: ...)`
+fn precision_line(p: &verinfer_compiler::width::PrecisionReport) -> String {
+    let mode = serde_json::to_value(p.mode).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+    let others: Vec<String> = p
+        .trials
+        .iter()
+        .skip(1)
+        .map(|t| {
+            let cost = t.constraints.map(|c| format!(", {c} constraints")).unwrap_or_default();
+            let verdict = if t.accepted { "meets the aim" } else { "misses the aim" };
+            format!("{} bits{cost}: {verdict}", t.activation_bits)
+        })
+        .collect();
+    let tried = if others.is_empty() { String::new() } else { format!(" (also tried: {})", others.join("; ")) };
+    format!("{mode}: {}-bit activations{tried}", p.activation_bits)
 }
 
 fn sampling_line(s: &verinfer_compiler::report::SamplingReport) -> String {
