@@ -103,9 +103,10 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
     let calibration = &data::split_samples(calibration, &float.input).map_err(CompileError::Calibration)?;
     let grids = float.layers.iter().any(|l| matches!(l.kind, graph::LayerKind::RoundClamp { .. }));
     let widths = opts.precision.widths(opts.quant.activation_bits, grids);
+    let cal = quantize::calibrate(&float, calibration, &opts.quant)?;
     let at = |bits: u8| {
         let quant = QuantConfig { activation_bits: bits, ..opts.quant };
-        let (model, report) = compile_at(onnx_bytes, &float, calibration, opts, quant)?;
+        let (model, report) = compile_at(onnx_bytes, &float, calibration, &cal, opts, quant)?;
         let output_error = width::output_error(&report.tensors, &model.graph.output_node().name);
         Ok(width::Measured {
             accuracy: report.calibration.clone(),
@@ -131,10 +132,11 @@ fn compile_at(
     onnx_bytes: &[u8],
     float: &FloatGraph,
     calibration: &[Vec<f64>],
+    cal: &quantize::Calibrated,
     opts: &CompileOptions,
     quant: QuantConfig,
 ) -> Result<(CompiledModel, Report), CompileError> {
-    let (ir, mut tensors) = quantize::quantize(float, calibration, &quant)?;
+    let (ir, mut tensors) = quantize::quantize_calibrated(float, calibration, cal, &quant)?;
     let calibration_sha256 = hex::encode(Sha256::digest(data::write_samples(calibration).as_bytes()));
     let out = ir.output_node();
     let sampling = Sampling::from_spec(opts.sampling, out.scale, out.len())?;
@@ -154,7 +156,7 @@ fn compile_at(
         graph: ir,
     };
     let sampling_report = report::sampling(&model, float, calibration);
-    let (calibration, layer_errors) = compare(&model, float, calibration);
+    let (calibration, layer_errors) = compare(&model, float, calibration, Some(&cal.acts));
     for (t, e) in tensors.iter_mut().zip(layer_errors) {
         t.max_abs_error = e;
     }
@@ -190,13 +192,19 @@ fn compile_at(
 
 /// Float-vs-quantized agreement of `model` on `samples`.
 pub fn accuracy(model: &CompiledModel, float: &FloatGraph, samples: &[Vec<f64>]) -> report::Accuracy {
-    compare(model, float, samples).0
+    compare(model, float, samples, None).0
 }
 
 /// Float-vs-quantized agreement of `model` on `samples`, and per IR node that holds a tensor of the
 /// float model (the input, and every layer's output: the node of the same name), the largest
-/// absolute difference between its dequantized values and the float ones.
-fn compare(model: &CompiledModel, float: &FloatGraph, samples: &[Vec<f64>]) -> (report::Accuracy, Vec<Option<f64>>) {
+/// absolute difference between its dequantized values and the float ones. `float_acts`, when
+/// given, holds the float model's layer outputs for every sample (from calibration).
+fn compare(
+    model: &CompiledModel,
+    float: &FloatGraph,
+    samples: &[Vec<f64>],
+    float_acts: Option<&[Vec<Vec<f64>>]>,
+) -> (report::Accuracy, Vec<Option<f64>>) {
     let ir = &model.graph;
     let out_scale = ir.output_node().scale;
     let node_of: std::collections::HashMap<&str, usize> =
@@ -211,8 +219,15 @@ fn compare(model: &CompiledModel, float: &FloatGraph, samples: &[Vec<f64>]) -> (
         .collect();
     let mut layer_err: Vec<Option<f64>> = vec![None; ir.nodes.len()];
     let (mut agree, mut out_of_range, mut max_err) = (0usize, 0usize, 0.0f64);
-    for x in samples {
-        let acts = float.eval(x);
+    for (k, x) in samples.iter().enumerate() {
+        let computed;
+        let acts = match float_acts.and_then(|a| a.get(k)) {
+            Some(a) => a,
+            None => {
+                computed = float.eval(x);
+                &computed
+            }
+        };
         let want = acts.last().cloned().unwrap_or_else(|| x.clone());
         let Ok(q) = quantize_input(ir, x).and_then(|q| evaluate(ir, &q)) else {
             out_of_range += 1;

@@ -85,7 +85,8 @@ pub struct Trial {
     pub activation_bits: u8,
     /// Whether it met the aim.
     pub accepted: bool,
-    /// R1CS constraints (filled in by the CLI, which links the backend).
+    /// R1CS constraints (filled in by the CLI, which links the backend; for the widths not chosen,
+    /// only when the chosen circuit has at most 2,000,000 constraints, as counting synthesizes it).
     pub constraints: Option<usize>,
     /// Argmax agreement with the float model on the calibration data.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -19,6 +19,9 @@ pub fn default_calibration(onnx: &Path) -> Option<PathBuf> {
     ["calibration.json", "input.json"].iter().map(|n| dir.join(n)).find(|p| p.is_file())
 }
 
+/// The largest circuit whose other candidate widths `compile` counts constraints for.
+pub const TRIAL_COUNT_LIMIT: usize = 2_000_000;
+
 /// Compiles `onnx` into `out` (`model.compiled`, `report.json`); returns the report.
 pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts: &CompileOptions) -> Result<Report> {
     let bytes = read(onnx)?;
@@ -43,9 +46,13 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
     if let Some(t) = trials.next() {
         t.constraints = report.constraints;
     }
-    for (t, m) in trials.zip(&compiled.trials) {
-        if let Some(m) = m {
-            t.constraints = Some(constraint_count(m).context("counting constraints")?);
+    // counting synthesizes the circuit: a few seconds per million constraints, so the other widths
+    // of a large model are not counted (their accuracy is still reported)
+    if report.constraints.is_some_and(|c| c <= TRIAL_COUNT_LIMIT) {
+        for (t, m) in trials.zip(&compiled.trials) {
+            if let Some(m) = m {
+                t.constraints = Some(constraint_count(m).context("counting constraints")?);
+            }
         }
     }
     create_dir(out)?;

@@ -118,7 +118,7 @@ pub(crate) fn max_abs(v: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// Per-layer calibration statistics.
-struct Calibrated {
+pub(crate) struct Calibrated {
     /// Largest absolute value of the graph input.
     input_max: f64,
     /// Largest absolute value of each layer's output.
@@ -128,10 +128,16 @@ struct Calibrated {
     /// Largest value of each layer's output.
     max_signed: Vec<f64>,
     /// Every layer's output for every sample.
-    acts: Vec<Vec<Vec<f64>>>,
+    pub(crate) acts: Vec<Vec<Vec<f64>>>,
 }
 
-fn calibrate(graph: &FloatGraph, calibration: &[Vec<f64>], cfg: &QuantConfig) -> Result<Calibrated, CompileError> {
+/// Evaluates the float model on every calibration sample (once per compile, whatever the widths
+/// tried): the ranges the scales come from and the activations the report compares with.
+pub(crate) fn calibrate(
+    graph: &FloatGraph,
+    calibration: &[Vec<f64>],
+    cfg: &QuantConfig,
+) -> Result<Calibrated, CompileError> {
     let limit = largest_quantizable(cfg.input_budget(), cfg.headroom);
     let input_len: usize = graph.input.shape.iter().product();
     let n = graph.layers.len();
@@ -189,6 +195,12 @@ pub fn quantize(
     calibration: &[Vec<f64>],
     cfg: &QuantConfig,
 ) -> Result<(CircuitIr, Vec<TensorQuant>), CompileError> {
+    check_settings(cfg)?;
+    let cal = calibrate(graph, calibration, cfg)?;
+    quantize_calibrated(graph, calibration, &cal, cfg)
+}
+
+fn check_settings(cfg: &QuantConfig) -> Result<(), CompileError> {
     if !(2..=MAX_BITS).contains(&cfg.activation_bits)
         || !(2..=MAX_BITS).contains(&cfg.input_budget())
         || !(2..=32).contains(&cfg.weight_bits)
@@ -198,7 +210,17 @@ pub fn quantize(
             cfg.activation_bits, cfg.input_budget(), cfg.weight_bits
         )));
     }
-    let cal = calibrate(graph, calibration, cfg)?;
+    Ok(())
+}
+
+/// [`quantize`] with the float model already evaluated on `calibration` (by [`calibrate`]).
+pub(crate) fn quantize_calibrated(
+    graph: &FloatGraph,
+    calibration: &[Vec<f64>],
+    cal: &Calibrated,
+    cfg: &QuantConfig,
+) -> Result<(CircuitIr, Vec<TensorQuant>), CompileError> {
+    check_settings(cfg)?;
     let (input_uses, _) = graph.uses();
 
     // A layer read only by a RoundClamp rescales straight to the integer grid (scale 0), so that
