@@ -104,9 +104,13 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
     let grids = float.layers.iter().any(|l| matches!(l.kind, graph::LayerKind::RoundClamp { .. }));
     let widths = opts.precision.widths(opts.quant.activation_bits, grids);
     let cal = quantize::calibrate(&float, calibration, &opts.quant)?;
+    let hashes = Hashes {
+        onnx: hex::encode(Sha256::digest(onnx_bytes)),
+        calibration: hex::encode(Sha256::digest(data::write_samples(calibration).as_bytes())),
+    };
     let at = |bits: u8| {
         let quant = QuantConfig { activation_bits: bits, ..opts.quant };
-        let (model, report) = compile_at(onnx_bytes, &float, calibration, &cal, opts, quant)?;
+        let (model, report) = compile_at(&hashes, &float, calibration, &cal, opts, quant)?;
         let output_error = width::output_error(&report.tensors, &model.graph.output_node().name);
         Ok(width::Measured {
             accuracy: report.calibration.clone(),
@@ -127,9 +131,15 @@ pub fn compile(onnx_bytes: &[u8], calibration: &[Vec<f64>], opts: &CompileOption
     Ok(Compiled { model, report, float, trials: models })
 }
 
+/// SHA-256 (hex) of the ONNX file and of the calibration samples, recorded in the artifact.
+struct Hashes {
+    onnx: String,
+    calibration: String,
+}
+
 /// The model and its report quantized with `quant` (one activation width).
 fn compile_at(
-    onnx_bytes: &[u8],
+    hashes: &Hashes,
     float: &FloatGraph,
     calibration: &[Vec<f64>],
     cal: &quantize::Calibrated,
@@ -137,7 +147,6 @@ fn compile_at(
     quant: QuantConfig,
 ) -> Result<(CompiledModel, Report), CompileError> {
     let (ir, mut tensors) = quantize::quantize_calibrated(float, calibration, cal, &quant)?;
-    let calibration_sha256 = hex::encode(Sha256::digest(data::write_samples(calibration).as_bytes()));
     let out = ir.output_node();
     let sampling = Sampling::from_spec(opts.sampling, out.scale, out.len())?;
     sampling.check(out.scale, out.bits.0, out.len())?;
@@ -146,8 +155,8 @@ fn compile_at(
         format_version: ARTIFACT_VERSION,
         compiler_version: COMPILER_VERSION.into(),
         name: float.name.clone(),
-        onnx_sha256: hex::encode(Sha256::digest(onnx_bytes)),
-        calibration_sha256,
+        onnx_sha256: hashes.onnx.clone(),
+        calibration_sha256: hashes.calibration.clone(),
         opset: float.opset,
         activation_bits: quant.activation_bits,
         weight_bits: quant.weight_bits,

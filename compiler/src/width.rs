@@ -165,8 +165,7 @@ pub(crate) fn search<T>(
     }
     let bits = widths[hi];
     if let Some(i) = tried.iter().position(|t| t.0.activation_bits == bits && t.1.is_some()) {
-        let (t, v) = tried.remove(i);
-        if let Some(v) = v {
+        if let (t, Some(v)) = tried.remove(i) {
             return Ok((v, t, tried));
         }
     }
