@@ -28,7 +28,7 @@ fn circom_setup(m: &CompiledModel) -> (ProvingKey, VerifyingKey) {
     let circuit = ModelCircuit::for_setup(m).unwrap();
     let (pk, vk) = Groth16::<Bn254, CircomReduction>::circuit_specific_setup(circuit, &mut rng).unwrap();
     let model_hash = m.model_hash().unwrap().0;
-    (ProvingKey { model_hash, pk, qap: Qap::Circom }, VerifyingKey { model_hash, layout: layout(m), vk })
+    (ProvingKey::from_ark(model_hash, &pk, Qap::Circom).unwrap(), VerifyingKey { model_hash, layout: layout(m), vk })
 }
 
 #[test]

@@ -134,7 +134,7 @@ fn keys(checked: &Checked, dir: &Path) -> Result<(ProvingKey, VerifyingKey)> {
     let model_hash = model.model_hash()?.0;
     let pk = phase2::to_arkworks(&checked.zkey);
     let vk = VerifyingKey { model_hash, layout: layout(&model), vk: pk.vk.clone() };
-    Ok((ProvingKey { model_hash, pk, qap: Qap::Circom }, vk))
+    Ok((ProvingKey::from_ark(model_hash, &pk, Qap::Circom)?, vk))
 }
 
 /// [`verify`], plus the SHA-256 of the `verifying.key` the ceremony gives, to compare with the

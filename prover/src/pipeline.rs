@@ -235,8 +235,36 @@ pub fn setup_dir_insecure(dir: &Path, n: u64) -> Result<SetupOutput> {
 
 fn setup_dir_recorded<R: RngCore + CryptoRng>(dir: &Path, rng: &mut R, provenance: Provenance) -> Result<SetupOutput> {
     let model = load_model(dir)?;
-    let (pk, vk) = verinfer_circuits::setup(&model, rng)?;
-    write_keys(dir, &pk, &vk, provenance, None)
+    // The proving key goes straight to disk as it is computed (it is about 380 bytes a constraint).
+    let pk_path = dir.join(artifacts::PROVING_KEY);
+    let tmp = dir.join(format!(".{}.tmp-{}", artifacts::PROVING_KEY, std::process::id()));
+    let written = (|| -> Result<VerifyingKey> {
+        let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let vk =
+            verinfer_circuits::groth16::setup_to_file(&model, std::io::BufWriter::with_capacity(1 << 20, file), rng)?;
+        Ok(vk)
+    })();
+    let vk = match written {
+        Ok(vk) => vk,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    let (pk_digest, pk_len) = file_sha256(&tmp)?;
+    let vkb = vk.to_bytes()?;
+    std::fs::rename(&tmp, &pk_path).with_context(|| format!("moving {} into place", pk_path.display()))?;
+    write_vk_and_record(dir, &vk, &vkb, pk_digest, provenance, None)?;
+    Ok(SetupOutput { proving_key_bytes: pk_len as usize, verifying_key_bytes: vkb.len() })
+}
+
+/// SHA-256 (hex) and length of a file, read as a stream.
+pub fn file_sha256(path: &Path) -> Result<(String, u64)> {
+    use sha2::Digest;
+    let mut f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut h = sha2::Sha256::new();
+    let n = std::io::copy(&mut f, &mut h).with_context(|| format!("reading {}", path.display()))?;
+    Ok((hex::encode(h.finalize()), n))
 }
 
 /// Writes both keys and `setup.json` (the key files' digests and the provenance).
@@ -249,20 +277,31 @@ pub fn write_keys(
 ) -> Result<SetupOutput> {
     let pkb = pk.to_bytes()?;
     let vkb = vk.to_bytes()?;
+    write_atomic(&dir.join(artifacts::PROVING_KEY), &pkb)?;
+    write_vk_and_record(dir, vk, &vkb, sha256_hex(&pkb), provenance, ceremony)?;
+    Ok(SetupOutput { proving_key_bytes: pkb.len(), verifying_key_bytes: vkb.len() })
+}
+
+fn write_vk_and_record(
+    dir: &Path,
+    vk: &VerifyingKey,
+    vkb: &[u8],
+    proving_key_sha256: String,
+    provenance: Provenance,
+    ceremony: Option<CeremonyRecord>,
+) -> Result<()> {
     let record = SetupRecord {
         format: SETUP_FORMAT.into(),
         format_version: SETUP_VERSION,
         model_hash: hex::encode(vk.model_hash),
         kind: provenance.kind(),
         provenance: provenance.describe().into(),
-        proving_key_sha256: sha256_hex(&pkb),
-        verifying_key_sha256: sha256_hex(&vkb),
+        proving_key_sha256,
+        verifying_key_sha256: sha256_hex(vkb),
         ceremony,
     };
-    write_atomic(&dir.join(artifacts::PROVING_KEY), &pkb)?;
-    write_atomic(&dir.join(artifacts::VERIFYING_KEY), &vkb)?;
-    write_atomic(&dir.join(artifacts::SETUP), serde_json::to_string_pretty(&record)?.as_bytes())?;
-    Ok(SetupOutput { proving_key_bytes: pkb.len(), verifying_key_bytes: vkb.len() })
+    write_atomic(&dir.join(artifacts::VERIFYING_KEY), vkb)?;
+    write_atomic(&dir.join(artifacts::SETUP), serde_json::to_string_pretty(&record)?.as_bytes())
 }
 
 /// Parses a seed: exactly 64 hex digits (32 bytes), with an optional `0x` prefix. `what` names the
@@ -409,12 +448,13 @@ pub fn load_proving_key_with(dir: &Path, points: PointValidation) -> Result<Prov
     let path = dir.join(artifacts::PROVING_KEY);
     let vk_path = dir.join(artifacts::VERIFYING_KEY);
     let record_path = dir.join(artifacts::SETUP);
-    let pk_bytes = read(&path).context("run `verinfer setup` first")?;
-    let pk = match points {
-        PointValidation::No => ProvingKey::from_bytes(&pk_bytes),
-        PointValidation::Yes => ProvingKey::from_bytes_validated(&pk_bytes),
+    if !path.is_file() {
+        bail!("{} is missing: run `verinfer setup` first", path.display());
     }
-    .with_context(|| format!("reading {}", path.display()))?;
+    // The key is opened, not loaded: each proof streams its queries (checksum and, if asked, every
+    // point checked as they are read).
+    let pk = ProvingKey::open(&path, points == PointValidation::Yes)
+        .with_context(|| format!("reading {}", path.display()))?;
     let vk_bytes = read(&vk_path).context("run `verinfer setup` first")?;
     let vk = VerifyingKey::from_bytes(&vk_bytes).with_context(|| format!("reading {}", vk_path.display()))?;
     pk.check_pair(&vk).map_err(|e| KeyError::Mismatch {
@@ -426,10 +466,10 @@ pub fn load_proving_key_with(dir: &Path, points: PointValidation) -> Result<Prov
         },
     })?;
     let record = read_setup_record(&record_path)?;
-    for (file, bytes, recorded) in
-        [(&path, &pk_bytes, &record.proving_key_sha256), (&vk_path, &vk_bytes, &record.verifying_key_sha256)]
-    {
-        let actual = sha256_hex(bytes);
+    for (file, actual, recorded) in [
+        (&path, file_sha256(&path)?.0, &record.proving_key_sha256),
+        (&vk_path, sha256_hex(&vk_bytes), &record.verifying_key_sha256),
+    ] {
         if !actual.eq_ignore_ascii_case(recorded) {
             return Err(KeyError::DigestMismatch {
                 file: file.clone(),

@@ -3,25 +3,29 @@
 //! The setup is circuit-specific: whoever runs it learns toxic waste that would let them forge proofs
 //! for this model, so the party that runs `setup` must be trusted by verifiers (or the keys must come
 //! from a multi-party ceremony). `setup` draws from the operating system's randomness.
-use crate::qap::{CircomReduction, Qap};
+use crate::qap::Qap;
 use crate::r1cs::model::ModelCircuit;
 use crate::witness::ProverWitness;
-use ark_bn254::{Bn254, Fr};
-use ark_groth16::Groth16;
+use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
-use ark_snark::SNARK;
+use ark_serialize::Validate;
+use keyfile::{KeyReader, KeyWriter};
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use thiserror::Error;
 use verinfer_ir::CompiledModel;
 use verinfer_verifier::{OutputMode, Proof, StatementLayout, VerifyingKey};
 
-/// First four bytes of a proving key file.
-pub const PK_MAGIC: &[u8; 4] = b"VIPK";
-/// Proving key format version: 2 records the key's [`Qap`] after the model hash; version 1 files
-/// (arkworks setups only) are still read.
-pub const PK_VERSION: u32 = 2;
+pub mod generator;
+pub mod keyfile;
+pub mod prover;
+pub mod rows;
+
+pub use keyfile::{PK_MAGIC, PK_VERSION};
 
 /// Backend failures.
 #[derive(Debug, Error)]
@@ -56,36 +60,57 @@ pub enum BackendError {
     Artifact(#[from] verinfer_ir::ArtifactError),
 }
 
-/// A Groth16 proving key for one model.
+/// A Groth16 proving key for one model: its header and verifying key, read up front, and where its
+/// queries are, read a chunk at a time by each proof ([`keyfile`]).
 #[derive(Clone)]
 pub struct ProvingKey {
     /// Model the key belongs to.
     pub model_hash: [u8; 32],
-    /// The key.
-    pub pk: ark_groth16::ProvingKey<Bn254>,
     /// The witness map its H query was built for.
     pub qap: Qap,
+    /// The Groth16 verifying key embedded in the proving key.
+    pub vk: ark_groth16::VerifyingKey<Bn254>,
+    source: KeySource,
+    validate: Validate,
+}
+
+/// Where a proving key's bytes are.
+#[derive(Clone)]
+enum KeySource {
+    Bytes(Arc<Vec<u8>>),
+    File(PathBuf),
 }
 
 impl ProvingKey {
-    /// `magic | version u32 LE | model_hash | qap u8 | sha256(body) | body` (body: uncompressed
-    /// ark-serialize).
-    pub fn to_bytes(&self) -> Result<Vec<u8>, BackendError> {
-        let mut body = Vec::with_capacity(self.pk.uncompressed_size());
-        self.pk.serialize_uncompressed(&mut body).map_err(|e| BackendError::Encoding(e.to_string()))?;
-        let mut out = Vec::with_capacity(body.len() + 73);
-        out.extend_from_slice(PK_MAGIC);
-        out.extend_from_slice(&PK_VERSION.to_le_bytes());
-        out.extend_from_slice(&self.model_hash);
-        out.push(self.qap.to_byte());
-        out.extend_from_slice(&Sha256::digest(&body));
-        out.extend_from_slice(&body);
-        Ok(out)
+    /// Wraps an arkworks key (a ceremony's, or a test's) as a key file in memory.
+    pub fn from_ark(model_hash: [u8; 32], pk: &ark_groth16::ProvingKey<Bn254>, qap: Qap) -> Result<Self, BackendError> {
+        let mut w = KeyWriter::new(Cursor::new(Vec::new()), &model_hash, qap)?;
+        w.item(&pk.vk)?;
+        w.item(&pk.beta_g1)?;
+        w.item(&pk.delta_g1)?;
+        for q in [&pk.a_query, &pk.b_g1_query] {
+            w.section(q.len(), |s, n| Ok(q[s..s + n].to_vec()))?;
+        }
+        w.section(pk.b_g2_query.len(), |s, n| Ok(pk.b_g2_query[s..s + n].to_vec()))?;
+        for q in [&pk.h_query, &pk.l_query] {
+            w.section(q.len(), |s, n| Ok(q[s..s + n].to_vec()))?;
+        }
+        Self::from_bytes(&w.finish()?.into_inner())
     }
 
-    /// Decodes a key without point validation: the checksum catches corruption, and the key is checked
-    /// against its verifying key ([`ProvingKey::check_pair`]) and the digest recorded at setup by the
-    /// CLI. Points are validated by [`ProvingKey::from_bytes_validated`], which costs several proofs.
+    /// The key file's bytes (read from disk for a key opened with [`ProvingKey::open`]).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BackendError> {
+        match &self.source {
+            KeySource::Bytes(b) => Ok(b.to_vec()),
+            KeySource::File(p) => {
+                std::fs::read(p).map_err(|e| BackendError::MalformedProvingKey(format!("{}: {e}", p.display())))
+            }
+        }
+    }
+
+    /// Decodes a key held in memory, checking its header and checksum; points are checked only by
+    /// [`ProvingKey::from_bytes_validated`] (the key is also checked against its verifying key,
+    /// [`ProvingKey::check_pair`], and the digest recorded at setup by the CLI).
     pub fn from_bytes(bytes: &[u8]) -> Result<ProvingKey, BackendError> {
         Self::decode(bytes, Validate::No)
     }
@@ -93,6 +118,49 @@ impl ProvingKey {
     /// Decodes a key and validates every point (on the curve, in the prime-order subgroup).
     pub fn from_bytes_validated(bytes: &[u8]) -> Result<ProvingKey, BackendError> {
         Self::decode(bytes, Validate::Yes)
+    }
+
+    fn decode(bytes: &[u8], validate: Validate) -> Result<ProvingKey, BackendError> {
+        let mut r = KeyReader::new(bytes, validate)?;
+        let head = r.head()?;
+        // Walk the queries: checks the structure, the checksum and (if asked) every point.
+        r.section::<G1Affine>(|_, _| ())?;
+        r.section::<G1Affine>(|_, _| ())?;
+        r.section::<G2Affine>(|_, _| ())?;
+        r.section::<G1Affine>(|_, _| ())?;
+        r.section::<G1Affine>(|_, _| ())?;
+        let (model_hash, qap) = (r.header.model_hash, r.header.qap);
+        r.finish()?;
+        Ok(ProvingKey { model_hash, qap, vk: head.vk, source: KeySource::Bytes(Arc::new(bytes.to_vec())), validate })
+    }
+
+    /// Opens a key file without reading its queries: each proof streams them and checks the
+    /// checksum (and, with `validate`, every point) as it goes.
+    pub fn open(path: &Path, validate: bool) -> Result<ProvingKey, BackendError> {
+        let file =
+            File::open(path).map_err(|e| BackendError::MalformedProvingKey(format!("{}: {e}", path.display())))?;
+        let validate = if validate { Validate::Yes } else { Validate::No };
+        let mut r = KeyReader::new(BufReader::new(file), validate)?;
+        let head = r.head()?;
+        Ok(ProvingKey {
+            model_hash: r.header.model_hash,
+            qap: r.header.qap,
+            vk: head.vk,
+            source: KeySource::File(path.to_path_buf()),
+            validate,
+        })
+    }
+
+    /// A reader positioned at the start of the key's bytes.
+    fn reader(&self) -> Result<KeyReader<Box<dyn Read + '_>>, BackendError> {
+        let inner: Box<dyn Read> = match &self.source {
+            KeySource::Bytes(b) => Box::new(&b[..]),
+            KeySource::File(p) => Box::new(BufReader::with_capacity(
+                1 << 20,
+                File::open(p).map_err(|e| BackendError::MalformedProvingKey(format!("{}: {e}", p.display())))?,
+            )),
+        };
+        KeyReader::new(inner, self.validate)
     }
 
     /// Checks that `vk` is the verifying key embedded in this proving key (same model, same Groth16
@@ -105,41 +173,12 @@ impl ProvingKey {
                 hex(&vk.model_hash)
             )));
         }
-        if self.pk.vk != vk.vk {
+        if self.vk != vk.vk {
             return Err(BackendError::KeyPairMismatch(
                 "the Groth16 verifying key embedded in the proving key differs (another setup)".into(),
             ));
         }
         Ok(())
-    }
-
-    fn decode(bytes: &[u8], validate: Validate) -> Result<ProvingKey, BackendError> {
-        let bad = |m: String| BackendError::MalformedProvingKey(m);
-        if bytes.len() < 72 || &bytes[..4] != PK_MAGIC {
-            return Err(bad("not a verinfer proving key (bad magic or too short)".into()));
-        }
-        let version = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
-        let model_hash: [u8; 32] = bytes[8..40].try_into().map_err(|_| bad("truncated".into()))?;
-        let (qap, rest) = match version {
-            1 => (Qap::Libsnark, &bytes[40..]),
-            2 if bytes.len() >= 73 => {
-                let qap = Qap::from_byte(bytes[40]).ok_or_else(|| bad(format!("unknown witness map {}", bytes[40])))?;
-                (qap, &bytes[41..])
-            }
-            2 => return Err(bad("truncated header".into())),
-            _ => return Err(bad(format!("format version {version}, this build reads 1 and {PK_VERSION}"))),
-        };
-        let (digest, body) = rest.split_at(32);
-        if Sha256::digest(body).as_slice() != digest {
-            return Err(bad("checksum mismatch: the file is truncated or corrupted".into()));
-        }
-        let mut rest = body;
-        let pk = ark_groth16::ProvingKey::<Bn254>::deserialize_with_mode(&mut rest, Compress::No, validate)
-            .map_err(|e| bad(format!("invalid encoding ({e})")))?;
-        if !rest.is_empty() {
-            return Err(bad(format!("{} trailing bytes", rest.len())));
-        }
-        Ok(ProvingKey { model_hash, pk, qap })
     }
 }
 
@@ -154,19 +193,30 @@ pub fn layout(model: &CompiledModel) -> StatementLayout {
     }
 }
 
-/// Circuit-specific setup.
+/// Circuit-specific setup, with the proving key in memory (see [`setup_to_file`] for large circuits).
 pub fn setup<R: RngCore + CryptoRng>(
     model: &CompiledModel,
     rng: &mut R,
 ) -> Result<(ProvingKey, VerifyingKey), BackendError> {
-    let circuit = ModelCircuit::for_setup(model)?;
-    let (pk, vk) =
-        Groth16::<Bn254>::circuit_specific_setup(circuit, rng).map_err(|e| BackendError::Synthesis(e.to_string()))?;
     let model_hash = model.model_hash()?.0;
-    Ok((ProvingKey { model_hash, pk, qap: Qap::Libsnark }, VerifyingKey { model_hash, layout: layout(model), vk }))
+    let (vk, out) = generator::setup_streaming(setup_system(model)?, &model_hash, Cursor::new(Vec::new()), rng)?;
+    let pk = ProvingKey::from_bytes(&out.into_inner())?;
+    Ok((pk, VerifyingKey { model_hash, layout: layout(model), vk }))
 }
 
-/// Proves the witness's statement.
+/// Circuit-specific setup writing the proving key to `out` as it is computed: the key is never in
+/// memory. Returns the verifying key.
+pub fn setup_to_file<W: Write + Seek, R: RngCore + CryptoRng>(
+    model: &CompiledModel,
+    out: W,
+    rng: &mut R,
+) -> Result<VerifyingKey, BackendError> {
+    let model_hash = model.model_hash()?.0;
+    let (vk, _) = generator::setup_streaming(setup_system(model)?, &model_hash, out, rng)?;
+    Ok(VerifyingKey { model_hash, layout: layout(model), vk })
+}
+
+/// Proves the witness's statement, streaming the proving key.
 pub fn prove<R: RngCore + CryptoRng>(
     model: &CompiledModel,
     pk: &ProvingKey,
@@ -179,11 +229,18 @@ pub fn prove<R: RngCore + CryptoRng>(
     }
     // The hash is already computed: build the circuit with it rather than re-serializing the model.
     let circuit = ModelCircuit { model, model_hash: hash, witness: Some(witness), tally: None };
-    let proof = match pk.qap {
-        Qap::Libsnark => Groth16::<Bn254>::prove(&pk.pk, circuit, rng),
-        Qap::Circom => Groth16::<Bn254, CircomReduction>::prove(&pk.pk, circuit, rng),
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove { construct_matrices: true, generate_lc_assignments: false });
+    circuit.generate_constraints(cs.clone()).map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    cs.finalize();
+    let z = rows::Assignment::take(&cs)?;
+    let h = {
+        let inner = cs.borrow().ok_or_else(|| BackendError::Synthesis("no constraint system".into()))?;
+        prover::witness_map(&rows::Rows::new(&inner)?, &z, pk.qap)?
     };
-    proof.map(Proof).map_err(|e| BackendError::Synthesis(e.to_string()))
+    drop(cs);
+    prover::prove_streaming(pk.reader()?, &z, &h, rng).map(Proof)
 }
 
 /// A circuit's R1CS as Groth16 sees it (after inlining), with arkworks' variable order: index 0 is

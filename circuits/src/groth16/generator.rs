@@ -1,0 +1,116 @@
+//! Circuit-specific Groth16 setup, writing its key as a stream.
+//!
+//! The key is arkworks' (`generate_random_parameters_with_reduction` with [`Qap::Libsnark`]): same
+//! QAP, same queries, same encoding, so arkworks' own prover accepts it (tested). What differs is
+//! memory: the QAP is evaluated at `tau` from the constraint system's rows without a matrix copy,
+//! the constraint system and the Lagrange coefficients are dropped before any point is computed,
+//! and each query is computed and written a chunk at a time ([`KeyWriter::section`]). Peak memory
+//! is the constraint system, then three field vectors the size of the witness.
+use super::keyfile::{KeyHead, KeyWriter};
+use super::rows::{Matrix, Rows};
+use super::BackendError;
+use crate::qap::Qap;
+use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
+use ark_ec::scalar_mul::BatchMulPreprocessing;
+use ark_ec::CurveGroup;
+use ark_ff::{Field, UniformRand, Zero};
+use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
+use ark_relations::gr1cs::ConstraintSystemRef;
+use rand::{CryptoRng, RngCore};
+use rayon::prelude::*;
+use std::io::{Seek, Write};
+
+type Domain = GeneralEvaluationDomain<Fr>;
+
+/// The QAP's polynomials at `t`, one entry per variable (the constant one first), and what the H
+/// query needs.
+struct QapAtTau {
+    a: Vec<Fr>,
+    b: Vec<Fr>,
+    c: Vec<Fr>,
+    num_instance: usize,
+    domain_size: usize,
+    t: Fr,
+    zt: Fr,
+}
+
+/// Evaluates every variable's QAP polynomials at a random point outside the domain, as arkworks'
+/// `LibsnarkReduction::instance_map_with_evaluation` does.
+fn qap_at_random_point<R: RngCore>(cs: &ConstraintSystemRef<Fr>, rng: &mut R) -> Result<QapAtTau, BackendError> {
+    let inner = cs.borrow().ok_or_else(|| BackendError::Synthesis("no constraint system".into()))?;
+    let rows = Rows::new(&inner)?;
+    let n = rows.len();
+    let num_instance = inner.num_instance_variables();
+    let num_vars = num_instance + inner.num_witness_variables();
+    let domain = Domain::new(n + num_instance)
+        .ok_or_else(|| BackendError::Synthesis(format!("{n} constraints exceed BN254's largest FFT domain")))?;
+    let t = domain.sample_element_outside_domain(rng);
+    let zt = domain.evaluate_vanishing_polynomial(t);
+    let lagrange = domain.evaluate_all_lagrange_coefficients(t);
+    let mut a = vec![Fr::zero(); num_vars];
+    let mut b = vec![Fr::zero(); num_vars];
+    let mut c = vec![Fr::zero(); num_vars];
+    a[..num_instance].copy_from_slice(&lagrange[n..n + num_instance]);
+    for (i, u) in lagrange.iter().enumerate().take(n) {
+        for (m, out) in [(Matrix::A, &mut a), (Matrix::B, &mut b), (Matrix::C, &mut c)] {
+            rows.for_each_term(m, i, |index, coeff| out[index] += *u * coeff);
+        }
+    }
+    Ok(QapAtTau { a, b, c, num_instance, domain_size: domain.size(), t, zt })
+}
+
+/// Runs the setup for the synthesized (setup-mode, finalized) `cs` and writes the proving key to
+/// `out`; returns the Groth16 verifying key.
+pub fn setup_streaming<W: Write + Seek, R: RngCore + CryptoRng>(
+    cs: ConstraintSystemRef<Fr>,
+    model_hash: &[u8; 32],
+    out: W,
+    rng: &mut R,
+) -> Result<(ark_groth16::VerifyingKey<Bn254>, W), BackendError> {
+    let [alpha, beta, gamma, delta] = [(); 4].map(|_| Fr::rand(rng));
+    let g1 = G1Projective::rand(rng);
+    let g2 = G2Projective::rand(rng);
+    let qap = qap_at_random_point(&cs, rng)?;
+    drop(cs);
+    let QapAtTau { a, b, mut c, num_instance, domain_size, t, zt } = qap;
+    let inverse = |x: Fr| x.inverse().ok_or_else(|| BackendError::Synthesis("a zero toxic value".into()));
+    let (gamma_inv, delta_inv) = (inverse(gamma)?, inverse(delta)?);
+    // c becomes gamma_abc's scalars (instance) followed by l's (witness).
+    c.par_iter_mut().enumerate().for_each(|(j, c)| {
+        let k = if j < num_instance { gamma_inv } else { delta_inv };
+        *c = (beta * a[j] + alpha * b[j] + *c) * k;
+    });
+    let num_vars = a.len();
+    let g1_table = BatchMulPreprocessing::new(g1, 3 * num_vars + domain_size);
+    let g2_table = BatchMulPreprocessing::new(g2, num_vars);
+    let vk = ark_groth16::VerifyingKey::<Bn254> {
+        alpha_g1: (g1 * alpha).into_affine(),
+        beta_g2: (g2 * beta).into_affine(),
+        gamma_g2: (g2 * gamma).into_affine(),
+        delta_g2: (g2 * delta).into_affine(),
+        gamma_abc_g1: g1_table.batch_mul(&c[..num_instance]),
+    };
+    let head = KeyHead { vk: vk.clone(), beta_g1: (g1 * beta).into_affine(), delta_g1: (g1 * delta).into_affine() };
+    let mut w = KeyWriter::new(out, model_hash, Qap::Libsnark)?;
+    w.item(&head.vk)?;
+    w.item(&head.beta_g1)?;
+    w.item(&head.delta_g1)?;
+    w.section(num_vars, |s, n| Ok(g1_table.batch_mul(&a[s..s + n])))?;
+    drop(a);
+    w.section(num_vars, |s, n| Ok(g1_table.batch_mul(&b[s..s + n])))?;
+    w.section(num_vars, |s, n| Ok(g2_table.batch_mul(&b[s..s + n])))?;
+    drop(b);
+    drop(g2_table);
+    // h_query[i] = t^i Z(t) / delta for i < domain_size - 1.
+    let h0 = zt * delta_inv;
+    w.section(domain_size - 1, |s, n| {
+        let mut scalars = vec![h0 * t.pow([s as u64]); n];
+        let step = t;
+        for i in 1..n {
+            scalars[i] = scalars[i - 1] * step;
+        }
+        Ok(g1_table.batch_mul(&scalars))
+    })?;
+    w.section(num_vars - num_instance, |s, n| Ok(g1_table.batch_mul(&c[num_instance + s..num_instance + s + n])))?;
+    Ok((vk, w.finish()?))
+}

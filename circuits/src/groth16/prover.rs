@@ -1,0 +1,143 @@
+//! The Groth16 prover, streaming its key.
+//!
+//! Same proof as arkworks' `create_random_proof_with_reduction` (same randomizers, same MSMs), with
+//! two memory differences that let a 14M-constraint circuit prove in a few GiB:
+//! - the QAP's evaluations are computed from the constraint system's own rows ([`Rows`]), without
+//!   the matrix copy, and the constraint system is dropped before the multi-scalar multiplications;
+//! - the proving key is never loaded: each query is read a chunk at a time and folded into its MSM
+//!   ([`KeyReader::section`]), so the key's size (about 380 bytes a constraint) does not count.
+use super::keyfile::KeyReader;
+use super::rows::{Assignment, Matrix, Rows};
+use super::BackendError;
+use crate::qap::Qap;
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::{FftField, Field, One, PrimeField, UniformRand, Zero};
+use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
+use rand::{CryptoRng, RngCore};
+use rayon::prelude::*;
+use std::io::Read;
+
+type Domain = GeneralEvaluationDomain<Fr>;
+
+/// The coefficients the H query is multiplied by: `(A B - C) / Z` for [`Qap::Libsnark`], `A B - C`
+/// on the odd points of the doubled domain for [`Qap::Circom`].
+pub fn witness_map(rows: &Rows, z: &Assignment, qap: Qap) -> Result<Vec<Fr>, BackendError> {
+    let n = rows.len();
+    let inputs = z.instance.len();
+    let domain = Domain::new(n + inputs).ok_or_else(|| too_large(n + inputs))?;
+    let size = domain.size();
+    let eval = |m: Matrix| {
+        let mut v = rows.evaluate(m, z, size);
+        if m == Matrix::A {
+            // The input-consistency constraints after the circuit's own: A = x_i, B = C = 0.
+            v[n..n + inputs].copy_from_slice(&z.instance);
+        }
+        v
+    };
+    match qap {
+        Qap::Libsnark => {
+            let coset = domain.get_coset(Fr::GENERATOR).ok_or_else(|| too_large(size))?;
+            let to_coset = |mut v: Vec<Fr>| {
+                domain.ifft_in_place(&mut v);
+                coset.fft_in_place(&mut v);
+                v
+            };
+            let mut ab = to_coset(eval(Matrix::A));
+            mul_assign(&mut ab, &to_coset(eval(Matrix::B)));
+            let c = to_coset(eval(Matrix::C));
+            let z_inv = domain
+                .evaluate_vanishing_polynomial(Fr::GENERATOR)
+                .inverse()
+                .ok_or_else(|| BackendError::Synthesis("the coset meets the domain".into()))?;
+            ab.par_iter_mut().zip(c).for_each(|(x, c)| *x = (*x - c) * z_inv);
+            coset.ifft_in_place(&mut ab);
+            Ok(ab)
+        }
+        Qap::Circom => {
+            let shift = Domain::new(2 * size).ok_or_else(|| too_large(2 * size))?.element(1);
+            let odd = |mut v: Vec<Fr>| {
+                domain.ifft_in_place(&mut v);
+                Domain::distribute_powers_and_mul_by_const(&mut v, shift, Fr::one());
+                domain.fft_in_place(&mut v);
+                v
+            };
+            let mut ab = odd(eval(Matrix::A));
+            mul_assign(&mut ab, &odd(eval(Matrix::B)));
+            let c = odd(eval(Matrix::C));
+            ab.par_iter_mut().zip(c).for_each(|(x, c)| *x -= c);
+            Ok(ab)
+        }
+    }
+}
+
+fn mul_assign(a: &mut [Fr], b: &[Fr]) {
+    a.par_iter_mut().zip(b).for_each(|(x, y)| *x *= y);
+}
+
+fn too_large(n: usize) -> BackendError {
+    BackendError::Synthesis(format!("{n} constraints exceed BN254's largest FFT domain (2^28)"))
+}
+
+/// Sums `query[j] * scalar(j)` over one query of the key, a chunk at a time; the query must have
+/// between `min` and `max` points (scalars past its end are not used).
+fn msm_section<G, R>(
+    key: &mut KeyReader<R>,
+    scalar: impl Fn(usize) -> Fr + Sync,
+    (min, max): (usize, usize),
+) -> Result<G::Group, BackendError>
+where
+    G: ark_ec::AffineRepr<ScalarField = Fr>,
+    G::Group: VariableBaseMSM<MulBase = G>,
+    R: Read,
+{
+    let mut acc = G::Group::zero();
+    let n = key.section::<G>(|start, points| {
+        let end = (start + points.len()).min(max);
+        if start < end {
+            let bigints: Vec<_> = (start..end).into_par_iter().map(|j| scalar(j).into_bigint()).collect();
+            acc += G::Group::msm_bigint(&points[..end - start], &bigints);
+        }
+    })?;
+    if n < min || n > max {
+        return Err(BackendError::MalformedProvingKey(format!("a query has {n} points, the circuit needs {min}")));
+    }
+    Ok(acc)
+}
+
+/// Proves with the key read from `key` (positioned at the start of the file), for the assignment
+/// `z` and the H coefficients `h` ([`witness_map`]).
+pub fn prove_streaming<R: Read, Rng: RngCore + CryptoRng>(
+    mut key: KeyReader<R>,
+    z: &Assignment,
+    h: &[Fr],
+    rng: &mut Rng,
+) -> Result<ark_groth16::Proof<ark_bn254::Bn254>, BackendError> {
+    let r = Fr::rand(rng);
+    let s = Fr::rand(rng);
+    let head = key.head()?;
+    let v = z.len();
+    if head.vk.gamma_abc_g1.len() != z.instance.len() {
+        return Err(BackendError::MalformedProvingKey(format!(
+            "the key has {} public inputs, the circuit {}",
+            head.vk.gamma_abc_g1.len() - 1,
+            z.instance.len() - 1
+        )));
+    }
+    let at = |j: usize| z.get(j);
+    let a_acc = msm_section::<G1Affine, _>(&mut key, at, (v, v))?;
+    let b1_acc = msm_section::<G1Affine, _>(&mut key, at, (v, v))?;
+    let b2_acc = msm_section::<G2Affine, _>(&mut key, at, (v, v))?;
+    // The Libsnark H query is one point shorter than `h` (its top coefficient is zero).
+    let h_acc = msm_section::<G1Affine, _>(&mut key, |j| h[j], (h.len().saturating_sub(1), h.len()))?;
+    let nw = z.witness.len();
+    let l_acc = msm_section::<G1Affine, _>(&mut key, |j| z.witness[j], (nw, nw))?;
+    key.finish()?;
+
+    let delta_g1: G1Projective = head.delta_g1.into();
+    let g_a = a_acc + head.vk.alpha_g1 + delta_g1 * r;
+    let g1_b = b1_acc + head.beta_g1 + delta_g1 * s;
+    let g2_b: G2Projective = b2_acc + head.vk.beta_g2 + head.vk.delta_g2 * s;
+    let g_c = g_a * s + g1_b * r - delta_g1 * (r * s) + l_acc + h_acc;
+    Ok(ark_groth16::Proof { a: g_a.into_affine(), b: g2_b.into_affine(), c: g_c.into_affine() })
+}
