@@ -9,8 +9,10 @@
 # Environment (all optional):
 #   MODELS           fixtures to run (default: "dense_4m transformer cifar_cnn audio_cnn mobilenet_v3s")
 #   REPEAT           prove runs per model; the table shows the median (default 3)
+#   REPEAT_LARGE     prove runs for circuits above 3M constraints (default 1: minutes each)
 #   MAX_CONSTRAINTS  circuits larger than this are compiled and checked for agreement but not set up
-#                    or proved (default 3000000: Groth16 setup needs about 1.5 KB per constraint)
+#                    or proved (default 20000000; setup and prove peak at about 300-450 bytes a
+#                    constraint since the proving key is streamed)
 #   WORK             build directories and logs (default /tmp/verinfer-real-models)
 #   OUT              the markdown table (default benches/real-models/results.md)
 #   NO_BUILD         set to 1 to use the existing target/release binaries without `cargo build`
@@ -22,7 +24,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 MODELS="${MODELS:-dense_4m transformer cifar_cnn audio_cnn mobilenet_v3s}"
 REPEAT="${REPEAT:-3}"
-MAX_CONSTRAINTS="${MAX_CONSTRAINTS:-3000000}"
+MAX_CONSTRAINTS="${MAX_CONSTRAINTS:-20000000}"
+REPEAT_LARGE="${REPEAT_LARGE:-1}"
 WORK="${WORK:-/tmp/verinfer-real-models}"
 OUT="${OUT:-$HERE/results.md}"
 BIN="$ROOT/target/release"
@@ -47,7 +50,7 @@ median() { tr ' ' '\n' | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) /
 
 {
   echo "Real models (issue 15), $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)."
-  echo "Times are wall seconds, memory is peak RSS; prove is the median of $REPEAT runs."
+  echo "Times are wall seconds, memory is peak RSS; prove is the median of $REPEAT runs ($REPEAT_LARGE above 3M constraints)."
   echo
   echo "| model | parameters | constraints | compile s / MiB | setup s / MiB | prove s / MiB | verify s | agreement (test) | max output error |"
   echo "|---|---:|---:|---|---|---|---:|---:|---:|"
@@ -79,8 +82,9 @@ EOF
     continue
   fi
   read -r s_s s_mib < <(timed "$WORK/$m.setup" "$BIN/verinfer" setup "$build")
-  walls=""; rss=0
-  for i in $(seq "$REPEAT"); do
+  walls=""; rss=0; reps=$REPEAT
+  [ "$constraints" -gt 3000000 ] && reps=$REPEAT_LARGE
+  for i in $(seq "$reps"); do
     read -r p_s p_mib < <(timed "$WORK/$m.prove$i" "$BIN/verinfer" prove "$build" --input "$fx/input.json" \
       -o "$build/proof.json")
     walls="$walls $p_s"; rss=$(( p_mib > rss ? p_mib : rss ))

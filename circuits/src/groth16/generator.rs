@@ -3,24 +3,25 @@
 //! The key is arkworks' (`generate_random_parameters_with_reduction` with [`Qap::Libsnark`]): same
 //! QAP, same queries, same encoding, so arkworks' own prover accepts it (tested). What differs is
 //! memory: the QAP is evaluated at `tau` from the constraint system's rows without a matrix copy,
-//! the constraint system and the Lagrange coefficients are dropped before any point is computed,
+//! the constraint system is dropped before any point is computed, the Lagrange coefficients are computed a chunk at a time,
 //! and each query is computed and written a chunk at a time ([`KeyWriter::section`]). Peak memory
-//! is the constraint system, then three field vectors the size of the witness.
-use super::keyfile::{KeyHead, KeyWriter};
+//! is the constraint system plus three field vectors the size of the witness.
+use super::keyfile::{KeyHead, KeyWriter, CHUNK};
 use super::rows::{Matrix, Rows};
 use super::BackendError;
 use crate::qap::Qap;
 use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::scalar_mul::BatchMulPreprocessing;
 use ark_ec::CurveGroup;
-use ark_ff::{Field, UniformRand, Zero};
+use ark_ff::{Field, One, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use ark_relations::gr1cs::ConstraintSystemRef;
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use std::io::{Seek, Write};
 
-type Domain = GeneralEvaluationDomain<Fr>;
+/// The QAP's evaluation domain.
+pub type Domain = GeneralEvaluationDomain<Fr>;
 
 /// The QAP's polynomials at `t`, one entry per variable (the constant one first), and what the H
 /// query needs.
@@ -46,17 +47,50 @@ fn qap_at_random_point<R: RngCore>(cs: &ConstraintSystemRef<Fr>, rng: &mut R) ->
         .ok_or_else(|| BackendError::Synthesis(format!("{n} constraints exceed BN254's largest FFT domain")))?;
     let t = domain.sample_element_outside_domain(rng);
     let zt = domain.evaluate_vanishing_polynomial(t);
-    let lagrange = domain.evaluate_all_lagrange_coefficients(t);
     let mut a = vec![Fr::zero(); num_vars];
     let mut b = vec![Fr::zero(); num_vars];
     let mut c = vec![Fr::zero(); num_vars];
-    a[..num_instance].copy_from_slice(&lagrange[n..n + num_instance]);
-    for (i, u) in lagrange.iter().enumerate().take(n) {
-        for (m, out) in [(Matrix::A, &mut a), (Matrix::B, &mut b), (Matrix::C, &mut c)] {
-            rows.for_each_term(m, i, |index, coeff| out[index] += *u * coeff);
+    let mut start = 0;
+    while start < n + num_instance {
+        let lagrange = lagrange_at(&domain, t, start, CHUNK.min(n + num_instance - start))?;
+        for (k, u) in lagrange.iter().enumerate() {
+            let i = start + k;
+            if i >= n {
+                // The input-consistency constraints after the circuit's own: A = x_i.
+                a[i - n] += *u;
+                continue;
+            }
+            for (m, out) in [(Matrix::A, &mut a), (Matrix::B, &mut b), (Matrix::C, &mut c)] {
+                rows.for_each_term(m, i, |index, coeff| out[index] += *u * coeff);
+            }
         }
+        start += lagrange.len();
     }
     Ok(QapAtTau { a, b, c, num_instance, domain_size: domain.size(), t, zt })
+}
+
+/// `L_i(t)` for `i` in `start..start + len`, the Lagrange basis of `domain` (a subgroup: offset 1):
+/// `L_i(t) = Z(t) w^i / (n (t - w^i))`. A chunk at a time, so that setup never holds the domain's
+/// whole basis (512 MiB at 2^24).
+pub fn lagrange_at(domain: &Domain, t: Fr, start: usize, len: usize) -> Result<Vec<Fr>, BackendError> {
+    if domain.coset_offset() != Fr::one() {
+        return Err(BackendError::Synthesis("the QAP domain must be a subgroup".into()));
+    }
+    let zero_t = || BackendError::Synthesis("the evaluation point is in the domain".into());
+    let z_over_n =
+        domain.evaluate_vanishing_polynomial(t) * domain.size_as_field_element().inverse().ok_or_else(zero_t)?;
+    let mut w = domain.element(start);
+    let mut out = Vec::with_capacity(len);
+    for _ in 0..len {
+        out.push((w, t - w));
+        w *= domain.group_gen();
+    }
+    let mut dens: Vec<Fr> = out.iter().map(|(_, d)| *d).collect();
+    ark_ff::batch_inversion(&mut dens);
+    if dens.iter().any(|d| d.is_zero()) {
+        return Err(zero_t());
+    }
+    Ok(out.iter().zip(dens).map(|((w, _), inv)| z_over_n * w * inv).collect())
 }
 
 /// Runs the setup for the synthesized (setup-mode, finalized) `cs` and writes the proving key to
@@ -113,4 +147,23 @@ pub fn setup_streaming<W: Write + Seek, R: RngCore + CryptoRng>(
     })?;
     w.section(num_vars - num_instance, |s, n| Ok(g1_table.batch_mul(&c[num_instance + s..num_instance + s + n])))?;
     Ok((vk, w.finish()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunked_lagrange_coefficients_are_arkworks_own() {
+        let domain = Domain::new(1000).unwrap();
+        let t = Fr::from(123_456_789u64);
+        let all = domain.evaluate_all_lagrange_coefficients(t);
+        let mut chunked = Vec::new();
+        for start in (0..domain.size()).step_by(300) {
+            chunked.extend(lagrange_at(&domain, t, start, 300.min(domain.size() - start)).unwrap());
+        }
+        assert_eq!(chunked, all);
+        // A point of the domain has no Lagrange form here: refused, not divided by zero.
+        assert!(lagrange_at(&domain, domain.element(5), 0, 10).is_err());
+    }
 }

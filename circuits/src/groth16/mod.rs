@@ -5,6 +5,7 @@
 //! from a multi-party ceremony). `setup` draws from the operating system's randomness.
 use crate::qap::Qap;
 use crate::r1cs::model::ModelCircuit;
+use crate::r1cs::RowSink;
 use crate::witness::ProverWitness;
 use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode};
@@ -229,17 +230,15 @@ pub fn prove<R: RngCore + CryptoRng>(
     }
     // The hash is already computed: build the circuit with it rather than re-serializing the model.
     let circuit = ModelCircuit { model, model_hash: hash, witness: Some(witness), tally: None };
+    let synthesis = |e: ark_relations::gr1cs::SynthesisError| BackendError::Synthesis(e.to_string());
     let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Prove { construct_matrices: true, generate_lc_assignments: false });
-    circuit.generate_constraints(cs.clone()).map_err(|e| BackendError::Synthesis(e.to_string()))?;
-    cs.finalize();
+    cs.set_mode(SynthesisMode::Prove { construct_matrices: false, generate_lc_assignments: false });
+    RowSink::install(&cs).map_err(synthesis)?;
+    circuit.generate_constraints(cs.clone()).map_err(synthesis)?;
+    let rows = RowSink::take(&cs).map_err(synthesis)?;
     let z = rows::Assignment::take(&cs)?;
-    let h = {
-        let inner = cs.borrow().ok_or_else(|| BackendError::Synthesis("no constraint system".into()))?;
-        prover::witness_map(&rows::Rows::new(&inner)?, &z, pk.qap)?
-    };
     drop(cs);
+    let h = prover::witness_map(rows, &z.instance, pk.qap)?;
     prover::prove_streaming(pk.reader()?, &z, &h, rng).map(Proof)
 }
 

@@ -2,14 +2,15 @@
 //!
 //! Same proof as arkworks' `create_random_proof_with_reduction` (same randomizers, same MSMs), with
 //! two memory differences that let a 14M-constraint circuit prove in a few GiB:
-//! - the QAP's evaluations are computed from the constraint system's own rows ([`Rows`]), without
-//!   the matrix copy, and the constraint system is dropped before the multi-scalar multiplications;
+//! - the constraints are never stored: each is evaluated on the assignment as synthesis writes it
+//!   ([`RowSink`]), leaving `A z`, `B z`, `C z` and the assignment (about 130 bytes a constraint);
 //! - the proving key is never loaded: each query is read a chunk at a time and folded into its MSM
 //!   ([`KeyReader::section`]), so the key's size (about 380 bytes a constraint) does not count.
 use super::keyfile::KeyReader;
-use super::rows::{Assignment, Matrix, Rows};
+use super::rows::Assignment;
 use super::BackendError;
 use crate::qap::Qap;
+use crate::r1cs::RowSink;
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{FftField, Field, One, PrimeField, UniformRand, Zero};
@@ -21,20 +22,22 @@ use std::io::Read;
 type Domain = GeneralEvaluationDomain<Fr>;
 
 /// The coefficients the H query is multiplied by: `(A B - C) / Z` for [`Qap::Libsnark`], `A B - C`
-/// on the odd points of the doubled domain for [`Qap::Circom`].
-pub fn witness_map(rows: &Rows, z: &Assignment, qap: Qap) -> Result<Vec<Fr>, BackendError> {
-    let n = rows.len();
-    let inputs = z.instance.len();
+/// on the odd points of the doubled domain for [`Qap::Circom`]. `rows` holds `A z`, `B z`, `C z`
+/// per constraint; `instance` is `z`'s instance part, the constant one first.
+pub fn witness_map(rows: RowSink, instance: &[Fr], qap: Qap) -> Result<Vec<Fr>, BackendError> {
+    let n = rows.a.len();
+    let inputs = instance.len();
     let domain = Domain::new(n + inputs).ok_or_else(|| too_large(n + inputs))?;
     let size = domain.size();
-    let eval = |m: Matrix| {
-        let mut v = rows.evaluate(m, z, size);
-        if m == Matrix::A {
-            // The input-consistency constraints after the circuit's own: A = x_i, B = C = 0.
-            v[n..n + inputs].copy_from_slice(&z.instance);
-        }
+    let pad = |mut v: Vec<Fr>| {
+        v.resize(size, Fr::zero());
         v
     };
+    let RowSink { a, b, c } = rows;
+    let mut a = pad(a);
+    // The input-consistency constraints after the circuit's own: A = x_i, B = C = 0.
+    a[n..n + inputs].copy_from_slice(instance);
+    let (a, b, c) = (a, pad(b), pad(c));
     match qap {
         Qap::Libsnark => {
             let coset = domain.get_coset(Fr::GENERATOR).ok_or_else(|| too_large(size))?;
@@ -43,9 +46,9 @@ pub fn witness_map(rows: &Rows, z: &Assignment, qap: Qap) -> Result<Vec<Fr>, Bac
                 coset.fft_in_place(&mut v);
                 v
             };
-            let mut ab = to_coset(eval(Matrix::A));
-            mul_assign(&mut ab, &to_coset(eval(Matrix::B)));
-            let c = to_coset(eval(Matrix::C));
+            let mut ab = to_coset(a);
+            mul_assign(&mut ab, &to_coset(b));
+            let c = to_coset(c);
             let z_inv = domain
                 .evaluate_vanishing_polynomial(Fr::GENERATOR)
                 .inverse()
@@ -62,9 +65,9 @@ pub fn witness_map(rows: &Rows, z: &Assignment, qap: Qap) -> Result<Vec<Fr>, Bac
                 domain.fft_in_place(&mut v);
                 v
             };
-            let mut ab = odd(eval(Matrix::A));
-            mul_assign(&mut ab, &odd(eval(Matrix::B)));
-            let c = odd(eval(Matrix::C));
+            let mut ab = odd(a);
+            mul_assign(&mut ab, &odd(b));
+            let c = odd(c);
             ab.par_iter_mut().zip(c).for_each(|(x, c)| *x -= c);
             Ok(ab)
         }

@@ -2,7 +2,8 @@
 //!
 //! arkworks' `to_matrices` copies every row into a `Vec<Vec<(Fr, usize)>>` (40 bytes a term plus a
 //! vector per row) while the constraint system is still alive; these helpers walk the system's own
-//! compact storage instead, one row at a time, so that setup and proving never hold two copies.
+//! compact storage instead, one row at a time, so that setup never holds two copies. (Proving does
+//! not store the constraints at all: see [`crate::r1cs::RowSink`].)
 //! Variable indices follow arkworks: 0 is the constant one, then the instance, then the witness.
 use super::BackendError;
 use ark_bn254::Fr;
@@ -61,17 +62,6 @@ impl<'a> Rows<'a> {
                 f(index, coeff);
             }
         }
-    }
-
-    /// `M z` for each matrix asked for, padded with zeros to `len` (the QAP domain's size).
-    pub fn evaluate(&self, m: Matrix, z: &Assignment, len: usize) -> Vec<Fr> {
-        let mut out = vec![Fr::zero(); len];
-        for (i, slot) in out.iter_mut().enumerate().take(self.len()) {
-            let mut acc = Fr::zero();
-            self.for_each_term(m, i, |index, coeff| acc += z.get(index) * coeff);
-            *slot = acc;
-        }
-        out
     }
 }
 

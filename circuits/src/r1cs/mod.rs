@@ -22,6 +22,7 @@ pub mod wiring;
 
 use ark_bn254::Fr;
 use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
+use std::any::TypeId;
 
 /// Linear combination over BN254's scalar field.
 pub type Lc = LinearCombination<Fr>;
@@ -96,9 +97,57 @@ pub fn witness(cs: &Cs, value: Option<Fr>) -> Result<Variable> {
     cs.new_witness_variable(|| value.ok_or(SynthesisError::AssignmentMissing))
 }
 
-/// Enforces `a * b = c`.
+/// Enforces `a * b = c`: recorded by the constraint system, or, when proving with a [`RowSink`]
+/// installed, evaluated on the assignment at once and not stored.
 pub fn enforce(cs: &Cs, a: Lc, b: Lc, c: Lc) -> Result<()> {
+    if let Some(inner) = cs.borrow() {
+        let cache = inner.cache_map.clone();
+        let mut cache = cache.borrow_mut();
+        if let Some(sink) = cache.get_mut(&TypeId::of::<RowSink>()).and_then(|s| s.downcast_mut::<RowSink>()) {
+            let eval = |lc: &Lc| -> Result<Fr> {
+                let mut acc = Fr::from(0u64);
+                for (coeff, var) in lc.0.iter() {
+                    acc += inner.assigned_value(*var).ok_or(SynthesisError::AssignmentMissing)? * coeff;
+                }
+                Ok(acc)
+            };
+            sink.a.push(eval(&a)?);
+            sink.b.push(eval(&b)?);
+            sink.c.push(eval(&c)?);
+            return Ok(());
+        }
+    }
     cs.enforce_r1cs_constraint(|| a, || b, || c)
+}
+
+/// `A z`, `B z` and `C z`, one entry per constraint in synthesis order: what the prover needs of
+/// the constraint system. Installed in a proving-mode system that does not construct matrices
+/// ([`RowSink::install`]), it makes [`enforce`] evaluate each constraint as it is written, so proving
+/// never stores the constraints (about 100 bytes each).
+#[derive(Default)]
+pub struct RowSink {
+    /// `A z`.
+    pub a: Vec<Fr>,
+    /// `B z`.
+    pub b: Vec<Fr>,
+    /// `C z`.
+    pub c: Vec<Fr>,
+}
+
+impl RowSink {
+    /// Installs an empty sink in `cs`.
+    pub fn install(cs: &Cs) -> Result<()> {
+        let inner = cs.borrow().ok_or(SynthesisError::MissingCS)?;
+        inner.cache_map.borrow_mut().insert(TypeId::of::<RowSink>(), Box::new(RowSink::default()));
+        Ok(())
+    }
+
+    /// Removes the sink from `cs` and returns what it recorded.
+    pub fn take(cs: &Cs) -> Result<RowSink> {
+        let inner = cs.borrow().ok_or(SynthesisError::MissingCS)?;
+        let sink = inner.cache_map.borrow_mut().remove(&TypeId::of::<RowSink>());
+        sink.and_then(|s| s.downcast::<RowSink>().ok()).map(|s| *s).ok_or(SynthesisError::MissingCS)
+    }
 }
 
 /// Enforces `a = b` (one constraint).
