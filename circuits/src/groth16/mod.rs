@@ -283,21 +283,24 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Number of R1CS constraints of a model's circuit (as Groth16 sees them, after inlining).
+/// Number of R1CS constraints of a model's circuit (as Groth16 sees them), counted without storing
+/// them ([`crate::r1cs::Counter`]).
 pub fn constraint_count(model: &CompiledModel) -> Result<usize, BackendError> {
-    Ok(setup_system(model)?.num_constraints())
+    Ok(constraint_breakdown(model)?.values().sum())
 }
 
 /// The constraints each part of the circuit adds: every IR gadget kind, and `statement`,
 /// `input_commitment`, `output` and `sampling` (see [`crate::r1cs::model::Tally`]). They add up to
 /// [`constraint_count`].
 pub fn constraint_breakdown(model: &CompiledModel) -> Result<std::collections::BTreeMap<String, usize>, BackendError> {
+    let synthesis = |e: ark_relations::gr1cs::SynthesisError| BackendError::Synthesis(e.to_string());
     let tally = crate::r1cs::model::Tally::default();
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Setup);
+    crate::r1cs::Counter::install(&cs).map_err(synthesis)?;
     let circuit = ModelCircuit { tally: Some(&tally), ..ModelCircuit::for_setup(model)? };
-    circuit.generate_constraints(cs).map_err(|e| BackendError::Synthesis(e.to_string()))?;
+    circuit.generate_constraints(cs).map_err(synthesis)?;
     Ok(tally.into_inner().into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 

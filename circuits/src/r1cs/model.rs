@@ -129,7 +129,7 @@ fn commitment(cs: &Cs, tag: &[u8], salt: &Wire, unsigned: &[Lc], b: u8, values: 
 impl ModelCircuit<'_> {
     /// Adds the constraints made since `*mark` to `part` and moves the mark.
     fn count(&self, cs: &Cs, part: &'static str, mark: &mut usize) {
-        let now = cs.num_constraints();
+        let now = super::num_constraints(cs);
         if let Some(t) = self.tally {
             *t.borrow_mut().entry(part).or_default() += now - *mark;
         }
