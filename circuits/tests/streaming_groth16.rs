@@ -101,6 +101,14 @@ fn a_key_file_is_streamed_and_its_corruption_is_caught_before_a_proof_is_returne
     // The same bytes in memory are the same key.
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(ProvingKey::from_bytes(&bytes).unwrap().vk, vk.vk);
+    // A length field claiming 2^40 public inputs: refused before anything is allocated for it.
+    let mut huge = bytes.clone();
+    let at = HEADER_LEN + 64 + 3 * 128; // after alpha_g1, beta_g2, gamma_g2, delta_g2
+    huge[at..at + 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    match ProvingKey::from_bytes(&huge) {
+        Err(BackendError::MalformedProvingKey(e)) => assert!(e.contains("public inputs"), "{e}"),
+        other => panic!("a huge length was accepted: {:?}", other.map(|_| ())),
+    }
     // One byte of a query flipped after the key was opened: the checksum refuses the proof.
     let mut bad = bytes.clone();
     let at = bad.len() - 100;

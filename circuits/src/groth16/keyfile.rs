@@ -25,6 +25,8 @@ pub const PK_MAGIC: &[u8; 4] = b"VIPK";
 pub const PK_VERSION: u32 = 2;
 /// Points read (or written) at a time: 64 MiB of G1 points.
 pub const CHUNK: usize = 1 << 20;
+/// Largest number of public inputs a key file may declare.
+pub const MAX_PUBLIC_INPUTS: usize = 1 << 20;
 /// Bytes before the body in a version-2 file.
 pub const HEADER_LEN: usize = 4 + 4 + 32 + 1 + 32;
 
@@ -107,8 +109,10 @@ impl<R: Read> KeyReader<R> {
         let mut fixed = vec![0u8; 64 + 3 * 128];
         self.read_body(&mut fixed)?;
         let n = self.len()?;
-        if n > 1 << 32 {
-            return Err(bad(format!("{n} public inputs")));
+        // A statement has tens of public inputs (a tensor output, thousands): refuse a corrupted
+        // length before allocating for it.
+        if n > MAX_PUBLIC_INPUTS {
+            return Err(bad(format!("{n} public inputs (at most {MAX_PUBLIC_INPUTS})")));
         }
         let mut abc = vec![0u8; n * 64];
         self.read_body(&mut abc)?;
