@@ -1,27 +1,18 @@
 //! Both witness maps prove the same circuit: a key built for snarkjs's reduction (as a ceremony's
 //! `.zkey` is) proves with `Qap::Circom`, and the flag in the key file decides which map is used.
+mod support;
 use ark_bn254::Bn254;
 use ark_groth16::Groth16;
 use ark_snark::SNARK;
 use rand::SeedableRng;
-use std::path::Path;
+use support::{iris, iris_fixture};
 use verinfer_circuits::groth16::{constraint_count, layout, matrices};
 use verinfer_circuits::qap::{CircomReduction, Qap};
 use verinfer_circuits::r1cs::model::ModelCircuit;
 use verinfer_circuits::{assign, prove, ProvingKey};
-use verinfer_compiler::{compile, data::read_samples, CompileOptions};
+use verinfer_compiler::data::read_samples;
 use verinfer_ir::{quantize_input, CompiledModel};
 use verinfer_verifier::{verify, Fr, VerifyingKey};
-
-fn fixture(file: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/iris_mlp").join(file)).unwrap()
-}
-
-fn iris() -> CompiledModel {
-    let onnx = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/iris_mlp/model.onnx")).unwrap();
-    let cal = read_samples(&fixture("calibration.json")).unwrap();
-    compile(&onnx, &cal, &CompileOptions::default()).unwrap().model
-}
 
 fn circom_setup(m: &CompiledModel) -> (ProvingKey, VerifyingKey) {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
@@ -35,7 +26,7 @@ fn circom_setup(m: &CompiledModel) -> (ProvingKey, VerifyingKey) {
 fn a_circom_style_key_proves_with_the_circom_map_and_not_with_arkworks_own() {
     let m = iris();
     let (mut pk, vk) = circom_setup(&m);
-    let x = read_samples(&fixture("input.json")).unwrap().remove(0);
+    let x = read_samples(&iris_fixture("input.json")).unwrap().remove(0);
     let w = assign(&m, quantize_input(&m.graph, &x).unwrap(), Fr::from(5u64), [1; 32]).unwrap();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(8);
     let proof = prove(&m, &pk, &w, &mut rng).unwrap();

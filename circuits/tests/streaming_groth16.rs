@@ -1,33 +1,24 @@
 //! The streaming setup and prover are standard Groth16: a key from `setup` proves with arkworks' own
 //! prover, a key from arkworks' own setup proves with `prove`, and the key file is read a chunk at a
 //! time with its checksum checked before a proof is returned.
+mod support;
 use ark_bn254::Bn254;
 use ark_groth16::Groth16;
 use ark_serialize::CanonicalDeserialize;
 use ark_snark::SNARK;
 use rand::SeedableRng;
-use std::path::Path;
+use support::{iris, iris_fixture};
 use verinfer_circuits::groth16::keyfile::HEADER_LEN;
 use verinfer_circuits::groth16::{layout, setup_to_file};
 use verinfer_circuits::qap::Qap;
 use verinfer_circuits::r1cs::model::ModelCircuit;
 use verinfer_circuits::{assign, check_witness, prove, setup, BackendError, ProverWitness, ProvingKey};
-use verinfer_compiler::{compile, data::read_samples, CompileOptions};
+use verinfer_compiler::data::read_samples;
 use verinfer_ir::{quantize_input, CompiledModel};
 use verinfer_verifier::{verify, Fr, VerifyingKey};
 
-fn fixture(file: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/iris_mlp").join(file)).unwrap()
-}
-
-fn iris() -> CompiledModel {
-    let onnx = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/iris_mlp/model.onnx")).unwrap();
-    let cal = read_samples(&fixture("calibration.json")).unwrap();
-    compile(&onnx, &cal, &CompileOptions::default()).unwrap().model
-}
-
 fn witness(m: &CompiledModel) -> ProverWitness {
-    let x = read_samples(&fixture("input.json")).unwrap().remove(0);
+    let x = read_samples(&iris_fixture("input.json")).unwrap().remove(0);
     assign(m, quantize_input(&m.graph, &x).unwrap(), Fr::from(5u64), [1; 32]).unwrap()
 }
 

@@ -60,3 +60,17 @@ pub fn close(got: &[f64], want: &[f64], tol: f64) -> Result<(), TestCaseError> {
 pub fn tolerance(want: &[f64]) -> f64 {
     0.01 * want.iter().fold(1.0f64, |m, v| m.max(v.abs()))
 }
+
+/// A file of the iris_mlp fixture.
+pub fn iris_fixture(file: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/iris_mlp").join(file))
+        .unwrap()
+}
+
+/// The iris_mlp fixture compiled with its calibration samples and the default options.
+pub fn iris() -> CompiledModel {
+    let onnx = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/iris_mlp/model.onnx"))
+        .unwrap();
+    let cal = verinfer_compiler::data::read_samples(&iris_fixture("calibration.json")).unwrap();
+    compile(&onnx, &cal, &CompileOptions::default()).unwrap().model
+}
