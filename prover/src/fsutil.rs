@@ -6,15 +6,29 @@ use std::path::Path;
 /// directory must exist: a mistyped output path is refused rather than created (commands that own
 /// a directory, like `compile -o DIR`, create it with [`create_dir`] first).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |file| Ok(std::io::Write::write_all(file, bytes)?))
+}
+
+/// [`write_atomic`] for a file written by `write` (a stream too large to hold): the temporary file is
+/// removed if `write` fails.
+pub fn write_atomic_with<T>(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<T>) -> Result<T> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !dir.is_dir() {
         bail!("cannot write {}: directory {} does not exist (create it first)", path.display(), dir.display());
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    let mut file = std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+    let out = match write(&mut file).with_context(|| format!("writing {}", tmp.display())) {
+        Ok(out) => out,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    drop(file);
     std::fs::rename(&tmp, path).with_context(|| format!("moving {} into place", path.display()))?;
-    Ok(())
+    Ok(out)
 }
 
 /// Reads a file with the path in the error.

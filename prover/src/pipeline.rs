@@ -1,7 +1,7 @@
 //! The library behind the CLI: compile, setup, prove and verify on build directories. The commands,
 //! the tests and the benchmarks all go through these functions.
 use crate::artifacts;
-use crate::fsutil::{create_dir, read, read_string, write_atomic};
+use crate::fsutil::{create_dir, read, read_string, write_atomic, write_atomic_with};
 use crate::proof_file::{ProofFile, ReadableOutput};
 use anyhow::{anyhow, bail, Context, Result};
 use rand::{CryptoRng, RngCore};
@@ -235,25 +235,13 @@ pub fn setup_dir_insecure(dir: &Path, n: u64) -> Result<SetupOutput> {
 
 fn setup_dir_recorded<R: RngCore + CryptoRng>(dir: &Path, rng: &mut R, provenance: Provenance) -> Result<SetupOutput> {
     let model = load_model(dir)?;
-    // The proving key goes straight to disk as it is computed (it is about 380 bytes a constraint).
+    // The proving key goes straight to disk as it is computed (it is about 390 bytes a constraint).
     let pk_path = dir.join(artifacts::PROVING_KEY);
-    let tmp = dir.join(format!(".{}.tmp-{}", artifacts::PROVING_KEY, std::process::id()));
-    let written = (|| -> Result<VerifyingKey> {
-        let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        let vk =
-            verinfer_circuits::groth16::setup_to_file(&model, std::io::BufWriter::with_capacity(1 << 20, file), rng)?;
-        Ok(vk)
-    })();
-    let vk = match written {
-        Ok(vk) => vk,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    let (pk_digest, pk_len) = file_sha256(&tmp)?;
+    let vk = write_atomic_with(&pk_path, |file| {
+        Ok(verinfer_circuits::groth16::setup_to_file(&model, std::io::BufWriter::with_capacity(1 << 20, file), rng)?)
+    })?;
+    let (pk_digest, pk_len) = file_sha256(&pk_path)?;
     let vkb = vk.to_bytes()?;
-    std::fs::rename(&tmp, &pk_path).with_context(|| format!("moving {} into place", pk_path.display()))?;
     write_vk_and_record(dir, &vk, &vkb, pk_digest, provenance, None)?;
     Ok(SetupOutput { proving_key_bytes: pk_len as usize, verifying_key_bytes: vkb.len() })
 }

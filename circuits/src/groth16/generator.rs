@@ -6,7 +6,7 @@
 //! the constraint system is dropped before any point is computed, the Lagrange coefficients are computed a chunk at a time,
 //! and each query is computed and written a chunk at a time ([`KeyWriter::section`]). Peak memory
 //! is the constraint system plus three field vectors the size of the witness.
-use super::keyfile::{KeyHead, KeyWriter, CHUNK};
+use super::keyfile::{KeyWriter, CHUNK};
 use super::rows::{Matrix, Rows};
 use super::BackendError;
 use crate::qap::Qap;
@@ -124,11 +124,10 @@ pub fn setup_streaming<W: Write + Seek, R: RngCore + CryptoRng>(
         delta_g2: (g2 * delta).into_affine(),
         gamma_abc_g1: g1_table.batch_mul(&c[..num_instance]),
     };
-    let head = KeyHead { vk: vk.clone(), beta_g1: (g1 * beta).into_affine(), delta_g1: (g1 * delta).into_affine() };
     let mut w = KeyWriter::new(out, model_hash, Qap::Libsnark)?;
-    w.item(&head.vk)?;
-    w.item(&head.beta_g1)?;
-    w.item(&head.delta_g1)?;
+    w.item(&vk)?;
+    w.item(&(g1 * beta).into_affine())?;
+    w.item(&(g1 * delta).into_affine())?;
     w.section(num_vars, |s, n| Ok(g1_table.batch_mul(&a[s..s + n])))?;
     drop(a);
     w.section(num_vars, |s, n| Ok(g1_table.batch_mul(&b[s..s + n])))?;
@@ -138,11 +137,7 @@ pub fn setup_streaming<W: Write + Seek, R: RngCore + CryptoRng>(
     // h_query[i] = t^i Z(t) / delta for i < domain_size - 1.
     let h0 = zt * delta_inv;
     w.section(domain_size - 1, |s, n| {
-        let mut scalars = vec![h0 * t.pow([s as u64]); n];
-        let step = t;
-        for i in 1..n {
-            scalars[i] = scalars[i - 1] * step;
-        }
+        let scalars: Vec<Fr> = std::iter::successors(Some(h0 * t.pow([s as u64])), |x| Some(*x * t)).take(n).collect();
         Ok(g1_table.batch_mul(&scalars))
     })?;
     w.section(num_vars - num_instance, |s, n| Ok(g1_table.batch_mul(&c[num_instance + s..num_instance + s + n])))?;
