@@ -93,6 +93,23 @@ impl Func {
         }
     }
 
+    /// Whether `f` never decreases (`x <= y` implies `f(x) <= f(y)`), so that it commutes with max
+    /// pooling: `max_t f(x_t) = f(max_t x_t)`.
+    pub fn nondecreasing(self) -> bool {
+        match self {
+            Func::Sigmoid
+            | Func::Tanh
+            | Func::Exp
+            | Func::ExpShifted { .. }
+            | Func::Erf
+            | Func::Log
+            | Func::Sqrt
+            | Func::Softplus => true,
+            Func::HardSigmoid { alpha, .. } | Func::LeakyRelu { alpha } => alpha >= 0.0,
+            Func::Gelu | Func::GeluTanh | Func::HardSwish | Func::Pow(_) => false,
+        }
+    }
+
     /// Name for reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -453,6 +470,46 @@ impl FloatGraph {
             }
         }
         self.layers = out;
+    }
+
+    /// Moves max pooling in front of the element-wise, never-decreasing activation it reads when
+    /// that activation has no other reader: `pool(f(x)) = f(pool(x))` exactly, and the activation
+    /// (and, once quantized, the rescale before it) then runs on the pooled elements only. The
+    /// pooling takes the activation's place (named `<pool>::pre`), the activation the pooling's.
+    pub fn pool_before_activations(&mut self) {
+        let (_, uses) = self.uses();
+        for j in 0..self.layers.len() {
+            let [Some(i)] = self.layers[j].inputs.as_slice() else { continue };
+            let i = *i;
+            let act = &self.layers[i];
+            if !matches!(self.layers[j].kind, LayerKind::MaxPool { .. })
+                || uses[i] != 1
+                || act.inputs.len() != 1
+                || !is_nondecreasing(&act.kind)
+            {
+                continue;
+            }
+            let (act_kind, act_origin, act_inputs) = (act.kind.clone(), act.origin.clone(), act.inputs.clone());
+            let pool = self.layers[j].clone();
+            self.layers[i] = Layer {
+                name: format!("{}::pre", pool.name),
+                origin: pool.origin,
+                kind: pool.kind,
+                shape: pool.shape.clone(),
+                inputs: act_inputs,
+            };
+            self.layers[j] =
+                Layer { name: pool.name, origin: act_origin, kind: act_kind, shape: pool.shape, inputs: vec![Some(i)] };
+        }
+    }
+}
+
+/// Whether `k` is element-wise and never decreasing (commutes with max pooling).
+fn is_nondecreasing(k: &LayerKind) -> bool {
+    match k {
+        LayerKind::Relu | LayerKind::Clamp { .. } => true,
+        LayerKind::Func(f) => f.nondecreasing(),
+        _ => false,
     }
 }
 

@@ -83,6 +83,7 @@ pub fn import_onnx(onnx_bytes: &[u8], output: Option<&str>) -> Result<FloatGraph
     let model = onnx::parse(onnx_bytes, output)?;
     let mut g = import::import(&model, output)?;
     g.fold_linear_chains();
+    g.pool_before_activations();
     Ok(g)
 }
 

@@ -9,6 +9,7 @@
 
 pub mod artifact;
 pub mod conv;
+pub mod cost;
 pub mod error;
 pub mod eval;
 pub mod func;

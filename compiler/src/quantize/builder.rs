@@ -3,7 +3,7 @@
 use super::{choose_scale, QuantConfig, TensorQuant, MAX_BITS};
 use crate::error::CompileError;
 use crate::graph::Func;
-use verinfer_ir::{Bits, Node, Op, Scale, TensorId};
+use verinfer_ir::{cost, Bits, Node, Op, Scale, TensorId};
 
 /// Operand points per side at which a table's saturation is measured (f is smooth and monotone
 /// beyond its bend for every function this clamps).
@@ -211,6 +211,43 @@ impl Builder<'_> {
         let acc =
             self.push(format!("{name}::acc"), Op::Sum { terms }, n.shape, 2 * s_x + e, Bits::for_bound(bound), y_max)?;
         self.rescale_to(acc, name.to_string(), y_max, None).map(Some)
+    }
+
+    /// Max pooling of `src` (`size` operand indices per output in `windows`). When `src` is a
+    /// rescale that only this pooling reads (`sole_reader`), pools the rescale's operand instead and
+    /// rescales the pooled elements, if that costs fewer constraints (`verinfer_ir::cost`): exact,
+    /// since a rescale never decreases and so commutes with the maximum. With
+    /// `FloatGraph::pool_before_activations`, `Conv -> ReLU -> MaxPool` then rescales a quarter of
+    /// the convolution's outputs for 2x2 windows.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn max_pool(
+        &mut self,
+        name: String,
+        src: TensorId,
+        size: usize,
+        windows: Vec<u32>,
+        shape: Vec<usize>,
+        max: f64,
+        sole_reader: bool,
+    ) -> Result<TensorId, CompileError> {
+        let x = self.node(src).clone();
+        if let (Op::Rescale { input: acc, shift }, true) = (&x.op, sole_reader && src.index() + 1 == self.nodes.len()) {
+            let (acc, shift) = (*acc, *shift);
+            let a = self.node(acc).clone();
+            let n_out = windows.len() / size.max(1);
+            let before = x.len() * cost::rescale(x.bits.0, shift) + n_out * cost::max_pool(size, x.bits.0);
+            let after = n_out * (cost::max_pool(size, a.bits.0) + cost::rescale(x.bits.0, shift));
+            if after < before {
+                // nothing else reads the rescale: it is the last node and its layer's only reader is this
+                self.nodes.pop();
+                self.report.pop();
+                let op = Op::MaxPool { input: acc, size, windows };
+                let pooled = self.push(format!("{name}::acc"), op, shape.clone(), a.scale.0 as i32, a.bits, max)?;
+                return self.push(name, Op::Rescale { input: pooled, shift }, shape, x.scale.0 as i32, x.bits, max);
+            }
+        }
+        let op = Op::MaxPool { input: src, size, windows };
+        self.push(name, op, shape, x.scale.0 as i32, x.bits, max)
     }
 
     /// Multiplies `id` by `2^up` (exact), for aligning scales.

@@ -268,15 +268,17 @@ pub(crate) fn quantize_calibrated(
             None => cal.input_max,
         };
         let id = match &layer.kind {
-            LayerKind::Relu | LayerKind::MaxPool { .. } => {
+            LayerKind::Relu => {
                 let (s_x, b_x) = (b.node(src).scale.0, b.node(src).bits);
-                let op = match &layer.kind {
-                    LayerKind::MaxPool { size, windows } => {
-                        Op::MaxPool { input: src, size: *size, windows: windows.iter().map(|&j| j as u32).collect() }
-                    }
-                    _ => Op::Relu { input: src },
+                b.push(layer.name.clone(), Op::Relu { input: src }, layer.shape.clone(), s_x as i32, b_x, y_max)?
+            }
+            LayerKind::MaxPool { size, windows } => {
+                let sole_reader = match layer.inputs.first().copied().flatten() {
+                    Some(i) => uses[i] == 1,
+                    None => input_uses == 1,
                 };
-                b.push(layer.name.clone(), op, layer.shape.clone(), s_x as i32, b_x, y_max)?
+                let windows = windows.iter().map(|&j| j as u32).collect();
+                b.max_pool(layer.name.clone(), src, *size, windows, layer.shape.clone(), y_max, sole_reader)?
             }
             LayerKind::Step => {
                 let op = Op::Step { input: src };
