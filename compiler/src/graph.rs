@@ -460,48 +460,90 @@ impl FloatGraph {
             next.origin = format!("{}+{}", prev.origin, next.origin);
             next.inputs = prev.inputs;
         }
-        let mut index = vec![usize::MAX; n];
-        let mut out = Vec::with_capacity(n);
-        for (old, slot) in slots.into_iter().enumerate() {
-            if let Some(mut l) = slot {
-                l.inputs = l.inputs.iter().map(|s| s.map(|i| index[i])).collect();
-                index[old] = out.len();
-                out.push(l);
-            }
-        }
-        self.layers = out;
+        self.layers = compact(slots);
     }
 
-    /// Moves max pooling in front of the element-wise, never-decreasing activation it reads when
-    /// that activation has no other reader: `pool(f(x)) = f(pool(x))` exactly, and the activation
-    /// (and, once quantized, the rescale before it) then runs on the pooled elements only. The
-    /// pooling takes the activation's place (named `<pool>::pre`), the activation the pooling's.
+    /// Moves max pooling in front of what it reads when that has no other reader and commutes
+    /// with the maximum, so that the activation (and, once quantized, the rescale before it) runs
+    /// on the pooled elements only:
+    /// - an element-wise, never-decreasing activation: `pool(f(x)) = f(pool(x))`; the pooling
+    ///   takes the activation's place (named `<pool>::pre`), the activation the pooling's;
+    /// - a constant-free single-operand `Gather` (the Transposes around channel-last pooling): it
+    ///   is folded into the pooling's windows and dropped.
+    ///
+    /// Exact in real arithmetic, like [`FloatGraph::fold_linear_chains`].
     pub fn pool_before_activations(&mut self) {
         let (_, uses) = self.uses();
+        let mut dead = vec![false; self.layers.len()];
         for j in 0..self.layers.len() {
-            let [Some(i)] = self.layers[j].inputs.as_slice() else { continue };
-            let i = *i;
-            let act = &self.layers[i];
-            if !matches!(self.layers[j].kind, LayerKind::MaxPool { .. })
-                || uses[i] != 1
-                || act.inputs.len() != 1
-                || !is_nondecreasing(&act.kind)
-            {
-                continue;
+            let mut p = j; // where the pooling is now
+            while matches!(self.layers[p].kind, LayerKind::MaxPool { .. }) {
+                let [Some(i)] = self.layers[p].inputs.as_slice() else { break };
+                let i = *i;
+                if uses[i] != 1 {
+                    break;
+                }
+                if self.fold_gather_into_pool(p, i) {
+                    dead[i] = true;
+                } else if self.layers[i].inputs.len() == 1 && is_nondecreasing(&self.layers[i].kind) {
+                    self.swap_pool_and_activation(p, i);
+                    p = i;
+                } else {
+                    break;
+                }
             }
-            let (act_kind, act_origin, act_inputs) = (act.kind.clone(), act.origin.clone(), act.inputs.clone());
-            let pool = self.layers[j].clone();
-            self.layers[i] = Layer {
-                name: format!("{}::pre", pool.name),
-                origin: pool.origin,
-                kind: pool.kind,
-                shape: pool.shape.clone(),
-                inputs: act_inputs,
-            };
-            self.layers[j] =
-                Layer { name: pool.name, origin: act_origin, kind: act_kind, shape: pool.shape, inputs: vec![Some(i)] };
+        }
+        let slots = self.layers.drain(..).zip(dead).map(|(l, d)| (!d).then_some(l)).collect();
+        self.layers = compact(slots);
+    }
+
+    /// Reads the pooling at `p` through the gather at `i` (its operand) if that is a constant-free
+    /// map of one operand; `false` (and nothing changed) otherwise.
+    fn fold_gather_into_pool(&mut self, p: usize, i: usize) -> bool {
+        let gather = &self.layers[i];
+        let LayerKind::Gather { map, .. } = &gather.kind else { return false };
+        if gather.inputs.len() != 1 || map.iter().any(|&(k, _)| k != 0) {
+            return false;
+        }
+        let (map, source) = (map.clone(), gather.inputs.clone());
+        let LayerKind::MaxPool { windows, .. } = &mut self.layers[p].kind else { return false };
+        let Some(read) = windows.iter().map(|&w| map.get(w).map(|&(_, e)| e)).collect::<Option<Vec<_>>>() else {
+            return false;
+        };
+        *windows = read;
+        self.layers[p].inputs = source;
+        true
+    }
+
+    /// Swaps the pooling at `p` and the activation at `i` it reads (module docs of
+    /// [`FloatGraph::pool_before_activations`]).
+    fn swap_pool_and_activation(&mut self, p: usize, i: usize) {
+        let act = self.layers[i].clone();
+        let pool = self.layers[p].clone();
+        self.layers[i] = Layer {
+            name: format!("{}::pre", pool.name),
+            origin: pool.origin,
+            kind: pool.kind,
+            shape: pool.shape.clone(),
+            inputs: act.inputs,
+        };
+        self.layers[p] =
+            Layer { name: pool.name, origin: act.origin, kind: act.kind, shape: pool.shape, inputs: vec![Some(i)] };
+    }
+}
+
+/// The layers left in `slots`, with operand indices renumbered.
+fn compact(slots: Vec<Option<Layer>>) -> Vec<Layer> {
+    let mut index = vec![usize::MAX; slots.len()];
+    let mut out = Vec::with_capacity(slots.len());
+    for (old, slot) in slots.into_iter().enumerate() {
+        if let Some(mut l) = slot {
+            l.inputs = l.inputs.iter().map(|s| s.map(|i| index[i])).collect();
+            index[old] = out.len();
+            out.push(l);
         }
     }
+    out
 }
 
 /// Whether `k` is element-wise and never decreasing (commutes with max pooling).
@@ -658,6 +700,74 @@ mod tests {
                 assert!((a - b).abs() < 1e-12);
             }
         }
+    }
+
+    /// x[4] -> Affine -> act -> Gather (swap halves) -> MaxPool (pairs) -> Affine[2].
+    fn pooled(act: LayerKind) -> FloatGraph {
+        let mut g = graph(vec![
+            LayerKind::Affine { mul: vec![1.5, -2.0, 0.5, 3.0], add: vec![0.25, -1.0, 0.0, 0.5] },
+            act,
+            LayerKind::Gather { map: vec![(0, 2), (0, 3), (0, 0), (0, 1)], constants: vec![] },
+            LayerKind::MaxPool { size: 2, windows: vec![0, 1, 3, 2] },
+            LayerKind::Affine { mul: vec![2.0, -1.0], add: vec![0.0, 1.0] },
+        ]);
+        g.input = InputSpec::new("x", vec![1, 4]);
+        for (l, len) in g.layers.iter_mut().zip([4, 4, 4, 2, 2]) {
+            l.shape = vec![1, len];
+        }
+        g.output_shape = vec![1, 2];
+        g
+    }
+
+    const SAMPLES: [[f64; 4]; 4] = [[1.0, 2.0, -3.0, 0.5], [-1.0, -2.0, 3.0, -0.5], [0.0; 4], [4.0, -4.0, 0.1, -0.1]];
+
+    #[test]
+    fn pooling_moves_in_front_of_never_decreasing_activations_and_transposes() {
+        for act in [
+            LayerKind::Relu,
+            LayerKind::Func(Func::LeakyRelu { alpha: 0.2 }),
+            LayerKind::Func(Func::Sigmoid),
+            LayerKind::Clamp { lo: -1.0, hi: 1.0 },
+        ] {
+            let mut g = pooled(act.clone());
+            let before: Vec<_> = SAMPLES.iter().map(|x| g.output(x)).collect();
+            g.pool_before_activations();
+            let kinds: Vec<&str> = g.layers.iter().map(|l| l.kind.name()).collect();
+            assert_eq!(kinds, ["affine", "max_pool", act.name(), "affine"], "{act:?}");
+            assert_eq!(g.layers[1].kind, LayerKind::MaxPool { size: 2, windows: vec![2, 3, 1, 0] });
+            assert_eq!((g.layers[1].name.as_str(), g.layers[2].name.as_str()), ("t3::pre", "t3"));
+            assert_eq!(g.layers[1].inputs, vec![Some(0)]);
+            assert_eq!(g.layers[3].inputs, vec![Some(2)]);
+            for (x, want) in SAMPLES.iter().zip(before) {
+                assert_eq!(g.output(x), want, "{act:?} on {x:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn pooling_stays_behind_other_activations_and_shared_ones() {
+        // HardSwish decreases below -1.5: max(f(x)) != f(max(x)); the transpose is still folded
+        let mut g = pooled(LayerKind::Func(Func::HardSwish));
+        let before: Vec<_> = SAMPLES.iter().map(|x| g.output(x)).collect();
+        g.pool_before_activations();
+        let kinds: Vec<&str> = g.layers.iter().map(|l| l.kind.name()).collect();
+        assert_eq!(kinds, ["affine", "hard_swish", "max_pool", "affine"]);
+        for (x, want) in SAMPLES.iter().zip(before) {
+            assert_eq!(g.output(x), want);
+        }
+        // a ReLU that another layer also reads stays where it is
+        let mut g = pooled(LayerKind::Relu);
+        g.layers.push(Layer {
+            name: "t5".into(),
+            origin: "n5".into(),
+            kind: LayerKind::SumPool { size: 4, windows: vec![0, 1, 2, 3] },
+            shape: vec![1, 1],
+            inputs: vec![Some(1)],
+        });
+        g.pool_before_activations();
+        let kinds: Vec<&str> = g.layers.iter().map(|l| l.kind.name()).collect();
+        assert_eq!(kinds, ["affine", "relu", "max_pool", "affine", "sum_pool"]);
+        assert_eq!(g.layers[1].kind, LayerKind::Relu);
     }
 
     #[test]
