@@ -17,7 +17,7 @@ fn pipeline(c: &mut Criterion) {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         setup_dir(&build, &mut rng).unwrap();
         let model = load_model(&build).unwrap();
-        let pk = load_proving_key(&build).unwrap();
+        let pk = load_proving_key(&build, &model).unwrap();
         let input = read_input(&fixture(name).join("input.json"), &model.graph.input).unwrap();
         let proof = serde_json::to_string(
             &prove_sample(&model, &pk, &input, [1; 32], Default::default(), &mut rng).unwrap().file,

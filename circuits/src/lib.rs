@@ -18,4 +18,5 @@ pub mod sampling;
 pub mod witness;
 
 pub use groth16::{check_witness, constraint_breakdown, constraint_count, prove, setup, BackendError, ProvingKey};
+pub use r1cs::lowering_version;
 pub use witness::{assign, ProverWitness};

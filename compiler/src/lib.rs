@@ -23,6 +23,7 @@ pub use quantize::QuantConfig;
 pub use report::Report;
 pub use width::Precision;
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use verinfer_ir::{
@@ -227,41 +228,54 @@ fn compare(
         .filter_map(|(li, l)| node_of.get(l.name.as_str()).map(|&ni| (li, ni)))
         .filter(|&(li, ni)| float.layers[li].shape.iter().product::<usize>() == ir.nodes[ni].len())
         .collect();
+    // per sample (in parallel): None when the input is out of range, else the error per IR node
+    // of `pairs` (and the input), whether the argmax agrees, and the largest output error
+    let per_sample: Vec<Option<(Vec<f64>, bool, f64)>> = samples
+        .par_iter()
+        .enumerate()
+        .map(|(k, x)| {
+            let computed;
+            let acts = match float_acts.and_then(|a| a.get(k)) {
+                Some(a) => a,
+                None => {
+                    computed = float.eval(x);
+                    &computed
+                }
+            };
+            let q = quantize_input(ir, x).and_then(|q| evaluate(ir, &q)).ok()?;
+            let s_in = ir.nodes[0].scale;
+            let mut errs = Vec::with_capacity(pairs.len() + 1);
+            errs.push(q.values[0].iter().zip(x).map(|(&g, &w)| (s_in.dequantize(g) - w).abs()).fold(0.0, f64::max));
+            for &(li, ni) in &pairs {
+                let s = ir.nodes[ni].scale;
+                errs.push(
+                    q.values[ni].iter().zip(&acts[li]).map(|(&g, &w)| (s.dequantize(g) - w).abs()).fold(0.0, f64::max),
+                );
+            }
+            let want = acts.last().map_or(x.as_slice(), |a| a.as_slice());
+            let got = q.output(ir);
+            let float_arg = want.iter().enumerate().fold(None::<(usize, f64)>, |b, (i, &v)| match b {
+                Some((_, bv)) if bv >= v => b,
+                _ => Some((i, v)),
+            });
+            let agrees = argmax(got) == float_arg.map(|(i, _)| i);
+            let out_err = got.iter().zip(want).map(|(&g, &w)| (out_scale.dequantize(g) - w).abs()).fold(0.0, f64::max);
+            Some((errs, agrees, out_err))
+        })
+        .collect();
     let mut layer_err: Vec<Option<f64>> = vec![None; ir.nodes.len()];
     let (mut agree, mut out_of_range, mut max_err) = (0usize, 0usize, 0.0f64);
-    for (k, x) in samples.iter().enumerate() {
-        let computed;
-        let acts = match float_acts.and_then(|a| a.get(k)) {
-            Some(a) => a,
-            None => {
-                computed = float.eval(x);
-                &computed
-            }
-        };
-        let want = acts.last().cloned().unwrap_or_else(|| x.clone());
-        let Ok(q) = quantize_input(ir, x).and_then(|q| evaluate(ir, &q)) else {
+    for r in per_sample {
+        let Some((errs, agrees, out_err)) = r else {
             out_of_range += 1;
             continue;
         };
-        let s_in = ir.nodes[0].scale;
-        let e_in = q.values[0].iter().zip(x).map(|(&g, &w)| (s_in.dequantize(g) - w).abs()).fold(0.0, f64::max);
-        layer_err[0] = Some(layer_err[0].map_or(e_in, |m: f64| m.max(e_in)));
-        for &(li, ni) in &pairs {
-            let s = ir.nodes[ni].scale;
-            let e = q.values[ni].iter().zip(&acts[li]).map(|(&g, &w)| (s.dequantize(g) - w).abs()).fold(0.0, f64::max);
+        let nodes = std::iter::once(0).chain(pairs.iter().map(|&(_, ni)| ni));
+        for (ni, e) in nodes.zip(errs) {
             layer_err[ni] = Some(layer_err[ni].map_or(e, |m: f64| m.max(e)));
         }
-        let got = q.output(ir);
-        let float_arg = want.iter().enumerate().fold(None::<(usize, f64)>, |b, (i, &v)| match b {
-            Some((_, bv)) if bv >= v => b,
-            _ => Some((i, v)),
-        });
-        if argmax(got) == float_arg.map(|(i, _)| i) {
-            agree += 1;
-        }
-        for (&g, &w) in got.iter().zip(&want) {
-            max_err = max_err.max((out_scale.dequantize(g) - w).abs());
-        }
+        agree += usize::from(agrees);
+        max_err = max_err.max(out_err);
     }
     let acc = report::Accuracy {
         samples: samples.len(),

@@ -2,6 +2,7 @@
 //! calibration data, what rounding the input or a layer's weights does to the layer's outputs.
 use crate::graph::{FloatGraph, LayerKind};
 use crate::quantize::{choose_scale, max_abs, round_half_up, QuantConfig, GRID_ERROR};
+use rayon::prelude::*;
 use verinfer_ir::graph::MAX_BITS;
 use verinfer_ir::Bits;
 
@@ -88,7 +89,7 @@ pub(crate) fn weight_scale(
     let step = (-(s_y as f64)).exp2();
     let inputs = sample_budget(inputs, kind.macs(), grid);
     let seen = sample_budget(seen, kind.macs(), grid);
-    let exact: Vec<Vec<f64>> = inputs.iter().map(|x| crate::graph::eval_layer(kind, &[x])).collect();
+    let exact: Vec<Vec<f64>> = inputs.par_iter().map(|x| crate::graph::eval_layer(kind, &[x])).collect();
     let mut s_w = base;
     while (s_w as i32) < base as i32 + 24 {
         let f = (s_w as f64).exp2();
@@ -97,15 +98,21 @@ pub(crate) fn weight_scale(
         let fb = ((s_x as i32 + s_w as i32) as f64).exp2();
         let rb: Vec<f64> = bias.iter().map(|&v| round_half_up(v * fb) / fb).collect();
         let Some(probe) = kind.with_constants(rounded, rb) else { return (s_w, 0.0) };
-        let (mut worst, mut same_grid) = (0.0f64, true);
-        for (x, a) in seen.iter().zip(&exact) {
-            for (p, q) in a.iter().zip(crate::graph::eval_layer(&probe, &[x])) {
-                worst = worst.max((p - q).abs());
-                // an exact tie rounds half to even in ONNX and half up here: no precision helps it
-                let tie = (p - p.floor() - 0.5).abs() < 1e-12;
-                same_grid &= tie || p.round_ties_even() == round_half_up(q);
-            }
-        }
+        // per sample: the largest error, and whether every output rounds onto the exact one's grid value
+        let (worst, same_grid) = seen
+            .par_iter()
+            .zip(exact.par_iter())
+            .map(|(x, a)| {
+                let (mut worst, mut same_grid) = (0.0f64, true);
+                for (p, q) in a.iter().zip(crate::graph::eval_layer(&probe, &[x])) {
+                    worst = worst.max((p - q).abs());
+                    // an exact tie rounds half to even in ONNX and half up here: no precision helps it
+                    let tie = (p - p.floor() - 0.5).abs() < 1e-12;
+                    same_grid &= tie || p.round_ties_even() == round_half_up(q);
+                }
+                (worst, same_grid)
+            })
+            .reduce(|| (0.0, true), |a, b| (a.0.max(b.0), a.1 && b.1));
         let done = if grid { same_grid && worst <= GRID_ERROR } else { worst <= step };
         if done || s_x as i32 + s_w as i32 >= 120 || accumulator_bits(kind, s_w + 1, s_x, b_x) > MAX_BITS {
             return (s_w, worst);

@@ -189,7 +189,8 @@ pub fn write_checked(checked: &Checked, zkey_path: &Path, dir: &Path) -> Result<
         );
     }
     let (pk, vk) = keys(checked, dir)?;
-    let out = write_keys(dir, &pk, &vk, Provenance::Ceremony, Some(checked.record.clone()))?;
+    let model = load_model(dir)?;
+    let out = write_keys(dir, &model, (&pk, &vk), Provenance::Ceremony, Some(checked.record.clone()))?;
     Ok((out, checked.record.clone()))
 }
 

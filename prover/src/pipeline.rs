@@ -6,7 +6,7 @@ use crate::proof_file::{ProofFile, ReadableOutput};
 use anyhow::{anyhow, bail, Context, Result};
 use rand::{CryptoRng, RngCore};
 use std::path::{Path, PathBuf};
-use verinfer_circuits::{assign, constraint_breakdown, constraint_count, ProvingKey};
+use verinfer_circuits::{assign, constraint_breakdown, constraint_count, lowering_version, ProvingKey};
 use verinfer_compiler::data::{read_samples, split_samples};
 use verinfer_compiler::{compile, CompileOptions, Report};
 use verinfer_ir::{quantize_input, CompiledModel};
@@ -88,8 +88,9 @@ pub struct SetupOutput {
 
 /// `format` of the setup record.
 pub const SETUP_FORMAT: &str = "verinfer-setup";
-/// Setup record version: 2 adds `kind` and `ceremony` (version 1 records read as single-party).
-pub const SETUP_VERSION: u32 = 2;
+/// Setup record version: 2 adds `kind` and `ceremony` (version 1 records read as single-party), 3
+/// adds `lowering` (older records: lowering 1).
+pub const SETUP_VERSION: u32 = 3;
 
 /// Where the setup's randomness came from, as recorded in `setup.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,6 +210,14 @@ pub struct SetupRecord {
     /// The ceremony, for `kind: ceremony`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ceremony: Option<CeremonyRecord>,
+    /// The version of the constraints the keys were made for ([`lowering_version`]; records before
+    /// version 3: 1).
+    #[serde(default = "first_lowering")]
+    pub lowering: u32,
+}
+
+fn first_lowering() -> u32 {
+    1
 }
 
 /// SHA-256 of a file's bytes, hex (the digests `setup.json` records).
@@ -242,7 +251,7 @@ fn setup_dir_recorded<R: RngCore + CryptoRng>(dir: &Path, rng: &mut R, provenanc
     })?;
     let (pk_digest, pk_len) = file_sha256(&pk_path)?;
     let vkb = vk.to_bytes()?;
-    write_vk_and_record(dir, &vk, &vkb, pk_digest, provenance, None)?;
+    write_vk_and_record(dir, &vk, &vkb, pk_digest, (provenance, None), lowering_version(&model.graph))?;
     Ok(SetupOutput { proving_key_bytes: pk_len as usize, verifying_key_bytes: vkb.len() })
 }
 
@@ -255,18 +264,19 @@ pub fn file_sha256(path: &Path) -> Result<(String, u64)> {
     Ok((hex::encode(h.finalize()), n))
 }
 
-/// Writes both keys and `setup.json` (the key files' digests and the provenance).
+/// Writes both keys and `setup.json` (the key files' digests, the provenance and the lowering
+/// version of `model`'s circuit, which the keys must be for).
 pub fn write_keys(
     dir: &Path,
-    pk: &ProvingKey,
-    vk: &VerifyingKey,
+    model: &CompiledModel,
+    (pk, vk): (&ProvingKey, &VerifyingKey),
     provenance: Provenance,
     ceremony: Option<CeremonyRecord>,
 ) -> Result<SetupOutput> {
     let pkb = pk.to_bytes()?;
     let vkb = vk.to_bytes()?;
     write_atomic(&dir.join(artifacts::PROVING_KEY), &pkb)?;
-    write_vk_and_record(dir, vk, &vkb, sha256_hex(&pkb), provenance, ceremony)?;
+    write_vk_and_record(dir, vk, &vkb, sha256_hex(&pkb), (provenance, ceremony), lowering_version(&model.graph))?;
     Ok(SetupOutput { proving_key_bytes: pkb.len(), verifying_key_bytes: vkb.len() })
 }
 
@@ -275,8 +285,8 @@ fn write_vk_and_record(
     vk: &VerifyingKey,
     vkb: &[u8],
     proving_key_sha256: String,
-    provenance: Provenance,
-    ceremony: Option<CeremonyRecord>,
+    (provenance, ceremony): (Provenance, Option<CeremonyRecord>),
+    lowering: u32,
 ) -> Result<()> {
     let record = SetupRecord {
         format: SETUP_FORMAT.into(),
@@ -287,6 +297,7 @@ fn write_vk_and_record(
         proving_key_sha256,
         verifying_key_sha256: sha256_hex(vkb),
         ceremony,
+        lowering,
     };
     write_atomic(&dir.join(artifacts::VERIFYING_KEY), vkb)?;
     write_atomic(&dir.join(artifacts::SETUP), serde_json::to_string_pretty(&record)?.as_bytes())
@@ -404,6 +415,17 @@ pub enum KeyError {
         /// The setup record.
         record: PathBuf,
     },
+    /// The keys were made for other constraints: an older (or newer) verinfer lowers this model's
+    /// gadgets differently, so its proofs would not verify.
+    #[error("the keys in {} were made for version {recorded} of this model's constraints; this verinfer writes version {current} (a gadget changed). Run `verinfer setup` again (or a new ceremony) and register the new verifying key", dir.display())]
+    StaleLowering {
+        /// The build directory.
+        dir: PathBuf,
+        /// The version `setup.json` records.
+        recorded: u32,
+        /// The version of the constraints this build writes.
+        current: u32,
+    },
     /// The setup record cannot be read.
     #[error("{}: {reason}", record.display())]
     MalformedRecord {
@@ -424,15 +446,16 @@ pub enum PointValidation {
     Yes,
 }
 
-/// Loads the proving key of a build directory, after checking it against the directory's
-/// `verifying.key` (the verifying key embedded in the proving key must be that one) and both key
-/// files against the SHA-256 digests `setup.json` recorded at setup.
-pub fn load_proving_key(dir: &Path) -> Result<ProvingKey> {
-    load_proving_key_with(dir, PointValidation::No)
+/// Loads the proving key of a build directory for `model` (the directory's), after checking it
+/// against the directory's `verifying.key` (the verifying key embedded in the proving key must be
+/// that one), both key files against the SHA-256 digests `setup.json` recorded at setup, and the
+/// recorded lowering version against the one `model`'s circuit has now.
+pub fn load_proving_key(dir: &Path, model: &CompiledModel) -> Result<ProvingKey> {
+    load_proving_key_with(dir, model, PointValidation::No)
 }
 
 /// [`load_proving_key`], optionally validating every point of the proving key.
-pub fn load_proving_key_with(dir: &Path, points: PointValidation) -> Result<ProvingKey> {
+pub fn load_proving_key_with(dir: &Path, model: &CompiledModel, points: PointValidation) -> Result<ProvingKey> {
     let path = dir.join(artifacts::PROVING_KEY);
     let vk_path = dir.join(artifacts::VERIFYING_KEY);
     let record_path = dir.join(artifacts::SETUP);
@@ -454,6 +477,10 @@ pub fn load_proving_key_with(dir: &Path, points: PointValidation) -> Result<Prov
         },
     })?;
     let record = read_setup_record(&record_path)?;
+    let current = lowering_version(&model.graph);
+    if record.lowering != current {
+        return Err(KeyError::StaleLowering { dir: dir.to_path_buf(), recorded: record.lowering, current }.into());
+    }
     for (file, actual, recorded) in [
         (&path, file_sha256(&path)?.0, &record.proving_key_sha256),
         (&vk_path, sha256_hex(&vk_bytes), &record.verifying_key_sha256),

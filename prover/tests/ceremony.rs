@@ -247,7 +247,7 @@ fn in_the_canister(build: &Path, input: &Path) {
     use verinfer::pipeline::{load_model, load_proving_key, prove_sample, random_salt};
     use verinfer_circuits::commit::{commit, INPUT_DOMAIN};
     let model = load_model(build).unwrap();
-    let pk = load_proving_key(build).unwrap();
+    let pk = load_proving_key(build, &model).unwrap();
     let x = verinfer_compiler::data::read_samples(&std::fs::read_to_string(input).unwrap()).unwrap().remove(0);
     let q = verinfer_ir::quantize_input(&model.graph, &x).unwrap();
     let mut canister = verinfer::cmd::demo::DemoCanister::start(build, &model.name).unwrap();

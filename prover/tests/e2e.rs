@@ -34,7 +34,7 @@ fn build_with(name: &str, opts: CompileOptions, seed: u64) -> Built {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     setup_dir(&build, &mut rng).unwrap();
     let model = load_model(&build).unwrap();
-    let pk = load_proving_key(&build).unwrap();
+    let pk = load_proving_key(&build, &model).unwrap();
     let input = read_input(&fixture(name).join("input.json"), &model.graph.input).unwrap();
     let out = prove_sample(&model, &pk, &input, [7u8; 32], Fr::from(12345u64), &mut rng).unwrap();
     let key = std::fs::read(build.join("verifying.key")).unwrap();
@@ -230,7 +230,7 @@ fn seeded_draws_prove_and_verify_and_are_bound_to_their_seed() {
     for sampling in [SamplingSpec::Categorical { temperature: 4.0 }, SamplingSpec::TopK { k: 3, temperature: 4.0 }] {
         let b = build_with("digits_mlp", CompileOptions { sampling, ..CompileOptions::default() }, 5);
         let model = load_model(&b.build).unwrap();
-        let pk = load_proving_key(&b.build).unwrap();
+        let pk = load_proving_key(&b.build, &model).unwrap();
         let input = read_input(&fixture("digits_mlp").join("input.json"), &model.graph.input).unwrap();
         let mut rng = ChaCha20Rng::seed_from_u64(6);
         let prove = |seed: [u8; 32], rng: &mut ChaCha20Rng| {
@@ -286,6 +286,8 @@ fn key_error(r: anyhow::Result<verinfer_circuits::ProvingKey>) -> (KeyError, Str
 #[test]
 fn a_proving_key_from_another_setup_is_refused_before_proving() {
     let (_tmp, a, b) = two_setups("iris_mlp");
+    let model = load_model(&a).unwrap();
+    let load_proving_key = |dir: &std::path::Path| load_proving_key(dir, &model);
     load_proving_key(&a).unwrap();
     // B's proving key in A: its embedded verifying key is not A's verifying.key.
     std::fs::copy(b.join("proving.key"), a.join("proving.key")).unwrap();
@@ -324,8 +326,45 @@ fn setup_records_both_key_digests_and_the_provenance() {
     assert_eq!(record.model_hash, load_model(&a).unwrap().model_hash().unwrap().to_hex());
     assert_eq!(record.provenance, "single-party setup, randomness supplied by the calling program");
     // Point validation accepts an honest key.
-    let pk = load_proving_key_with(&a, PointValidation::Yes).unwrap();
+    assert_eq!(record.lowering, 1, "iris_mlp uses no gadget changed since the first lowering");
+    let pk = load_proving_key_with(&a, &load_model(&a).unwrap(), PointValidation::Yes).unwrap();
     assert_eq!(pk.to_bytes().unwrap(), std::fs::read(a.join("proving.key")).unwrap());
+}
+
+/// Rewrites `setup.json`'s `lowering` (None: removes it, as records before version 3 lack it).
+fn set_lowering(dir: &std::path::Path, lowering: Option<u32>) {
+    let path = dir.join("setup.json");
+    let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let fields = record.as_object_mut().unwrap();
+    match lowering {
+        Some(v) => fields.insert("lowering".into(), v.into()),
+        None => fields.remove("lowering"),
+    };
+    std::fs::write(&path, serde_json::to_vec(&record).unwrap()).unwrap();
+}
+
+#[test]
+fn keys_made_for_other_constraints_are_refused_before_proving() {
+    // digits_cnn pools 2x2 windows, whose constraints changed in lowering 2: keys set up before
+    // (records without `lowering`) no longer fit its circuit
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("build");
+    compile_to_dir(&fixture("digits_cnn").join("model.onnx"), None, &dir, &CompileOptions::default()).unwrap();
+    setup_dir(&dir, &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+    let model = load_model(&dir).unwrap();
+    let record = verinfer::pipeline::read_setup_record(&dir.join("setup.json")).unwrap();
+    assert_eq!(record.lowering, 2);
+    load_proving_key(&dir, &model).unwrap();
+    for (lowering, recorded) in [(None, 1), (Some(1), 1), (Some(3), 3)] {
+        set_lowering(&dir, lowering);
+        let (e, line) = key_error(load_proving_key(&dir, &model));
+        assert!(matches!(e, KeyError::StaleLowering { recorded: r, current: 2, .. } if r == recorded), "{e:?}");
+        assert!(line.contains("verinfer setup"), "{line}");
+    }
+    // a model using no changed gadget keeps its old keys
+    let (_tmp, a, _b) = two_setups("iris_mlp");
+    set_lowering(&a, None);
+    load_proving_key(&a, &load_model(&a).unwrap()).unwrap();
 }
 
 #[test]
@@ -415,8 +454,9 @@ fn measure_proving_key_validation() {
     let yes = median(&mut || {
         verinfer_circuits::ProvingKey::from_bytes_validated(&bytes).unwrap();
     });
+    let model = load_model(&b.build).unwrap();
     let checked = median(&mut || {
-        load_proving_key(&b.build).unwrap();
+        load_proving_key(&b.build, &model).unwrap();
     });
     let pk = verinfer_circuits::ProvingKey::from_bytes(&bytes).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(1);

@@ -43,7 +43,7 @@ fn measure(row: &str) -> Result<serde_json::Value> {
             .collect::<Result<Vec<_>>>()?,
     );
     let model = load_model(&build)?;
-    let pk = load_proving_key(&build)?;
+    let pk = load_proving_key(&build, &model)?;
     let input = read_input(&fixture(name).join("input.json"), &model.graph.input)?;
     let mut proof = None;
     let prove_s = median(

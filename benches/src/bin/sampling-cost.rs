@@ -68,7 +68,9 @@ fn main() -> Result<()> {
         let report =
             compile_to_dir(&onnx, None, &dir, &CompileOptions { sampling: spec, ..CompileOptions::default() })?;
         setup_dir(&dir, &mut rng)?;
-        builds.push((name, report.constraints.unwrap_or(0), load_model(&dir)?, load_proving_key(&dir)?, Vec::new()));
+        let model = load_model(&dir)?;
+        let pk = load_proving_key(&dir, &model)?;
+        builds.push((name, report.constraints.unwrap_or(0), model, pk, Vec::new()));
     }
     let input = read_input(&fixture("digits_mlp").join("input.json"), &builds[0].2.graph.input)?;
     for round in 0..15 {

@@ -70,10 +70,12 @@ pub fn fr(v: i128) -> Fr {
     }
 }
 
-/// `2^k` in the field.
+/// `2^k` in the field (a table for `k < 256`, which every width and shift is).
 pub fn pow2(k: u32) -> Fr {
     use ark_ff::Field;
-    Fr::from(2u64).pow([k as u64])
+    static TABLE: std::sync::OnceLock<Vec<Fr>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| std::iter::successors(Some(Fr::from(1u64)), |p| Some(*p + p)).take(256).collect());
+    table.get(k as usize).copied().unwrap_or_else(|| Fr::from(2u64).pow([k as u64]))
 }
 
 /// `sum_i 2^i * vars[i]`.
@@ -178,6 +180,33 @@ impl RowSink {
         let sink = inner.cache_map.borrow_mut().remove(&TypeId::of::<RowSink>());
         sink.and_then(|s| s.downcast::<RowSink>().ok()).map(|s| *s).ok_or(SynthesisError::MissingCS)
     }
+}
+
+/// The gadget kinds whose constraints changed, each with the lowering version that changed them
+/// last (kinds not listed: version 1). A proving key fits only the constraints it was made for, so
+/// setup records the model's [`lowering_version`] and `prove` refuses keys of another version
+/// instead of writing proofs that do not verify. `tests/lowering.rs` pins the constraints of frozen
+/// models: when it fails, give the changed kind the next version here.
+pub const LOWERING_CHANGES: &[(&str, u32)] = &[
+    // 2 (2026-12-03): 2x2 and other small windows by pairwise maxima
+    ("max_pool", 2),
+];
+
+/// The lowering version of a model's circuit: the latest change ([`LOWERING_CHANGES`]) among the
+/// gadget kinds it uses.
+pub fn lowering_version(ir: &verinfer_ir::CircuitIr) -> u32 {
+    let version = |kind: &str| LOWERING_CHANGES.iter().find(|(k, _)| *k == kind).map_or(1, |&(_, v)| v);
+    ir.nodes.iter().map(|n| version(n.op.kind())).max().unwrap_or(1)
+}
+
+/// Whether synthesis into `cs` only evaluates or counts its constraints (a [`RowSink`] or a
+/// [`Counter`] is installed), so that a gadget may replace a linear combination by its value: the
+/// constraints written are the same, only their coefficients are not kept.
+pub fn evaluates_only(cs: &Cs) -> bool {
+    cs.borrow().is_some_and(|inner| {
+        let cache = inner.cache_map.borrow();
+        cache.contains_key(&TypeId::of::<RowSink>()) || cache.contains_key(&TypeId::of::<Counter>())
+    })
 }
 
 /// Enforces `a = b` (one constraint).

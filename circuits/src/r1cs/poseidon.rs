@@ -1,7 +1,12 @@
 //! Poseidon in R1CS: the same permutation as `crate::poseidon` (circomlib parameters). Round constants
 //! and the MDS matrix are linear, so each S-box `x^5` costs 3 constraints: a call with `n` inputs costs
 //! `3 * (8 * (n + 1) + R_P)`.
-use super::{constant, enforce, witness, Cs, Lc, Result};
+//!
+//! The state's linear combinations grow by one term per partial round (up to `n + 1 + R_P` terms,
+//! each mixed by the `(n + 1)^2` MDS matrix every round): when synthesis only evaluates or counts
+//! ([`super::evaluates_only`]: proving, constraint counts), each state element is carried as its
+//! value instead, which writes the same constraints in a fraction of the time.
+use super::{constant, enforce, evaluates_only, witness, Cs, Lc, Result};
 use crate::poseidon::{grain::FULL_ROUNDS, params, MAX_ARITY};
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
@@ -35,6 +40,7 @@ pub fn hash(cs: &Cs, inputs: &[Wire]) -> Result<Wire> {
     let mut state: Vec<Wire> =
         std::iter::once(Wire { lc: Lc::new(), value: Some(Fr::ZERO) }).chain(inputs.iter().cloned()).collect();
     let half = FULL_ROUNDS / 2;
+    let by_value = evaluates_only(cs);
     for r in 0..FULL_ROUNDS + p.partial_rounds {
         for (s, c) in state.iter_mut().zip(&p.round_constants[r * t..(r + 1) * t]) {
             s.lc = std::mem::take(&mut s.lc) + constant(*c);
@@ -55,7 +61,11 @@ pub fn hash(cs: &Cs, inputs: &[Wire]) -> Result<Wire> {
                     lc = lc + (s.lc.clone() * *m);
                     value = value.zip(s.value).map(|(a, b)| a + *m * b);
                 }
-                lc.compactify();
+                if by_value {
+                    lc = value.map(constant).unwrap_or_default();
+                } else {
+                    lc.compactify();
+                }
                 Wire { lc, value }
             })
             .collect();

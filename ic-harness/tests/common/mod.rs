@@ -165,7 +165,7 @@ impl Model {
 
     pub fn prove(&self, seed: [u8; 32], salt: u64) -> ProofFile {
         let model = load_model(&self.build).unwrap();
-        let pk = load_proving_key(&self.build).unwrap();
+        let pk = load_proving_key(&self.build, &model).unwrap();
         prove_sample(
             &model,
             &pk,

@@ -74,7 +74,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     ));
 
     let model = load_model(&build)?;
-    let pk = load_proving_key(&build)?;
+    let pk = load_proving_key(&build, &model)?;
     let input = read_samples(INPUT).map_err(|e| anyhow!(e))?.remove(0);
     let q = verinfer_ir::quantize_input(&model.graph, &input)?;
 

@@ -51,7 +51,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     }
     let model = load_model(&args.dir)?;
     let points = if args.validate_proving_key { PointValidation::Yes } else { PointValidation::No };
-    let pk = load_proving_key_with(&args.dir, points)?;
+    let pk = load_proving_key_with(&args.dir, &model, points)?;
     let input = read_input(&args.input, &model.graph.input)?;
     let seed = match &args.seed {
         Some(s) => parse_hex32(s, "seed")?,
