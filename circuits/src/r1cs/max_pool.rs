@@ -27,8 +27,25 @@ pub fn max_pool(cs: &Cs, x: &[Signal], d: u8, size: usize, windows: &[u32], y: O
     }
 }
 
-fn operand(x: &[Signal], j: u32) -> Result<&Signal> {
-    x.get(j as usize).ok_or(SynthesisError::Unsatisfiable)
+/// Applies `f` to each window's operands and the evaluator's output for it (when proving).
+fn each_window(
+    x: &[Signal],
+    size: usize,
+    windows: &[u32],
+    y: Option<&[i64]>,
+    mut f: impl FnMut(&[&Signal], Option<i128>) -> Result<Signal>,
+) -> Result<Vec<Signal>> {
+    windows
+        .chunks(size)
+        .enumerate()
+        .map(|(i, window)| {
+            let taps = window
+                .iter()
+                .map(|&j| x.get(j as usize).ok_or(SynthesisError::Unsatisfiable))
+                .collect::<Result<Vec<_>>>()?;
+            f(&taps, y.and_then(|y| y.get(i)).map(|&v| v as i128))
+        })
+        .collect()
 }
 
 /// [`max_pool`] by a witness maximum and a product of differences: `size (d + 2)` per output.
@@ -40,36 +57,30 @@ pub fn max_pool_product(
     windows: &[u32],
     y: Option<&[i64]>,
 ) -> Result<Vec<Signal>> {
-    windows
-        .chunks(size)
-        .enumerate()
-        .map(|(i, window)| {
-            let m_val = y.and_then(|y| y.get(i)).map(|&v| v as i128);
-            let m = Lc::from(witness(cs, m_val.map(fr))?);
-            let mut product: Option<(Lc, Option<Fr>)> = None;
-            for &j in window {
-                let xj = operand(x, j)?;
-                let diff = m.clone() - xj.lc.clone();
-                let d_val = m_val.zip(xj.value).map(|(m, x)| m - x);
-                let (_, bits) = alloc_unsigned(cs, d_val.map(|v| v as u128), d)?;
-                enforce_equal(cs, bits, diff.clone())?;
-                // the running product lives in the field: K differences of w bits overflow any integer
-                product = Some(match product {
-                    None => (diff, d_val.map(fr)),
-                    Some((acc, acc_val)) => {
-                        let v = acc_val.zip(d_val).map(|(a, b)| a * fr(b));
-                        let out = witness(cs, v)?;
-                        enforce(cs, acc, diff, Lc::from(out))?;
-                        (Lc::from(out), v)
-                    }
-                });
-            }
-            if let Some((acc, _)) = product {
-                enforce_equal(cs, acc, Lc::new())?;
-            }
-            Ok(Signal { lc: m, value: m_val, bits: None })
-        })
-        .collect()
+    each_window(x, size, windows, y, |taps, m_val| {
+        let m = Lc::from(witness(cs, m_val.map(fr))?);
+        let mut product: Option<(Lc, Option<Fr>)> = None;
+        for xj in taps {
+            let diff = m.clone() - xj.lc.clone();
+            let d_val = m_val.zip(xj.value).map(|(m, x)| m - x);
+            let (_, bits) = alloc_unsigned(cs, d_val.map(|v| v as u128), d)?;
+            enforce_equal(cs, bits, diff.clone())?;
+            // the running product lives in the field: K differences of w bits overflow any integer
+            product = Some(match product {
+                None => (diff, d_val.map(fr)),
+                Some((acc, acc_val)) => {
+                    let v = acc_val.zip(d_val).map(|(a, b)| a * fr(b));
+                    let out = witness(cs, v)?;
+                    enforce(cs, acc, diff, Lc::from(out))?;
+                    (Lc::from(out), v)
+                }
+            });
+        }
+        if let Some((acc, _)) = product {
+            enforce_equal(cs, acc, Lc::new())?;
+        }
+        Ok(Signal { lc: m, value: m_val, bits: None })
+    })
 }
 
 /// [`max_pool`] by a chain of pairwise maxima: `(size - 1) (d + 3)` per output. The intermediate
@@ -83,19 +94,14 @@ pub fn max_pool_pairwise(
     windows: &[u32],
     y: Option<&[i64]>,
 ) -> Result<Vec<Signal>> {
-    windows
-        .chunks(size)
-        .enumerate()
-        .map(|(i, window)| {
-            let (first, rest) = window.split_first().ok_or(SynthesisError::Unsatisfiable)?;
-            let mut m = operand(x, *first)?.clone();
-            for (t, &j) in rest.iter().enumerate() {
-                let claim = if t + 1 == rest.len() { y.and_then(|y| y.get(i)).map(|&v| v as i128) } else { None };
-                m = max_pair(cs, &m, operand(x, j)?, d, claim)?;
-            }
-            Ok(m)
-        })
-        .collect()
+    each_window(x, size, windows, y, |taps, claim| {
+        let (first, rest) = taps.split_first().ok_or(SynthesisError::Unsatisfiable)?;
+        let mut m = (*first).clone();
+        for (t, xj) in rest.iter().enumerate() {
+            m = max_pair(cs, &m, xj, d, if t + 1 == rest.len() { claim } else { None })?;
+        }
+        Ok(m)
+    })
 }
 
 /// `max(a, b)` of two values within a range of `2^d`: `d + 3` constraints (module docs). The
