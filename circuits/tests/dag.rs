@@ -16,7 +16,7 @@ const D: usize = 8; // width
 
 fn weights(name: &str, rows: usize, cols: usize, seed: u32) -> onnx_protobuf::TensorProto {
     let v: Vec<f32> = (0..rows * cols)
-        .map(|i| ((i as u32 * 2654435761u32 ^ seed).wrapping_mul(40503) % 1000) as f32 / 1000.0 - 0.5)
+        .map(|i| (((i as u32).wrapping_mul(2654435761u32) ^ seed).wrapping_mul(40503) % 1000) as f32 / 1000.0 - 0.5)
         .collect();
     init(name, &[rows, cols], &v)
 }
