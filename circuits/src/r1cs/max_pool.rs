@@ -21,19 +21,17 @@ use verinfer_ir::cost::{max_pool_method, MaxPoolMethod};
 /// `2^d`; `y` holds the outputs when proving (from the integer evaluator). Picks the cheaper method
 /// (module docs).
 pub fn max_pool(cs: &Cs, x: &[Signal], d: u8, size: usize, windows: &[u32], y: Option<&[i64]>) -> Result<Vec<Signal>> {
-    match max_pool_method(size, d) {
-        MaxPoolMethod::Product => max_pool_product(cs, x, d, size, windows, y),
-        MaxPoolMethod::Pairwise => max_pool_pairwise(cs, x, d, size, windows, y),
-    }
+    max_pool_by(max_pool_method(size, d), cs, x, (d, size, windows), y)
 }
 
-/// Applies `f` to each window's operands and the evaluator's output for it (when proving).
-fn each_window(
+/// [`max_pool`] by the given method: product, `size (d + 2)` per output, or pairwise,
+/// `(size - 1) (d + 3)`.
+pub fn max_pool_by(
+    method: MaxPoolMethod,
+    cs: &Cs,
     x: &[Signal],
-    size: usize,
-    windows: &[u32],
+    (d, size, windows): (u8, usize, &[u32]),
     y: Option<&[i64]>,
-    mut f: impl FnMut(&[&Signal], Option<i128>) -> Result<Signal>,
 ) -> Result<Vec<Signal>> {
     windows
         .chunks(size)
@@ -43,65 +41,51 @@ fn each_window(
                 .iter()
                 .map(|&j| x.get(j as usize).ok_or(SynthesisError::Unsatisfiable))
                 .collect::<Result<Vec<_>>>()?;
-            f(&taps, y.and_then(|y| y.get(i)).map(|&v| v as i128))
+            let claim = y.and_then(|y| y.get(i)).map(|&v| v as i128);
+            match method {
+                MaxPoolMethod::Product => window_product(cs, &taps, d, claim),
+                MaxPoolMethod::Pairwise => window_pairwise(cs, &taps, d, claim),
+            }
         })
         .collect()
 }
 
-/// [`max_pool`] by a witness maximum and a product of differences: `size (d + 2)` per output.
-pub fn max_pool_product(
-    cs: &Cs,
-    x: &[Signal],
-    d: u8,
-    size: usize,
-    windows: &[u32],
-    y: Option<&[i64]>,
-) -> Result<Vec<Signal>> {
-    each_window(x, size, windows, y, |taps, m_val| {
-        let m = Lc::from(witness(cs, m_val.map(fr))?);
-        let mut product: Option<(Lc, Option<Fr>)> = None;
-        for xj in taps {
-            let diff = m.clone() - xj.lc.clone();
-            let d_val = m_val.zip(xj.value).map(|(m, x)| m - x);
-            let (_, bits) = alloc_unsigned(cs, d_val.map(|v| v as u128), d)?;
-            enforce_equal(cs, bits, diff.clone())?;
-            // the running product lives in the field: K differences of w bits overflow any integer
-            product = Some(match product {
-                None => (diff, d_val.map(fr)),
-                Some((acc, acc_val)) => {
-                    let v = acc_val.zip(d_val).map(|(a, b)| a * fr(b));
-                    let out = witness(cs, v)?;
-                    enforce(cs, acc, diff, Lc::from(out))?;
-                    (Lc::from(out), v)
-                }
-            });
-        }
-        if let Some((acc, _)) = product {
-            enforce_equal(cs, acc, Lc::new())?;
-        }
-        Ok(Signal { lc: m, value: m_val, bits: None })
-    })
+/// One window by a witness maximum (the evaluator's `m_val`) and a product of differences.
+fn window_product(cs: &Cs, taps: &[&Signal], d: u8, m_val: Option<i128>) -> Result<Signal> {
+    let m = Lc::from(witness(cs, m_val.map(fr))?);
+    let mut product: Option<(Lc, Option<Fr>)> = None;
+    for xj in taps {
+        let diff = m.clone() - xj.lc.clone();
+        let d_val = m_val.zip(xj.value).map(|(m, x)| m - x);
+        let (_, bits) = alloc_unsigned(cs, d_val.map(|v| v as u128), d)?;
+        enforce_equal(cs, bits, diff.clone())?;
+        // the running product lives in the field: K differences of w bits overflow any integer
+        product = Some(match product {
+            None => (diff, d_val.map(fr)),
+            Some((acc, acc_val)) => {
+                let v = acc_val.zip(d_val).map(|(a, b)| a * fr(b));
+                let out = witness(cs, v)?;
+                enforce(cs, acc, diff, Lc::from(out))?;
+                (Lc::from(out), v)
+            }
+        });
+    }
+    if let Some((acc, _)) = product {
+        enforce_equal(cs, acc, Lc::new())?;
+    }
+    Ok(Signal { lc: m, value: m_val, bits: None })
 }
 
-/// [`max_pool`] by a chain of pairwise maxima: `(size - 1) (d + 3)` per output. The intermediate
-/// maxima are computed from the operands; the last one is the evaluator's `y` when given, so a
-/// wrong `y` leaves the system unsatisfied.
-pub fn max_pool_pairwise(
-    cs: &Cs,
-    x: &[Signal],
-    d: u8,
-    size: usize,
-    windows: &[u32],
-    y: Option<&[i64]>,
-) -> Result<Vec<Signal>> {
-    each_window(x, size, windows, y, |taps, claim| {
-        let (first, rest) = taps.split_first().ok_or(SynthesisError::Unsatisfiable)?;
-        let mut m = (*first).clone();
-        for (t, xj) in rest.iter().enumerate() {
-            m = max_pair(cs, &m, xj, d, if t + 1 == rest.len() { claim } else { None })?;
-        }
-        Ok(m)
-    })
+/// One window by a chain of pairwise maxima. The intermediate maxima are computed from the
+/// operands; the last one is the evaluator's `claim` when given, so a wrong claim leaves the system
+/// unsatisfied.
+fn window_pairwise(cs: &Cs, taps: &[&Signal], d: u8, claim: Option<i128>) -> Result<Signal> {
+    let (first, rest) = taps.split_first().ok_or(SynthesisError::Unsatisfiable)?;
+    let mut m = (*first).clone();
+    for (t, xj) in rest.iter().enumerate() {
+        m = max_pair(cs, &m, xj, d, if t + 1 == rest.len() { claim } else { None })?;
+    }
+    Ok(m)
 }
 
 /// `max(a, b)` of two values within a range of `2^d`: `d + 3` constraints (module docs). The
@@ -126,6 +110,28 @@ mod tests {
     use verinfer_ir::cost;
 
     type Gadget = fn(&Cs, &[Signal], u8, usize, &[u32], Option<&[i64]>) -> Result<Vec<Signal>>;
+
+    fn max_pool_product(
+        cs: &Cs,
+        x: &[Signal],
+        d: u8,
+        size: usize,
+        w: &[u32],
+        y: Option<&[i64]>,
+    ) -> Result<Vec<Signal>> {
+        max_pool_by(MaxPoolMethod::Product, cs, x, (d, size, w), y)
+    }
+
+    fn max_pool_pairwise(
+        cs: &Cs,
+        x: &[Signal],
+        d: u8,
+        size: usize,
+        w: &[u32],
+        y: Option<&[i64]>,
+    ) -> Result<Vec<Signal>> {
+        max_pool_by(MaxPoolMethod::Pairwise, cs, x, (d, size, w), y)
+    }
     const METHODS: [(&str, Gadget); 2] = [("product", max_pool_product), ("pairwise", max_pool_pairwise)];
 
     /// Satisfied?, constraints, outputs; the claim is the evaluator's output.
