@@ -5,7 +5,8 @@
 //!   model circuit;
 //! - [`sampling`]: the randomness of a seeded draw (native);
 //! - [`witness`]: the prover's witness from the IR's integer semantics;
-//! - [`groth16`]: setup, proving, constraint counts.
+//! - [`groth16`]: setup, proving, constraint counts;
+//! - [`timings`]: where a proof's time goes.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -15,8 +16,12 @@ pub mod poseidon;
 pub mod qap;
 pub mod r1cs;
 pub mod sampling;
+pub mod timings;
 pub mod witness;
 
-pub use groth16::{check_witness, constraint_breakdown, constraint_count, prove, setup, BackendError, ProvingKey};
+pub use groth16::{
+    check_witness, constraint_breakdown, constraint_count, prove, prove_timed, setup, BackendError, ProvingKey,
+};
 pub use r1cs::lowering_version;
+pub use timings::Timings;
 pub use witness::{assign, ProverWitness};

@@ -6,7 +6,7 @@ use crate::proof_file::{ProofFile, ReadableOutput};
 use anyhow::{anyhow, bail, Context, Result};
 use rand::{CryptoRng, RngCore};
 use std::path::{Path, PathBuf};
-use verinfer_circuits::{assign, constraint_breakdown, constraint_count, lowering_version, ProvingKey};
+use verinfer_circuits::{assign, constraint_breakdown, constraint_count, lowering_version, ProvingKey, Timings};
 use verinfer_compiler::data::{read_samples, split_samples};
 use verinfer_compiler::{compile, CompileOptions, Report};
 use verinfer_ir::{quantize_input, CompiledModel};
@@ -367,9 +367,25 @@ pub fn prove_sample<R: RngCore + CryptoRng>(
     salt: Fr,
     rng: &mut R,
 ) -> Result<ProveOutput> {
-    let q = quantize_input(&model.graph, input).context("quantizing the input")?;
-    let witness = assign(model, q.clone(), salt, seed).context("evaluating the model")?;
-    let proof = verinfer_circuits::prove(model, pk, &witness, rng)?;
+    prove_sample_timed(model, pk, input, (seed, salt), rng, &mut Timings::default())
+}
+
+/// [`prove_sample`], adding the wall time of its phases to `timings`: `witness` (quantizing the
+/// input and evaluating the model), then those of [`verinfer_circuits::prove_timed`].
+pub fn prove_sample_timed<R: RngCore + CryptoRng>(
+    model: &CompiledModel,
+    pk: &ProvingKey,
+    input: &[f64],
+    (seed, salt): ([u8; 32], Fr),
+    rng: &mut R,
+    timings: &mut Timings,
+) -> Result<ProveOutput> {
+    let (q, witness) = timings.time("witness", || -> Result<_> {
+        let q = quantize_input(&model.graph, input).context("quantizing the input")?;
+        let witness = assign(model, q.clone(), salt, seed).context("evaluating the model")?;
+        Ok((q, witness))
+    })?;
+    let proof = verinfer_circuits::prove_timed(model, pk, &witness, rng, timings)?;
     let out_node = model.graph.output_node();
     let values = match model.output_mode {
         verinfer_ir::OutputMode::Tensor => {

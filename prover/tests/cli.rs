@@ -523,3 +523,30 @@ fn a_model_with_two_inputs_and_two_outputs_proves_the_chosen_output() {
     let o = run(bin().arg("prove").arg(&build).arg("--input").arg(&bad).arg("-o").arg(d.path().join("q.json")));
     assert!(!o.status.success() && text(&o).contains("one list per graph input"), "{}", text(&o));
 }
+
+#[test]
+fn prove_timings_name_every_phase_in_text_and_json() {
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    compile_and_setup_iris(&build, "6");
+    let out = d.path().join("p.json");
+    let phases = ["load model", "load key", "witness", "constraints", "fft", "key read", "msm a", "msm h", "write"];
+    let o = prove_iris(&build, &["--timings"], &out);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = String::from_utf8_lossy(&o.stdout).to_string();
+    for p in phases.iter().chain(&["total"]) {
+        assert!(t.lines().any(|l| l.trim_start().starts_with(p) && l.trim_end().ends_with('%')), "{p} missing:\n{t}");
+    }
+    let o = prove_iris(&build, &["--json", "--timings"], &out);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let timings = v["timings"].as_object().unwrap();
+    for p in phases {
+        let s = timings[p].as_f64().unwrap_or_else(|| panic!("{p} missing: {timings:?}"));
+        assert!(s >= 0.0 && s < v["seconds"].as_f64().unwrap() + 60.0, "{p}: {s}");
+    }
+    // without the flag, no breakdown
+    let o = prove_iris(&build, &["--json"], &out);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.get("timings").is_none());
+}

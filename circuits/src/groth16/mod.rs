@@ -6,6 +6,7 @@
 use crate::qap::Qap;
 use crate::r1cs::model::ModelCircuit;
 use crate::r1cs::RowSink;
+use crate::timings::Timings;
 use crate::witness::ProverWitness;
 use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode};
@@ -224,22 +225,36 @@ pub fn prove<R: RngCore + CryptoRng>(
     witness: &ProverWitness,
     rng: &mut R,
 ) -> Result<Proof, BackendError> {
-    let hash = model.model_hash()?.0;
+    prove_timed(model, pk, witness, rng, &mut Timings::default())
+}
+
+/// [`prove`], adding the wall time of its phases to `timings`: `constraints` (evaluating `A z`,
+/// `B z`, `C z` row by row), `fft` (the H coefficients), then the MSM of each of the key's queries
+/// and the time spent reading the key as it streams ([`prover::prove_streaming`]).
+pub fn prove_timed<R: RngCore + CryptoRng>(
+    model: &CompiledModel,
+    pk: &ProvingKey,
+    witness: &ProverWitness,
+    rng: &mut R,
+    timings: &mut Timings,
+) -> Result<Proof, BackendError> {
+    // The witness was assigned for `model` and carries its hash: no need to re-serialize the model.
+    let hash = witness.statement.model_hash;
     if pk.model_hash != hash {
         return Err(BackendError::WrongProvingKey { key: hex(&pk.model_hash), model: hex(&hash) });
     }
-    // The hash is already computed: build the circuit with it rather than re-serializing the model.
     let circuit = ModelCircuit { model, model_hash: hash, witness: Some(witness), tally: None };
     let synthesis = |e: ark_relations::gr1cs::SynthesisError| BackendError::Synthesis(e.to_string());
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_mode(SynthesisMode::Prove { construct_matrices: false, generate_lc_assignments: false });
-    RowSink::install(&cs).map_err(synthesis)?;
-    circuit.generate_constraints(cs.clone()).map_err(synthesis)?;
-    let rows = RowSink::take(&cs).map_err(synthesis)?;
-    let z = rows::Assignment::take(&cs)?;
-    drop(cs);
-    let h = prover::witness_map(rows, &z.instance, pk.qap)?;
-    prover::prove_streaming(pk.reader()?, &z, &h, rng).map(Proof)
+    let (rows, z) = timings.time("constraints", || {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_mode(SynthesisMode::Prove { construct_matrices: false, generate_lc_assignments: false });
+        RowSink::install(&cs).map_err(synthesis)?;
+        circuit.generate_constraints(cs.clone()).map_err(synthesis)?;
+        let rows = RowSink::take(&cs).map_err(synthesis)?;
+        Ok::<_, BackendError>((rows, rows::Assignment::take(&cs)?))
+    })?;
+    let h = timings.time("fft", || prover::witness_map(rows, &z.instance, pk.qap))?;
+    prover::prove_streaming(pk.reader()?, &z, &h, rng, timings).map(Proof)
 }
 
 /// A circuit's R1CS as Groth16 sees it (after inlining), with arkworks' variable order: index 0 is

@@ -11,6 +11,7 @@ use super::rows::Assignment;
 use super::BackendError;
 use crate::qap::Qap;
 use crate::r1cs::RowSink;
+use crate::timings::Timings;
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{FftField, Field, One, PrimeField, UniformRand, Zero};
@@ -18,6 +19,7 @@ use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use std::io::Read;
+use std::time::{Duration, Instant};
 
 type Domain = GeneralEvaluationDomain<Fr>;
 
@@ -83,25 +85,33 @@ fn too_large(n: usize) -> BackendError {
 }
 
 /// Sums `query[j] * scalar(j)` over one query of the key, a chunk at a time; the query must have
-/// between `min` and `max` points (scalars past its end are not used).
+/// between `min` and `max` points (scalars past its end are not used). Adds the time spent in the
+/// MSMs to `phase` in `timings` and the rest (reading and decoding the points) to `key read`.
 fn msm_section<G, R>(
     key: &mut KeyReader<R>,
     scalar: impl Fn(usize) -> Fr + Sync,
     (min, max): (usize, usize),
+    (phase, timings): (&'static str, &mut Timings),
 ) -> Result<G::Group, BackendError>
 where
     G: ark_ec::AffineRepr<ScalarField = Fr>,
     G::Group: VariableBaseMSM<MulBase = G>,
     R: Read,
 {
+    let start_section = Instant::now();
+    let mut in_msm = Duration::ZERO;
     let mut acc = G::Group::zero();
     let n = key.section::<G>(|start, points| {
         let end = (start + points.len()).min(max);
         if start < end {
+            let t = Instant::now();
             let bigints: Vec<_> = (start..end).into_par_iter().map(|j| scalar(j).into_bigint()).collect();
             acc += G::Group::msm_bigint(&points[..end - start], &bigints);
+            in_msm += t.elapsed();
         }
     })?;
+    timings.add(phase, in_msm);
+    timings.add("key read", start_section.elapsed().saturating_sub(in_msm));
     if n < min || n > max {
         return Err(BackendError::MalformedProvingKey(format!("a query has {n} points, the circuit needs {min}")));
     }
@@ -109,16 +119,19 @@ where
 }
 
 /// Proves with the key read from `key` (positioned at the start of the file), for the assignment
-/// `z` and the H coefficients `h` ([`witness_map`]).
+/// `z` and the H coefficients `h` ([`witness_map`]). Adds the time of each query's MSM to
+/// `timings` (`msm a`, `msm b1`, `msm b2` in G2, `msm h`, `msm l`) and the time spent reading and
+/// decoding the key to `key read`.
 pub fn prove_streaming<R: Read, Rng: RngCore + CryptoRng>(
     mut key: KeyReader<R>,
     z: &Assignment,
     h: &[Fr],
     rng: &mut Rng,
+    timings: &mut Timings,
 ) -> Result<ark_groth16::Proof<ark_bn254::Bn254>, BackendError> {
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
-    let head = key.head()?;
+    let head = timings.time("key read", || key.head())?;
     let v = z.len();
     if head.vk.gamma_abc_g1.len() != z.instance.len() {
         return Err(BackendError::MalformedProvingKey(format!(
@@ -128,14 +141,15 @@ pub fn prove_streaming<R: Read, Rng: RngCore + CryptoRng>(
         )));
     }
     let at = |j: usize| z.get(j);
-    let a_acc = msm_section::<G1Affine, _>(&mut key, at, (v, v))?;
-    let b1_acc = msm_section::<G1Affine, _>(&mut key, at, (v, v))?;
-    let b2_acc = msm_section::<G2Affine, _>(&mut key, at, (v, v))?;
+    let a_acc = msm_section::<G1Affine, _>(&mut key, at, (v, v), ("msm a", timings))?;
+    let b1_acc = msm_section::<G1Affine, _>(&mut key, at, (v, v), ("msm b1", timings))?;
+    let b2_acc = msm_section::<G2Affine, _>(&mut key, at, (v, v), ("msm b2", timings))?;
     // The Libsnark H query is one point shorter than `h` (its top coefficient is zero).
-    let h_acc = msm_section::<G1Affine, _>(&mut key, |j| h[j], (h.len().saturating_sub(1), h.len()))?;
+    let h_range = (h.len().saturating_sub(1), h.len());
+    let h_acc = msm_section::<G1Affine, _>(&mut key, |j| h[j], h_range, ("msm h", timings))?;
     let nw = z.witness.len();
-    let l_acc = msm_section::<G1Affine, _>(&mut key, |j| z.witness[j], (nw, nw))?;
-    key.finish()?;
+    let l_acc = msm_section::<G1Affine, _>(&mut key, |j| z.witness[j], (nw, nw), ("msm l", timings))?;
+    timings.time("key read", || key.finish())?;
 
     let delta_g1: G1Projective = head.delta_g1.into();
     let g_a = a_acc + head.vk.alpha_g1 + delta_g1 * r;

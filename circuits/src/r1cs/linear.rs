@@ -4,6 +4,7 @@
 //! constraint matrices stay sparse.
 use super::{constant, enforce_equal, fr, witness, Cs, Lc, Result, Signal};
 use ark_bn254::Fr;
+use ark_ff::One;
 use ark_relations::gr1cs::Variable;
 use verinfer_ir::ConvGeometry;
 
@@ -17,22 +18,19 @@ pub fn materialize(cs: &Cs, s: &Signal) -> Result<Signal> {
     Ok(Signal { lc: Lc::from(v), value: s.value, bits: s.bits.clone() })
 }
 
-/// `y = W x + b` with `W` row-major `rows x cols`.
+/// `y = W x + b` with `W` row-major `rows x cols`. Rows are built on every core.
 pub fn linear(cs: &Cs, x: &[Signal], rows: usize, cols: usize, weights: &[i64], bias: &[i64]) -> Result<Vec<Signal>> {
+    use rayon::prelude::*;
     let x: Vec<Signal> = x.iter().map(|s| materialize(cs, s)).collect::<Result<_>>()?;
     let xv: Option<Vec<i128>> = x.iter().map(|s| s.value).collect();
     Ok((0..rows)
+        .into_par_iter()
         .map(|r| {
             let row = &weights[r * cols..(r + 1) * cols];
-            let mut terms: Vec<(Fr, Variable)> = Vec::with_capacity(cols + 1);
-            for (w, s) in row.iter().zip(&x) {
-                if *w != 0 {
-                    for (c, v) in s.lc.0.iter() {
-                        terms.push((fr(*w as i128) * c, *v));
-                    }
-                }
-            }
-            let mut lc = Lc::from_sum_coeff_vars(&terms);
+            let terms = row.iter().zip(&x).filter(|(w, _)| **w != 0).flat_map(|(&w, s)| scaled_terms(w, &s.lc));
+            let mut lc = Lc::from_sum_coeff_vars(&[]);
+            lc.0.extend(terms);
+            lc.compactify();
             if bias[r] != 0 {
                 lc = lc + constant(fr(bias[r] as i128));
             }
@@ -40,6 +38,12 @@ pub fn linear(cs: &Cs, x: &[Signal], rows: usize, cols: usize, weights: &[i64], 
             Signal { lc, value, bits: None }
         })
         .collect())
+}
+
+/// The terms of `w * lc`.
+fn scaled_terms(w: i64, lc: &Lc) -> impl Iterator<Item = (Fr, Variable)> + '_ {
+    let w = fr(w as i128);
+    lc.0.iter().map(move |(c, v)| (if c.is_one() { w } else { w * c }, *v))
 }
 
 /// A convolution (see [`ConvGeometry::apply`]): each output is one linear combination of the taps

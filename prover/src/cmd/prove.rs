@@ -2,12 +2,14 @@
 use crate::artifacts;
 use crate::fsutil::write_atomic;
 use crate::pipeline::{
-    load_model, load_proving_key_with, parse_hex32, parse_salt, prove_sample, random_salt, read_input, PointValidation,
+    load_model, load_proving_key_with, parse_hex32, parse_salt, prove_sample_timed, random_salt, read_input,
+    PointValidation,
 };
 use crate::progress::Step;
 use anyhow::Result;
 use rand::RngCore;
 use std::path::PathBuf;
+use verinfer_circuits::Timings;
 use verinfer_verifier::fr_to_bytes;
 
 /// Arguments of `prove`.
@@ -36,6 +38,10 @@ pub struct Args {
     /// both key files recorded in setup.json.
     #[arg(long)]
     pub validate_proving_key: bool,
+    /// Print where the time went: loading the model and the key, the witness, the constraints,
+    /// the FFTs, the MSMs, writing (with --json: a "timings" object, in seconds).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Runs `prove`.
@@ -49,9 +55,10 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
             out_dir.display()
         );
     }
-    let model = load_model(&args.dir)?;
+    let mut timings = Timings::default();
+    let model = timings.time("load model", || load_model(&args.dir))?;
     let points = if args.validate_proving_key { PointValidation::Yes } else { PointValidation::No };
-    let pk = load_proving_key_with(&args.dir, &model, points)?;
+    let pk = timings.time("load key", || load_proving_key_with(&args.dir, &model, points))?;
     let input = read_input(&args.input, &model.graph.input)?;
     let seed = match &args.seed {
         Some(s) => parse_hex32(s, "seed")?,
@@ -66,23 +73,45 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         None => random_salt(&mut rand::rngs::OsRng)?,
     };
     let step = Step::start("proving");
-    let out = prove_sample(&model, &pk, &input, seed, salt, &mut rand::rngs::OsRng)?;
+    let out = prove_sample_timed(&model, &pk, &input, (seed, salt), &mut rand::rngs::OsRng, &mut timings)?;
     let secs = step.finish().as_secs_f64();
-    write_atomic(&args.out, serde_json::to_string_pretty(&out.file)?.as_bytes())?;
     let opening_path = PathBuf::from(format!("{}{}", args.out.display(), artifacts::OPENING_SUFFIX));
-    let opening =
-        serde_json::json!({ "salt": hex::encode(fr_to_bytes(&salt)), "quantized_input": out.quantized_input });
-    write_atomic(&opening_path, serde_json::to_string_pretty(&opening)?.as_bytes())?;
-    let value = serde_json::json!({
+    timings.time("write", || -> Result<()> {
+        write_atomic(&args.out, serde_json::to_string_pretty(&out.file)?.as_bytes())?;
+        let opening = serde_json::json!({
+            "salt": hex::encode(fr_to_bytes(&salt)), "quantized_input": out.quantized_input
+        });
+        Ok(write_atomic(&opening_path, serde_json::to_string_pretty(&opening)?.as_bytes())?)
+    })?;
+    let mut value = serde_json::json!({
         "proof": args.out, "opening": opening_path, "seconds": secs,
         "output_index": out.file.output.index, "output": out.file.output.values, "statement": out.file.statement,
     });
+    if args.timings {
+        let phases: serde_json::Map<_, _> =
+            timings.phases().iter().map(|(p, d)| (p.to_string(), d.as_secs_f64().into())).collect();
+        value["timings"] = phases.into();
+    }
     let how = if model.sampling.is_random() {
         format!(" drawn with seed {} ({})", hex::encode(seed), model.sampling.describe())
     } else {
         String::new()
     };
-    let text =
+    let mut text =
         format!("proof written to {} in {secs:.2} s: output class {}{how}", args.out.display(), out.file.output.index);
+    if args.timings {
+        text.push_str(&timings_table(&timings));
+    }
     super::emit(json, &value, &text)
+}
+
+/// The phases as aligned lines (seconds and share of the total), after a newline.
+fn timings_table(t: &Timings) -> String {
+    let total = t.total().as_secs_f64().max(f64::MIN_POSITIVE);
+    let mut s = String::new();
+    for (phase, d) in t.phases().iter().chain([&("total", t.total())]) {
+        let secs = d.as_secs_f64();
+        s.push_str(&format!("\n  {phase:<12} {secs:>8.3} s {:>5.1}%", 100.0 * secs / total));
+    }
+    s
 }
