@@ -24,6 +24,7 @@ use verinfer_verifier::{OutputMode, Proof, StatementLayout, VerifyingKey};
 
 pub mod generator;
 pub mod keyfile;
+pub mod msm;
 pub mod prover;
 pub mod rows;
 

@@ -1,0 +1,48 @@
+//! The MSM floor of a proof: the H query's G1 MSM (full-size scalars) by arkworks and by
+//! verinfer's batched-affine MSM, alternating, on the same random points and scalars.
+//!
+//!   cargo run --release -p verinfer-benches --bin msm -- [LOG2_SIZE ...] [--repeat N]
+//!
+//! Prints wall seconds per run and the median ratio. Not part of the test command.
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::UniformRand;
+use rand::{rngs::StdRng, SeedableRng};
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let repeat = args.iter().position(|a| a == "--repeat").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(3);
+    let logs: Vec<u32> =
+        args.iter().filter(|a| a.as_str() != repeat.to_string()).filter_map(|a| a.parse().ok()).collect();
+    let logs = if logs.is_empty() { vec![17, 20] } else { logs };
+    let mut rng = StdRng::seed_from_u64(1);
+    for log in logs.into_iter().filter(|&l| (4..=24).contains(&l)) {
+        let n = 1usize << log;
+        let g = G1Projective::rand(&mut rng);
+        let bases: Vec<G1Affine> = {
+            let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            G1Projective::normalize_batch(&scalars.iter().map(|s| g * s).collect::<Vec<_>>())
+        };
+        let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let (mut ark, mut ours) = (Vec::new(), Vec::new());
+        for _ in 0..repeat {
+            let t = Instant::now();
+            let a = G1Projective::msm(&bases, &scalars).expect("equal lengths");
+            ark.push(t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            let b = verinfer_circuits::groth16::msm::msm(&bases, &scalars);
+            ours.push(t.elapsed().as_secs_f64());
+            assert_eq!(a, b, "the two MSMs disagree");
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let (a, b) = (median(&mut ark), median(&mut ours));
+        println!(
+            "2^{log} points: arkworks {a:.3} s, batched affine {b:.3} s, ratio {:.2}x (median of {repeat})",
+            a / b
+        );
+    }
+}
