@@ -11,10 +11,14 @@ use rand::{rngs::StdRng, SeedableRng};
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let repeat = args.iter().position(|a| a == "--repeat").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(3);
-    let logs: Vec<u32> =
-        args.iter().filter(|a| a.as_str() != repeat.to_string()).filter_map(|a| a.parse().ok()).collect();
+    let (mut logs, mut repeat) = (Vec::new(), 3);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--repeat" => repeat = args.next().and_then(|v| v.parse().ok()).unwrap_or(repeat),
+            _ => logs.extend(a.parse::<u32>().ok()),
+        }
+    }
     let logs = if logs.is_empty() { vec![17, 20] } else { logs };
     let mut rng = StdRng::seed_from_u64(1);
     for log in logs.into_iter().filter(|&l| (4..=24).contains(&l)) {

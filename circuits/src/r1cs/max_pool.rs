@@ -109,54 +109,39 @@ mod tests {
     use proptest::prelude::*;
     use verinfer_ir::cost;
 
-    type Gadget = fn(&Cs, &[Signal], u8, usize, &[u32], Option<&[i64]>) -> Result<Vec<Signal>>;
-
-    fn max_pool_product(
-        cs: &Cs,
-        x: &[Signal],
-        d: u8,
-        size: usize,
-        w: &[u32],
-        y: Option<&[i64]>,
-    ) -> Result<Vec<Signal>> {
-        max_pool_by(MaxPoolMethod::Product, cs, x, (d, size, w), y)
-    }
-
-    fn max_pool_pairwise(
-        cs: &Cs,
-        x: &[Signal],
-        d: u8,
-        size: usize,
-        w: &[u32],
-        y: Option<&[i64]>,
-    ) -> Result<Vec<Signal>> {
-        max_pool_by(MaxPoolMethod::Pairwise, cs, x, (d, size, w), y)
-    }
-    const METHODS: [(&str, Gadget); 2] = [("product", max_pool_product), ("pairwise", max_pool_pairwise)];
+    use MaxPoolMethod::{Pairwise, Product};
+    const METHODS: [(&str, MaxPoolMethod); 2] = [("product", Product), ("pairwise", Pairwise)];
 
     /// Satisfied?, constraints, outputs; the claim is the evaluator's output.
-    fn run_with(g: Gadget, values: &[i128], d: u8, windows: &[u32], size: usize, claim: &[i64]) -> (bool, usize) {
+    fn run_with(
+        g: MaxPoolMethod,
+        values: &[i128],
+        d: u8,
+        windows: &[u32],
+        size: usize,
+        claim: &[i64],
+    ) -> (bool, usize) {
         let cs = prover_cs();
         let x: Vec<Signal> = values.iter().map(|&v| signal(&cs, v)).collect();
         let before = cs.num_constraints();
-        match g(&cs, &x, d, size, windows, Some(claim)) {
+        match max_pool_by(g, &cs, &x, (d, size, windows), Some(claim)) {
             Ok(_) => (satisfied(&cs), cs.num_constraints() - before),
             Err(_) => (false, 0),
         }
     }
 
     fn run(values: &[i128], windows: &[u32], size: usize, claim: &[i64]) -> (bool, usize) {
-        run_with(max_pool_product, values, 8, windows, size, claim)
+        run_with(Product, values, 8, windows, size, claim)
     }
 
     /// Flips every witness variable the gadget allocated, one at a time: each must break it.
-    fn every_witness_matters(g: Gadget, values: &[i128], d: u8) {
+    fn every_witness_matters(g: MaxPoolMethod, values: &[i128], d: u8) {
         let cs = prover_cs();
         let x: Vec<Signal> = values.iter().map(|&v| signal(&cs, v)).collect();
         let first = cs.num_witness_variables();
         let window: Vec<u32> = (0..values.len() as u32).collect();
         let max = *values.iter().max().unwrap() as i64;
-        g(&cs, &x, d, values.len(), &window, Some(&[max])).unwrap();
+        max_pool_by(g, &cs, &x, (d, values.len(), &window), Some(&[max])).unwrap();
         assert!(satisfied(&cs));
         for i in first..cs.num_witness_variables() {
             let v = ark_relations::gr1cs::Variable::witness(i);
@@ -193,14 +178,14 @@ mod tests {
             let n = values.len();
             let windows: Vec<u32> = (0..2 * size).map(|t| ((t * 5 + 1) % n) as u32).collect();
             let honest: Vec<i64> = windows.chunks(size).map(|w| w.iter().map(|&j| values[j as usize] as i64).max().unwrap()).collect();
-            let (ok, c) = run_with(max_pool_pairwise, &values, 21, &windows, size, &honest);
+            let (ok, c) = run_with(Pairwise, &values, 21, &windows, size, &honest);
             prop_assert!(ok);
             prop_assert_eq!(c, 2 * (size - 1) * (21 + 3));
             // a wrong evaluator value leaves the system unsatisfied (a window of one element is
             // its operand's wire: nothing is claimed)
             let mut bad = honest.clone();
             bad[0] += 1;
-            prop_assert_eq!(run_with(max_pool_pairwise, &values, 21, &windows, size, &bad).0, size == 1);
+            prop_assert_eq!(run_with(Pairwise, &values, 21, &windows, size, &bad).0, size == 1);
         }
     }
 
@@ -223,11 +208,11 @@ mod tests {
     fn nonnegative_operands_take_one_bit_less_and_stay_sound() {
         // ReLU outputs of 8-bit values lie in [0, 128): differences fit 7 bits, K (7 + 2) per output
         let window: Vec<u32> = (0..4).collect();
-        let run7 = |g: Gadget, claim: i64| run_with(g, &[0, 127, 5, 64], 7, &window, 4, &[claim]);
-        assert_eq!(run7(max_pool_product, 127), (true, 4 * 9));
-        assert_eq!(run7(max_pool_pairwise, 127), (true, 3 * 10));
-        assert!(run_with(max_pool_product, &[0, 0, 0, 0], 7, &window, 4, &[0]).0);
-        assert!(run_with(max_pool_pairwise, &[0, 0, 0, 0], 7, &window, 4, &[0]).0);
+        let run7 = |g: MaxPoolMethod, claim: i64| run_with(g, &[0, 127, 5, 64], 7, &window, 4, &[claim]);
+        assert_eq!(run7(Product, 127), (true, 4 * 9));
+        assert_eq!(run7(Pairwise, 127), (true, 3 * 10));
+        assert!(run_with(Product, &[0, 0, 0, 0], 7, &window, 4, &[0]).0);
+        assert!(run_with(Pairwise, &[0, 0, 0, 0], 7, &window, 4, &[0]).0);
         // above the maximum, a non-member, or the maximum's neighbours
         for (name, g) in METHODS {
             for claim in [128, 126, 64 + 1, 5, 0, -1] {
@@ -256,7 +241,7 @@ mod tests {
         }
         // ties: the shared maximum
         assert!(run(&[4, 4, -2], &[0, 1, 2], 3, &[4]).0);
-        assert!(run_with(max_pool_pairwise, &[4, 4, -2], 8, &[0, 1, 2], 3, &[4]).0);
+        assert!(run_with(Pairwise, &[4, 4, -2], 8, &[0, 1, 2], 3, &[4]).0);
         // a corrupted difference bit, product, maximum or pairwise sign
         for (_, g) in METHODS {
             every_witness_matters(g, &[3, 9, 5], 8);
@@ -272,7 +257,7 @@ mod tests {
         let cs = prover_cs();
         let x: Vec<Signal> = [3i128, 9].iter().map(|&v| signal(&cs, v)).collect();
         let first = cs.num_witness_variables();
-        max_pool_pairwise(&cs, &x, 8, 2, &[0, 1], Some(&[9])).unwrap();
+        max_pool_by(Pairwise, &cs, &x, (8, 2, &[0, 1]), Some(&[9])).unwrap();
         assert!(satisfied(&cs));
         // bits of t are witnesses first..first + 9, the maximum the last
         let top = ark_relations::gr1cs::Variable::witness(first + 8);
