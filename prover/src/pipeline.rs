@@ -385,7 +385,8 @@ pub fn prove_sample_timed<R: RngCore + CryptoRng>(
         let witness = assign(model, q.clone(), salt, seed).context("evaluating the model")?;
         Ok((q, witness))
     })?;
-    let proof = verinfer_circuits::prove_timed(model, pk, &witness, rng, timings)?;
+    let proof =
+        verinfer_circuits::prove_timed(model, pk, &witness, rng, timings).map_err(|e| key_digest_error(pk, e))?;
     let out_node = model.graph.output_node();
     let values = match model.output_mode {
         verinfer_ir::OutputMode::Tensor => {
@@ -497,21 +498,33 @@ pub fn load_proving_key_with(dir: &Path, model: &CompiledModel, points: PointVal
     if record.lowering != current {
         return Err(KeyError::StaleLowering { dir: dir.to_path_buf(), recorded: record.lowering, current }.into());
     }
-    for (file, actual, recorded) in [
-        (&path, file_sha256(&path)?.0, &record.proving_key_sha256),
-        (&vk_path, sha256_hex(&vk_bytes), &record.verifying_key_sha256),
-    ] {
-        if !actual.eq_ignore_ascii_case(recorded) {
-            return Err(KeyError::DigestMismatch {
-                file: file.clone(),
-                record: record_path.clone(),
-                recorded: recorded.clone(),
-                actual,
-            }
-            .into());
-        }
+    let actual = sha256_hex(&vk_bytes);
+    if !actual.eq_ignore_ascii_case(&record.verifying_key_sha256) {
+        let recorded = record.verifying_key_sha256.clone();
+        return Err(KeyError::DigestMismatch { file: vk_path, record: record_path, recorded, actual }.into());
     }
-    Ok(pk)
+    // The proving key's digest is checked as each proof streams the key (one pass instead of two;
+    // no proof is returned if it differs): the key pair and the verifying key's digest, checked
+    // above, already pin the setup.
+    let mut recorded = [0u8; 32];
+    if hex::decode_to_slice(record.proving_key_sha256.trim(), &mut recorded).is_err() {
+        let (actual, recorded) = (file_sha256(&path)?.0, record.proving_key_sha256.clone());
+        return Err(KeyError::DigestMismatch { file: path, record: record_path, recorded, actual }.into());
+    }
+    Ok(pk.expect_file_digest(recorded))
+}
+
+/// A proof's error, with a proving key that is not the file setup wrote
+/// ([`verinfer_circuits::BackendError::KeyDigestMismatch`]) told as [`KeyError::DigestMismatch`]
+/// for the key of `pk`.
+fn key_digest_error(pk: &ProvingKey, e: verinfer_circuits::BackendError) -> anyhow::Error {
+    match (e, pk.path()) {
+        (verinfer_circuits::BackendError::KeyDigestMismatch { expected, actual }, Some(file)) => {
+            let record = file.with_file_name(artifacts::SETUP);
+            KeyError::DigestMismatch { file: file.to_path_buf(), record, recorded: expected, actual }.into()
+        }
+        (e, _) => e.into(),
+    }
 }
 
 /// Reads `setup.json`.

@@ -284,6 +284,47 @@ fn key_error(r: anyhow::Result<verinfer_circuits::ProvingKey>) -> (KeyError, Str
 }
 
 #[test]
+fn a_proving_key_edited_after_setup_gives_no_proof() {
+    use verinfer_circuits::groth16::{key_file_digest, keyfile::HEADER_LEN};
+    let b = build("iris_mlp", OutputMode::Tensor, 8);
+    let model = load_model(&b.build).unwrap();
+    let input = read_input(&fixture("iris_mlp").join("input.json"), &model.graph.input).unwrap();
+    let path = b.build.join("proving.key");
+    let original = std::fs::read(&path).unwrap();
+    // A point of a query changed, and the body's own checksum made to match: only the file's
+    // SHA-256 recorded in setup.json tells, and it is checked as the proof streams the key.
+    let mut edited = original.clone();
+    let at = HEADER_LEN + (edited.len() - HEADER_LEN) * 3 / 4;
+    edited[at] ^= 1;
+    let body = key_file_digest(&edited[HEADER_LEN..]);
+    edited[HEADER_LEN - 32..HEADER_LEN].copy_from_slice(&body);
+    for bytes in [edited, {
+        let mut e = original.clone();
+        e[at] ^= 1;
+        e
+    }] {
+        std::fs::write(&path, &bytes).unwrap();
+        // The key pair still matches, so loading cannot tell.
+        let pk = load_proving_key(&b.build, &model).unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let e = prove_sample(&model, &pk, &input, [7u8; 32], Fr::from(1u64), &mut rng).err().expect("no proof");
+        let line = format!("{e:#}");
+        match e.downcast::<KeyError>() {
+            Ok(KeyError::DigestMismatch { file, actual, .. }) => {
+                assert_eq!(file, path);
+                assert_eq!(actual, hex::encode(key_file_digest(&bytes)));
+            }
+            other => panic!("expected a digest mismatch, got {other:?}"),
+        }
+        assert!(line.contains("setup.json"), "{line}");
+    }
+    // The file setup wrote proves.
+    std::fs::write(&path, &original).unwrap();
+    let pk = load_proving_key(&b.build, &model).unwrap();
+    prove_sample(&model, &pk, &input, [7u8; 32], Fr::from(1u64), &mut ChaCha20Rng::seed_from_u64(9)).unwrap();
+}
+
+#[test]
 fn a_proving_key_from_another_setup_is_refused_before_proving() {
     let (_tmp, a, b) = two_setups("iris_mlp");
     let model = load_model(&a).unwrap();

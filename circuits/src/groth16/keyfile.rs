@@ -59,7 +59,12 @@ fn bad(m: impl Into<String>) -> BackendError {
 /// Reads a key file front to back, hashing the body as it goes.
 pub struct KeyReader<R: Read> {
     inner: R,
-    body: Sha256,
+    /// Hashes the body, or the whole file once [`KeyReader::expect_file_digest`] is called.
+    hasher: Sha256,
+    /// The header's bytes, as read.
+    raw_header: Vec<u8>,
+    /// The SHA-256 of the whole file that [`KeyReader::finish`] checks instead of the body's.
+    file_digest: Option<[u8; 32]>,
     validate: Validate,
     /// The header.
     pub header: Header,
@@ -88,12 +93,27 @@ impl<R: Read> KeyReader<R> {
         };
         let mut body_digest = [0u8; 32];
         inner.read_exact(&mut body_digest).map_err(|_| bad("truncated header"))?;
-        Ok(KeyReader { inner, body: Sha256::new(), validate, header: Header { model_hash, qap, body_digest } })
+        let mut raw_header = head.to_vec();
+        if version == PK_VERSION {
+            raw_header.push(qap.to_byte());
+        }
+        raw_header.extend_from_slice(&body_digest);
+        let header = Header { model_hash, qap, body_digest };
+        Ok(KeyReader { inner, hasher: Sha256::new(), raw_header, file_digest: None, validate, header })
+    }
+
+    /// Makes [`KeyReader::finish`] check the SHA-256 of the whole file (what `setup.json` records)
+    /// instead of the body's: one pass over the key checks both that it is intact and that it is
+    /// the file setup wrote. Call it before reading the body.
+    pub fn expect_file_digest(mut self, digest: [u8; 32]) -> Self {
+        self.hasher = Sha256::new_with_prefix(&self.raw_header);
+        self.file_digest = Some(digest);
+        self
     }
 
     fn read_body(&mut self, buf: &mut [u8]) -> Result<(), BackendError> {
         self.inner.read_exact(buf).map_err(|_| bad("truncated: the file ends inside the key"))?;
-        self.body.update(&*buf);
+        self.hasher.update(&*buf);
         Ok(())
     }
 
@@ -165,10 +185,16 @@ impl<R: Read> KeyReader<R> {
         if !extra.is_empty() {
             return Err(bad(format!("{} trailing bytes", extra.len())));
         }
-        if self.body.finalize().as_slice() != self.header.body_digest {
-            return Err(bad("checksum mismatch: the file is truncated or corrupted"));
+        let digest: [u8; 32] = self.hasher.finalize().into();
+        match self.file_digest {
+            Some(expected) if digest != expected => {
+                Err(BackendError::KeyDigestMismatch { expected: super::hex(&expected), actual: super::hex(&digest) })
+            }
+            None if digest != self.header.body_digest => {
+                Err(bad("checksum mismatch: the file is truncated or corrupted"))
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 

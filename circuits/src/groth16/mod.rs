@@ -51,6 +51,15 @@ pub enum BackendError {
         /// Model being proven.
         model: String,
     },
+    /// The proving key file is not the one whose SHA-256 was expected
+    /// ([`ProvingKey::expect_file_digest`]): it changed since setup.
+    #[error("the proving key file's SHA-256 is {actual}, not the {expected} recorded at setup")]
+    KeyDigestMismatch {
+        /// SHA-256 expected, hex.
+        expected: String,
+        /// SHA-256 of the file read, hex.
+        actual: String,
+    },
     /// The verifying key embedded in the proving key is not the given verifying key: the two keys
     /// come from different setups (or one was substituted).
     #[error("the proving key does not belong to this verifying key: {0}")]
@@ -75,6 +84,7 @@ pub struct ProvingKey {
     pub vk: ark_groth16::VerifyingKey<Bn254>,
     source: KeySource,
     validate: Validate,
+    file_digest: Option<[u8; 32]>,
 }
 
 /// Where a proving key's bytes are.
@@ -134,7 +144,8 @@ impl ProvingKey {
         r.section::<G1Affine>(|_, _| ())?;
         let (model_hash, qap) = (r.header.model_hash, r.header.qap);
         r.finish()?;
-        Ok(ProvingKey { model_hash, qap, vk: head.vk, source: KeySource::Bytes(Arc::new(bytes.to_vec())), validate })
+        let source = KeySource::Bytes(Arc::new(bytes.to_vec()));
+        Ok(ProvingKey { model_hash, qap, vk: head.vk, source, validate, file_digest: None })
     }
 
     /// Opens a key file without reading its queries: each proof streams them and checks the
@@ -151,6 +162,7 @@ impl ProvingKey {
             vk: head.vk,
             source: KeySource::File(path.to_path_buf()),
             validate,
+            file_digest: None,
         })
     }
 
@@ -163,7 +175,28 @@ impl ProvingKey {
                 File::open(p).map_err(|e| BackendError::MalformedProvingKey(format!("{}: {e}", p.display())))?,
             )),
         };
-        KeyReader::new(inner, self.validate)
+        let reader = KeyReader::new(inner, self.validate)?;
+        Ok(match self.file_digest {
+            Some(d) => reader.expect_file_digest(d),
+            None => reader,
+        })
+    }
+
+    /// The key file, for a key opened with [`ProvingKey::open`].
+    pub fn path(&self) -> Option<&Path> {
+        match &self.source {
+            KeySource::File(p) => Some(p),
+            KeySource::Bytes(_) => None,
+        }
+    }
+
+    /// Makes every proof check, as it streams the key, that the key file's SHA-256 is `digest` (the
+    /// one `setup.json` records) instead of only the body's checksum: the two checks in one pass.
+    /// A key whose file differs fails with [`BackendError::KeyDigestMismatch`], and no proof is
+    /// returned.
+    pub fn expect_file_digest(mut self, digest: [u8; 32]) -> Self {
+        self.file_digest = Some(digest);
+        self
     }
 
     /// Checks that `vk` is the verifying key embedded in this proving key (same model, same Groth16
