@@ -45,7 +45,12 @@ fn the_witness_map_survives_the_key_file() {
     let (pk, _) = circom_setup(&m);
     let back = ProvingKey::from_bytes(&pk.to_bytes().unwrap()).unwrap();
     assert_eq!(back.qap, Qap::Circom);
-    let (plain, _) = verinfer_circuits::setup(&m, &mut rand_chacha::ChaCha20Rng::seed_from_u64(9)).unwrap();
+    let (own, _) = verinfer_circuits::setup(&m, &mut rand_chacha::ChaCha20Rng::seed_from_u64(9)).unwrap();
+    assert_eq!(ProvingKey::from_bytes(&own.to_bytes().unwrap()).unwrap().qap, Qap::Circom, "setup's own keys");
+    let circuit = ModelCircuit::for_setup(&m).unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(10);
+    let (ark_pk, _) = Groth16::<Bn254>::circuit_specific_setup(circuit, &mut rng).unwrap();
+    let plain = ProvingKey::from_ark(own.model_hash, &ark_pk, Qap::Libsnark).unwrap();
     assert_eq!(ProvingKey::from_bytes(&plain.to_bytes().unwrap()).unwrap().qap, Qap::Libsnark);
     let mut bytes = pk.to_bytes().unwrap();
     bytes[40] = 7;

@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use support::{iris, iris_fixture};
 use verinfer_circuits::groth16::keyfile::HEADER_LEN;
 use verinfer_circuits::groth16::{layout, setup_to_file};
-use verinfer_circuits::qap::Qap;
+use verinfer_circuits::qap::{CircomReduction, Qap};
 use verinfer_circuits::r1cs::model::ModelCircuit;
 use verinfer_circuits::{assign, check_witness, prove, setup, BackendError, ProverWitness, ProvingKey};
 use verinfer_compiler::data::read_samples;
@@ -35,7 +35,8 @@ fn a_streaming_setup_key_proves_with_arkworks_own_prover() {
     assert_eq!(ark_pk.vk, vk.vk);
     let w = witness(&m);
     let circuit = ModelCircuit { model: &m, model_hash: pk.model_hash, witness: Some(&w), tally: None };
-    let proof = Groth16::<Bn254>::prove(&ark_pk, circuit, &mut rng(2)).unwrap();
+    assert_eq!(pk.qap, Qap::Circom);
+    let proof = Groth16::<Bn254, CircomReduction>::prove(&ark_pk, circuit, &mut rng(2)).unwrap();
     verify(&vk.prepare(), &w.statement, &verinfer_verifier::Proof(proof)).expect("arkworks' proof verifies");
     let ours = prove(&m, &pk, &w, &mut rng(3)).unwrap();
     verify(&vk.prepare(), &w.statement, &ours).expect("the streaming proof verifies");
