@@ -67,14 +67,26 @@ impl CompiledModel {
             format: String,
             format_version: u32,
         }
-        let header: Header = serde_json::from_slice(bytes).map_err(|e| ArtifactError::Parse(e.to_string()))?;
-        if header.format != ARTIFACT_FORMAT {
-            return Err(ArtifactError::Parse(format!("format is '{}', expected '{ARTIFACT_FORMAT}'", header.format)));
-        }
-        if header.format_version != ARTIFACT_VERSION {
-            return Err(ArtifactError::Version { found: header.format_version, supported: ARTIFACT_VERSION });
-        }
-        let model: CompiledModel = serde_json::from_slice(bytes).map_err(|e| ArtifactError::Parse(e.to_string()))?;
+        let check = |header: Header| {
+            if header.format != ARTIFACT_FORMAT {
+                return Err(ArtifactError::Parse(format!("format is '{}', expected '{ARTIFACT_FORMAT}'", header.format)));
+            }
+            if header.format_version != ARTIFACT_VERSION {
+                return Err(ArtifactError::Version { found: header.format_version, supported: ARTIFACT_VERSION });
+            }
+            Ok(())
+        };
+        // One pass over the file (15 MB for a 4M-weight model); the header alone only to explain
+        // why a file that is not this version's artifact does not parse.
+        let model: CompiledModel = match serde_json::from_slice(bytes) {
+            Ok(model) => model,
+            Err(e) => {
+                let header: Header = serde_json::from_slice(bytes).map_err(|e| ArtifactError::Parse(e.to_string()))?;
+                check(header)?;
+                return Err(ArtifactError::Parse(e.to_string()));
+            }
+        };
+        check(Header { format: model.format.clone(), format_version: model.format_version })?;
         model.graph.validate().map_err(ArtifactError::Invalid)?;
         let out = model.graph.output_node();
         model.sampling.check(out.scale, out.bits.0, out.len()).map_err(|e| ArtifactError::Invalid(e.to_string()))?;
