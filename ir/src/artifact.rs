@@ -69,7 +69,10 @@ impl CompiledModel {
         }
         let check = |header: Header| {
             if header.format != ARTIFACT_FORMAT {
-                return Err(ArtifactError::Parse(format!("format is '{}', expected '{ARTIFACT_FORMAT}'", header.format)));
+                return Err(ArtifactError::Parse(format!(
+                    "format is '{}', expected '{ARTIFACT_FORMAT}'",
+                    header.format
+                )));
             }
             if header.format_version != ARTIFACT_VERSION {
                 return Err(ArtifactError::Version { found: header.format_version, supported: ARTIFACT_VERSION });

@@ -114,3 +114,45 @@ fn real_numbers_print_short() {
     assert_eq!(real(1.234567891e20), "1.23457e20");
     assert_eq!(real(1.0 / 3.0), "0.333333");
 }
+
+#[test]
+fn an_artifact_of_another_format_or_version_says_so_and_a_good_one_round_trips() {
+    use verinfer_ir::{ArtifactError, CompiledModel, OutputMode, Sampling, ARTIFACT_FORMAT, ARTIFACT_VERSION};
+    let model = CompiledModel {
+        format: ARTIFACT_FORMAT.into(),
+        format_version: ARTIFACT_VERSION,
+        compiler_version: "test".into(),
+        name: "m".into(),
+        onnx_sha256: "00".into(),
+        calibration_sha256: "00".into(),
+        opset: 13,
+        activation_bits: 8,
+        weight_bits: 8,
+        sampling: Sampling::Argmax,
+        output_mode: OutputMode::Tensor,
+        graph: input_graph(8, 0),
+    };
+    let bytes = model.to_bytes().unwrap();
+    assert_eq!(CompiledModel::from_bytes(&bytes).unwrap(), model);
+    let text = String::from_utf8(bytes).unwrap();
+    let edit = |from: &str, to: &str| CompiledModel::from_bytes(text.replacen(from, to, 1).as_bytes());
+    // another version, even one whose fields no longer parse as this version's
+    let newer = format!("\"format_version\":{}", ARTIFACT_VERSION + 1);
+    let version = format!("\"format_version\":{ARTIFACT_VERSION}");
+    assert!(
+        matches!(edit(&version, &newer), Err(ArtifactError::Version { found, .. }) if found == ARTIFACT_VERSION + 1)
+    );
+    let reshaped = text.replacen(&version, &newer, 1).replacen("\"opset\":13", "\"opset\":\"13\"", 1);
+    assert!(matches!(CompiledModel::from_bytes(reshaped.as_bytes()), Err(ArtifactError::Version { .. })));
+    // another format
+    match edit(ARTIFACT_FORMAT, "something-else") {
+        Err(ArtifactError::Parse(m)) => assert!(m.contains("something-else"), "{m}"),
+        other => panic!("expected a format error, got {other:?}"),
+    }
+    // this version, a field of the wrong type: the parser's error
+    match edit("\"opset\":13", "\"opset\":\"13\"") {
+        Err(ArtifactError::Parse(m)) => assert!(m.contains("expected i64"), "{m}"),
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+    assert!(matches!(CompiledModel::from_bytes(b"not json"), Err(ArtifactError::Parse(_))));
+}
