@@ -165,13 +165,18 @@ impl<R: Read> KeyReader<R> {
         while start < n {
             let take = CHUNK.min(n - start);
             buf.resize(take * size, 0);
-            self.read_body(&mut buf)?;
-            let validate = self.validate;
-            let points: Vec<G> = buf
-                .par_chunks(size)
-                .map(|b| G::deserialize_with_mode(b, Compress::No, validate))
-                .collect::<Result<_, _>>()
-                .map_err(|e| bad(format!("invalid point ({e})")))?;
+            self.inner.read_exact(&mut buf).map_err(|_| bad("truncated: the file ends inside the key"))?;
+            let (hasher, validate) = (&mut self.hasher, self.validate);
+            // Hashing is sequential: it runs beside the decoding, which takes the other cores.
+            let (_, points) = rayon::join(
+                || hasher.update(&buf),
+                || {
+                    buf.par_chunks(size)
+                        .map(|b| G::deserialize_with_mode(b, Compress::No, validate))
+                        .collect::<Result<Vec<G>, _>>()
+                },
+            );
+            let points = points.map_err(|e| bad(format!("invalid point ({e})")))?;
             f(start, &points);
             start += take;
         }

@@ -21,6 +21,7 @@ pub mod table;
 pub mod wiring;
 
 use ark_bn254::Fr;
+use ark_ff::{One, Zero};
 use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
 use std::any::TypeId;
 
@@ -106,10 +107,21 @@ pub fn enforce(cs: &Cs, a: Lc, b: Lc, c: Lc) -> Result<()> {
         let cache = inner.cache_map.clone();
         let mut cache = cache.borrow_mut();
         if let Some(sink) = cache.get_mut(&TypeId::of::<RowSink>()).and_then(|s| s.downcast_mut::<RowSink>()) {
+            // Most values are bits and most coefficients one: skip those multiplications.
             let eval = |lc: &Lc| -> Result<Fr> {
                 let mut acc = Fr::from(0u64);
                 for (coeff, var) in lc.0.iter() {
-                    acc += inner.assigned_value(*var).ok_or(SynthesisError::AssignmentMissing)? * coeff;
+                    let x = inner.assigned_value(*var).ok_or(SynthesisError::AssignmentMissing)?;
+                    if x.is_zero() {
+                        continue;
+                    }
+                    acc += if x.is_one() {
+                        *coeff
+                    } else if coeff.is_one() {
+                        x
+                    } else {
+                        x * coeff
+                    };
                 }
                 Ok(acc)
             };
