@@ -18,3 +18,17 @@ pub fn peak_rss_kib() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// The command line of the floor benchmarks (`msm`, `fft`): sizes as powers of two (`default` if
+/// none is given) and `--repeat N` (default 3).
+pub fn sizes_and_repeat(default: &[u32]) -> (Vec<u32>, usize) {
+    let (mut logs, mut repeat) = (Vec::new(), 3);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--repeat" => repeat = args.next().and_then(|v| v.parse().ok()).unwrap_or(repeat),
+            _ => logs.extend(a.parse::<u32>().ok()),
+        }
+    }
+    (if logs.is_empty() { default.to_vec() } else { logs }, repeat)
+}

@@ -11,15 +11,7 @@ use rand::{rngs::StdRng, SeedableRng};
 use std::time::Instant;
 
 fn main() {
-    let (mut logs, mut repeat) = (Vec::new(), 3);
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--repeat" => repeat = args.next().and_then(|v| v.parse().ok()).unwrap_or(repeat),
-            _ => logs.extend(a.parse::<u32>().ok()),
-        }
-    }
-    let logs = if logs.is_empty() { vec![17, 20] } else { logs };
+    let (logs, repeat) = verinfer_benches::sizes_and_repeat(&[17, 20]);
     let mut rng = StdRng::seed_from_u64(1);
     for log in logs.into_iter().filter(|&l| (4..=24).contains(&l)) {
         let n = 1usize << log;
