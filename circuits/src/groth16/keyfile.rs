@@ -7,8 +7,9 @@
 //!
 //! A key is as large as the circuit (about 380 bytes a constraint), so neither setup nor proving
 //! holds it: setup writes the queries chunk by chunk and proving folds each chunk into its
-//! multi-scalar multiplication as it is read ([`KeyReader::section`]). The body digest is checked
-//! as the last byte is read, before a proof is returned.
+//! multi-scalar multiplication as it is read ([`KeyReader::section`]). The body digest, or the whole
+//! file's when the caller knows the one setup recorded ([`KeyReader::expect_file_digest`]), is
+//! checked as the last byte is read, before a proof is returned.
 use super::BackendError;
 use crate::qap::Qap;
 use ark_bn254::Bn254;
