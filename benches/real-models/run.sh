@@ -32,7 +32,7 @@ BIN="$ROOT/target/release"
 PYTHON="${PYTHON:-python3}"
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
-  (cd "$ROOT" && cargo build --release -p verinfer -p verinfer-benches --bin verinfer --bin agreement)
+  (cd "$ROOT" && cargo build --release -p verinfer -p verinfer-benches --bin verinfer --bin agreement --bin fft)
 fi
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
 mkdir -p "$WORK"
@@ -48,9 +48,15 @@ timed() {
 
 median() { tr ' ' '\n' | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
+# The host lends this VM its second core only part of the time: the same transforms on 1 and on 2
+# threads, before and after the run, say how many cores the run really had.
+fft_seconds() { RAYON_NUM_THREADS="$1" "$BIN/fft" 18 --repeat 3 | sed -nE "s/.*a proof's 6[^:]*: ([0-9.]+) s.*/\1/p"; }
+cores_check() { echo "6 FFTs of 2^18: $(fft_seconds 1) s on 1 thread, $(fft_seconds 2) s on 2"; }
+before_check="$(cores_check)"
 {
   echo "Real models (issue 15), $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)."
   echo "Times are wall seconds, memory is peak RSS; prove is the median of $REPEAT runs ($REPEAT_LARGE above 3M constraints)."
+  echo "Cores really lent, at $(date -u +%H:%M) UTC: $before_check."
   echo
   echo "| model | parameters | constraints | compile s / MiB | setup s / MiB | prove s / MiB | verify s | agreement (test) | max output error |"
   echo "|---|---:|---:|---|---|---|---:|---:|---:|"
@@ -93,4 +99,6 @@ EOF
   read -r v_s _ < <(timed "$WORK/$m.verify" "$BIN/verinfer" verify "$build" "$build/proof.json")
   echo "| $m | $params | $constraints | $c_s / $c_mib | $s_s / $s_mib | $p_med / $rss | $v_s | $agree | $err |" >>"$OUT"
 done
+echo >>"$OUT"
+echo "At $(date -u +%H:%M) UTC: $(cores_check)." >>"$OUT"
 cat "$OUT"
