@@ -67,15 +67,12 @@ impl CompiledModel {
             format: String,
             format_version: u32,
         }
-        let check = |header: Header| {
-            if header.format != ARTIFACT_FORMAT {
-                return Err(ArtifactError::Parse(format!(
-                    "format is '{}', expected '{ARTIFACT_FORMAT}'",
-                    header.format
-                )));
+        let check = |format: &str, version: u32| {
+            if format != ARTIFACT_FORMAT {
+                return Err(ArtifactError::Parse(format!("format is '{format}', expected '{ARTIFACT_FORMAT}'")));
             }
-            if header.format_version != ARTIFACT_VERSION {
-                return Err(ArtifactError::Version { found: header.format_version, supported: ARTIFACT_VERSION });
+            if version != ARTIFACT_VERSION {
+                return Err(ArtifactError::Version { found: version, supported: ARTIFACT_VERSION });
             }
             Ok(())
         };
@@ -85,11 +82,11 @@ impl CompiledModel {
             Ok(model) => model,
             Err(e) => {
                 let header: Header = serde_json::from_slice(bytes).map_err(|e| ArtifactError::Parse(e.to_string()))?;
-                check(header)?;
+                check(&header.format, header.format_version)?;
                 return Err(ArtifactError::Parse(e.to_string()));
             }
         };
-        check(Header { format: model.format.clone(), format_version: model.format_version })?;
+        check(&model.format, model.format_version)?;
         model.graph.validate().map_err(ArtifactError::Invalid)?;
         let out = model.graph.output_node();
         model.sampling.check(out.scale, out.bits.0, out.len()).map_err(|e| ArtifactError::Invalid(e.to_string()))?;

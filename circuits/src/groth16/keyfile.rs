@@ -113,9 +113,14 @@ impl<R: Read> KeyReader<R> {
     }
 
     fn read_body(&mut self, buf: &mut [u8]) -> Result<(), BackendError> {
-        self.inner.read_exact(buf).map_err(|_| bad("truncated: the file ends inside the key"))?;
+        self.read_unhashed(buf)?;
         self.hasher.update(&*buf);
         Ok(())
+    }
+
+    /// Reads body bytes the caller hashes itself.
+    fn read_unhashed(&mut self, buf: &mut [u8]) -> Result<(), BackendError> {
+        self.inner.read_exact(buf).map_err(|_| bad("truncated: the file ends inside the key"))
     }
 
     fn item<T: CanonicalDeserialize>(&mut self, len: usize) -> Result<T, BackendError> {
@@ -166,7 +171,7 @@ impl<R: Read> KeyReader<R> {
         while start < n {
             let take = CHUNK.min(n - start);
             buf.resize(take * size, 0);
-            self.inner.read_exact(&mut buf).map_err(|_| bad("truncated: the file ends inside the key"))?;
+            self.read_unhashed(&mut buf)?;
             let (hasher, validate) = (&mut self.hasher, self.validate);
             // Hashing is sequential: it runs beside the decoding, which takes the other cores.
             let (_, points) = rayon::join(
