@@ -24,7 +24,20 @@ use rayon::prelude::*;
 const BATCH: usize = 2048;
 
 /// `sum_i scalars[i] * bases[i]` over the shorter of the two slices.
+///
+/// The batched additions run eight at a time with AVX-512 IFMA where the CPU has it
+/// ([`verinfer_simd::available`]); the result is the same either way.
 pub fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
+    msm_with(bases, scalars, verinfer_simd::available())
+}
+
+/// [`msm`] with the field arithmetic one element at a time, whatever the CPU (for benchmarks and
+/// tests that compare the two).
+pub fn msm_scalar_arithmetic(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
+    msm_with(bases, scalars, false)
+}
+
+fn msm_with(bases: &[G1Affine], scalars: &[Fr], simd: bool) -> G1Projective {
     let n = bases.len().min(scalars.len());
     if n == 0 {
         return G1Projective::zero();
@@ -34,7 +47,7 @@ pub fn msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
     let digits: Vec<i32> =
         scalars[..n].par_iter().flat_map_iter(|s| signed_digits(s.into_bigint(), c, windows)).collect();
     let sums: Vec<G1Projective> =
-        (0..windows).into_par_iter().map(|w| window_sum(&bases[..n], |i| digits[i * windows + w], c)).collect();
+        (0..windows).into_par_iter().map(|w| window_sum(&bases[..n], |i| digits[i * windows + w], c, simd)).collect();
     sums.iter().rev().fold(G1Projective::zero(), |mut acc, s| {
         for _ in 0..c {
             acc.double_in_place();
@@ -66,8 +79,8 @@ fn signed_digits(s: <Fr as PrimeField>::BigInt, c: usize, windows: usize) -> imp
 }
 
 /// `sum_i digit(i) * bases[i]` for one window's digits.
-fn window_sum(bases: &[G1Affine], digit: impl Fn(usize) -> i32, c: usize) -> G1Projective {
-    let mut buckets = Buckets::new(1 << (c - 1));
+fn window_sum(bases: &[G1Affine], digit: impl Fn(usize) -> i32, c: usize, simd: bool) -> G1Projective {
+    let mut buckets = Buckets::new(1 << (c - 1), simd);
     for (i, base) in bases.iter().enumerate() {
         let d = digit(i);
         if d == 0 || base.is_zero() {
@@ -95,10 +108,12 @@ struct Buckets {
     waiting: Vec<bool>,
     batch: Vec<(usize, G1Affine)>,
     batch_len: usize,
+    /// Whether the batch is added with the vector arithmetic.
+    simd: bool,
 }
 
 impl Buckets {
-    fn new(n: usize) -> Self {
+    fn new(n: usize, simd: bool) -> Self {
         // A batch of an eighth of the buckets keeps collisions (mixed additions) to a few percent.
         let batch_len = (n / 8).clamp(1, BATCH);
         Buckets {
@@ -107,6 +122,7 @@ impl Buckets {
             waiting: vec![false; n],
             batch: Vec::with_capacity(batch_len),
             batch_len,
+            simd,
         }
     }
 
@@ -137,6 +153,16 @@ impl Buckets {
     /// Applies the waiting additions: `lambda = (y_p - y_q) / (x_p - x_q)`, `x = lambda^2 - x_p - x_q`,
     /// `y = lambda (x_q - x) - y_q`, all denominators inverted at once.
     fn flush(&mut self) {
+        if !(self.simd && verinfer_simd::chord_additions(&mut self.points, &self.batch)) {
+            self.flush_scalar();
+        }
+        for &(b, _) in &self.batch {
+            self.waiting[b] = false;
+        }
+        self.batch.clear();
+    }
+
+    fn flush_scalar(&mut self) {
         let mut inv: Vec<Fq> = self.batch.iter().map(|&(b, p)| p.x - self.points[b].x).collect();
         batch_invert(&mut inv);
         for (&(b, p), d) in self.batch.iter().zip(&inv) {
@@ -145,9 +171,7 @@ impl Buckets {
             let x = lambda.square() - p.x - q.x;
             let y = lambda * (q.x - x) - q.y;
             *q = G1Affine::new_unchecked(x, y);
-            self.waiting[b] = false;
         }
-        self.batch.clear();
     }
 }
 
@@ -197,7 +221,9 @@ mod tests {
         for n in [1, 2, 3, 17, 100, 1000, 5000, 20_000] {
             let bases = random_points(n, &mut rng);
             let scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-            assert_eq!(msm(&bases, &scalars), arkworks(&bases, &scalars), "n = {n}");
+            let expected = arkworks(&bases, &scalars);
+            assert_eq!(msm(&bases, &scalars), expected, "n = {n}");
+            assert_eq!(msm_scalar_arithmetic(&bases, &scalars), expected, "n = {n}, scalar arithmetic");
         }
     }
 
@@ -227,6 +253,7 @@ mod tests {
             });
         }
         assert_eq!(msm(&bases, &scalars), arkworks(&bases, &scalars));
+        assert_eq!(msm_scalar_arithmetic(&bases, &scalars), arkworks(&bases, &scalars));
         // all scalars equal: every point lands in the same bucket of every window
         let same = vec![Fr::rand(&mut rng); 3000];
         assert_eq!(msm(&bases, &same), arkworks(&bases, &same));
