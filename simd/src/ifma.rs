@@ -20,14 +20,14 @@ use core::arch::x86_64::*;
 const MASK: u64 = (1 << 52) - 1;
 
 /// Eight lanes' worth of one element per lane, limb-major: `pack[j][lane]` is limb `j`.
-type Pack = [[u64; 8]; 5];
+pub(crate) type Pack = [[u64; 8]; 5];
 
 /// Eight elements in registers, limb `j` of every lane in `.0[j]`.
 #[derive(Clone, Copy)]
-struct V([__m512i; 5]);
+pub(crate) struct V(pub(crate) [__m512i; 5]);
 
 /// The modulus' constants, broadcast to every lane.
-struct Consts {
+pub(crate) struct Consts {
     p: V,
     p3: V,
     p2: V,
@@ -52,9 +52,8 @@ pub(crate) fn to_64(l: [u64; 5]) -> [u64; 4] {
     [l[0] | (l[1] << 52), (l[1] >> 12) | (l[2] << 40), (l[2] >> 24) | (l[3] << 28), (l[3] >> 36) | (l[4] << 16)]
 }
 
-/// `k p` for small `k` (below `2^256` for `k <= 5`).
-fn times_p(k: u64) -> [u64; 4] {
-    let p = Fq::MODULUS.0;
+/// `k p` for small `k` (below `2^256` for `k <= 5` and either BN254 field).
+pub(crate) fn times(p: [u64; 4], k: u64) -> [u64; 4] {
     let mut out = [0u64; 4];
     let mut carry = 0u128;
     for (o, l) in out.iter_mut().zip(p) {
@@ -65,9 +64,13 @@ fn times_p(k: u64) -> [u64; 4] {
     out
 }
 
+#[cfg(test)]
+fn times_p(k: u64) -> [u64; 4] {
+    times(Fq::MODULUS.0, k)
+}
+
 /// `-p^-1 mod 2^52` by Newton's iteration (each step doubles the correct low bits).
-fn minus_p_inverse() -> u64 {
-    let p0 = Fq::MODULUS.0[0];
+fn minus_inverse(p0: u64) -> u64 {
     let mut x: u64 = 1;
     for _ in 0..6 {
         x = x.wrapping_mul(2u64.wrapping_sub(p0.wrapping_mul(x)));
@@ -95,7 +98,7 @@ fn fq_from(l: [u64; 5]) -> Fq {
 }
 
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn splat(l: [u64; 5]) -> V {
+pub(crate) fn splat(l: [u64; 5]) -> V {
     let mut v = [_mm512_setzero_si512(); 5];
     for (v, l) in v.iter_mut().zip(l) {
         *v = _mm512_set1_epi64(l as i64);
@@ -103,19 +106,26 @@ fn splat(l: [u64; 5]) -> V {
     V(v)
 }
 
+/// The constants of the field with modulus `p` (either BN254 field: `3p < 2^256` and
+/// `p < 0.19 * 2^256` are what the bounds above need).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn consts() -> Consts {
+pub(crate) fn consts_for(p: [u64; 4]) -> Consts {
     Consts {
-        p: splat(to_52(times_p(1))),
-        p2: splat(to_52(times_p(2))),
-        p3: splat(to_52(times_p(3))),
-        pinv: _mm512_set1_epi64(minus_p_inverse() as i64),
+        p: splat(to_52(times(p, 1))),
+        p2: splat(to_52(times(p, 2))),
+        p3: splat(to_52(times(p, 3))),
+        pinv: _mm512_set1_epi64(minus_inverse(p[0]) as i64),
         mask: _mm512_set1_epi64(MASK as i64),
     }
 }
 
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn load(p: &Pack) -> V {
+fn consts() -> Consts {
+    consts_for(Fq::MODULUS.0)
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub(crate) fn load(p: &Pack) -> V {
     let mut v = [_mm512_setzero_si512(); 5];
     for (v, row) in v.iter_mut().zip(p) {
         // SAFETY: `row` is 8 u64s (64 bytes), read unaligned.
@@ -125,7 +135,7 @@ fn load(p: &Pack) -> V {
 }
 
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn store(v: &V, p: &mut Pack) {
+pub(crate) fn store(v: &V, p: &mut Pack) {
     for (v, row) in v.0.iter().zip(p.iter_mut()) {
         // SAFETY: `row` is 8 u64s (64 bytes), written unaligned.
         unsafe { _mm512_storeu_si512(row.as_mut_ptr().cast(), *v) };
@@ -134,7 +144,7 @@ fn store(v: &V, p: &mut Pack) {
 
 /// Carries limbs that may be negative or exceed 52 bits into the next; the top limb keeps the rest.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn carry_signed(mut t: [__m512i; 5], k: &Consts) -> [__m512i; 5] {
+pub(crate) fn carry_signed(mut t: [__m512i; 5], k: &Consts) -> [__m512i; 5] {
     for j in 0..4 {
         let c = _mm512_srai_epi64::<52>(t[j]);
         t[j] = _mm512_and_si512(t[j], k.mask);
@@ -145,7 +155,7 @@ fn carry_signed(mut t: [__m512i; 5], k: &Consts) -> [__m512i; 5] {
 
 /// `t - m` where that is nonnegative, else `t` (for `t` with limbs below `2^52`).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn reduce_by(t: V, m: &V, k: &Consts) -> V {
+pub(crate) fn reduce_by(t: V, m: &V, k: &Consts) -> V {
     let mut u = [_mm512_setzero_si512(); 5];
     for j in 0..5 {
         u[j] = _mm512_sub_epi64(t.0[j], m.0[j]);
@@ -159,9 +169,19 @@ fn reduce_by(t: V, m: &V, k: &Consts) -> V {
     V(out)
 }
 
+/// `a + b` for `a, b < 3p`, in `[0, 3p)`.
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub(crate) fn add(a: &V, b: &V, k: &Consts) -> V {
+    let mut t = [_mm512_setzero_si512(); 5];
+    for j in 0..5 {
+        t[j] = _mm512_add_epi64(a.0[j], b.0[j]);
+    }
+    reduce_by(V(carry_signed(t, k)), &k.p3, k)
+}
+
 /// `a - b` for `a, b < 3p`, in `[0, 3p)`.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn sub(a: &V, b: &V, k: &Consts) -> V {
+pub(crate) fn sub(a: &V, b: &V, k: &Consts) -> V {
     let mut t = [_mm512_setzero_si512(); 5];
     for j in 0..5 {
         t[j] = _mm512_sub_epi64(_mm512_add_epi64(a.0[j], k.p3.0[j]), b.0[j]);
@@ -171,7 +191,7 @@ fn sub(a: &V, b: &V, k: &Consts) -> V {
 
 /// A value in `[0, 3p)` reduced to `[0, p)`.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn reduce(a: V, k: &Consts) -> V {
+pub(crate) fn reduce(a: V, k: &Consts) -> V {
     let a = reduce_by(a, &k.p2, k);
     reduce_by(a, &k.p, k)
 }
@@ -190,7 +210,7 @@ fn times_16(b: &V, k: &Consts) -> V {
 
 /// Arkworks' product `a b / 2^256 mod p` of `a, b < 3p`, in `[0, 3p)`.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn mul(a: &V, b: &V, k: &Consts) -> V {
+pub(crate) fn mul(a: &V, b: &V, k: &Consts) -> V {
     let b = times_16(b, k);
     let z = _mm512_setzero_si512();
     let mut t = [z; 6];
