@@ -123,8 +123,8 @@ fn shuffle(span: usize) -> Shuffle {
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn permute(a: &V, b: &V, idx: __m512i) -> V {
     let mut out = [_mm512_setzero_si512(); 5];
-    for j in 0..5 {
-        out[j] = _mm512_permutex2var_epi64(a.0[j], idx, b.0[j]);
+    for ((o, a), b) in out.iter_mut().zip(a.0).zip(b.0) {
+        *o = _mm512_permutex2var_epi64(a, idx, b);
     }
     V(out)
 }
@@ -201,7 +201,7 @@ impl Tables {
         let top = powers(Fr::ONE, w, n / 2);
         // w^-j = w^(n - j) = -w^(n/2 - j) for 0 < j < n/2.
         let top_inverse: Vec<Fr> = (0..n / 2).map(|j| if j == 0 { Fr::ONE } else { -top[n / 2 - j] }).collect();
-        let reversed: Vec<Fr> = (0..n).map(|i| natural[(i.reverse_bits() >> (usize::BITS - bits)) as usize]).collect();
+        let reversed: Vec<Fr> = (0..n).map(|i| natural[i.reverse_bits() >> (usize::BITS - bits)]).collect();
         Tables {
             n,
             inverse: Twiddles::new(top_inverse, n),
@@ -399,8 +399,7 @@ mod tests {
 
     #[test]
     fn odd_points_equal_arkworks_transforms() {
-        if !crate::available() {
-            eprintln!("no AVX-512 IFMA here: the vector transform is not exercised");
+        if !crate::tests::vector_unit() {
             return;
         }
         let mut rng = StdRng::seed_from_u64(5);

@@ -14,7 +14,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use ark_bn254::{Fq, G1Affine};
-use ark_ff::{BigInt, Field, PrimeField};
+use ark_ec::AffineRepr;
+use ark_ff::{BigInt, Field, PrimeField, Zero};
 use core::arch::x86_64::*;
 
 const MASK: u64 = (1 << 52) - 1;
@@ -62,11 +63,6 @@ pub(crate) fn times(p: [u64; 4], k: u64) -> [u64; 4] {
         carry = t >> 64;
     }
     out
-}
-
-#[cfg(test)]
-fn times_p(k: u64) -> [u64; 4] {
-    times(Fq::MODULUS.0, k)
 }
 
 /// `-p^-1 mod 2^52` by Newton's iteration (each step doubles the correct low bits).
@@ -233,25 +229,30 @@ pub(crate) fn mul(a: &V, b: &V, k: &Consts) -> V {
     V(carry_signed([t[0], t[1], t[2], t[3], t[4]], k))
 }
 
-/// Inverts the eight lanes of `v` (all nonzero) with arkworks: one inversion for the eight.
+/// Inverts the eight lanes of `v` with arkworks (one inversion for the eight); `None` if a lane is
+/// zero (a pair broke `chord_additions`' conditions: its lane's whole chain of products is zero).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn invert_lanes(v: V, k: &Consts) -> V {
+fn invert_lanes(v: V, k: &Consts) -> Option<V> {
     let mut pack: Pack = [[0; 8]; 5];
     store(&reduce(v, k), &mut pack);
     let mut elems: [Fq; 8] = core::array::from_fn(|l| fq_from(lane(&pack, l)));
+    if elems.iter().any(|e| e.is_zero()) {
+        return None;
+    }
     ark_ff::batch_inversion(&mut elems);
     for (l, e) in elems.iter().enumerate() {
         set_lane(&mut pack, l, fq_limbs(e));
     }
-    load(&pack)
+    Some(load(&pack))
 }
 
-/// See [`crate::chord_additions`].
+/// See [`crate::chord_additions`]; `false`, with `points` unchanged, if some pair has equal x
+/// coordinates or a point at infinity.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F and IFMA.
 #[target_feature(enable = "avx512f,avx512ifma")]
-pub(crate) unsafe fn chord_additions(points: &mut [G1Affine], batch: &[(usize, G1Affine)]) {
+pub(crate) unsafe fn chord_additions(points: &mut [G1Affine], batch: &[(usize, G1Affine)]) -> bool {
     let groups = batch.len().div_ceil(8);
     let zero: Pack = [[0; 8]; 5];
     let (mut px, mut py, mut qx, mut qy) =
@@ -259,6 +260,9 @@ pub(crate) unsafe fn chord_additions(points: &mut [G1Affine], batch: &[(usize, G
     for (i, (k, p)) in batch.iter().enumerate() {
         let (g, l) = (i / 8, i % 8);
         let q = &points[*k];
+        if p.is_zero() || q.is_zero() {
+            return false;
+        }
         set_lane(&mut px[g], l, fq_limbs(&p.x));
         set_lane(&mut py[g], l, fq_limbs(&p.y));
         set_lane(&mut qx[g], l, fq_limbs(&q.x));
@@ -279,7 +283,9 @@ pub(crate) unsafe fn chord_additions(points: &mut [G1Affine], batch: &[(usize, G
         acc = mul(&acc, &d, &k);
         denominators.push(d);
     }
-    let mut inv = invert_lanes(acc, &k);
+    let Some(mut inv) = invert_lanes(acc, &k) else {
+        return false;
+    };
     for g in (0..groups).rev() {
         let next = mul(&inv, &denominators[g], &k);
         let d_inv = mul(&inv, &prefix[g], &k);
@@ -295,20 +301,18 @@ pub(crate) unsafe fn chord_additions(points: &mut [G1Affine], batch: &[(usize, G
         let (g, l) = (i / 8, i % 8);
         points[*k] = G1Affine::new_unchecked(fq_from(lane(&qx[g], l)), fq_from(lane(&qy[g], l)));
     }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_ff::{Fp256, MontBackend, MontConfig};
     use ark_std::UniformRand;
     use rand::{rngs::StdRng, SeedableRng};
 
     fn ifma() -> bool {
-        let ok = std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512ifma");
-        if !ok {
-            eprintln!("this CPU has no AVX-512 IFMA: the vector arithmetic is not exercised here");
-        }
-        ok
+        crate::tests::vector_unit()
     }
 
     /// Eight values as a pack (each below `2^256`).
@@ -321,13 +325,9 @@ mod tests {
     }
 
     /// The lanes of a pack as field elements (reducing whatever multiple of p they carry).
-    fn lanes(p: &Pack) -> Vec<Fq> {
-        (0..8).map(|l| reduce_big(to_64(lane(p, l)))).collect()
-    }
-
     /// A Montgomery-form value below 2^256 (possibly above p) as the field element it stands for.
-    fn reduce_big(mut v: [u64; 4]) -> Fq {
-        let p = Fq::MODULUS;
+    fn reduce_big<C: MontConfig<4>>(mut v: [u64; 4]) -> Fp256<MontBackend<C, 4>> {
+        let p = C::MODULUS;
         while BigInt(v) >= p {
             let mut borrow = 0i128;
             for (x, m) in v.iter_mut().zip(p.0) {
@@ -336,7 +336,8 @@ mod tests {
                 borrow = t >> 64;
             }
         }
-        Fq::new_unchecked(BigInt(v))
+        // Montgomery form: the element whose internal representation is v.
+        Fp256::new_unchecked(BigInt(v))
     }
 
     #[test]
@@ -349,67 +350,74 @@ mod tests {
         assert_eq!(to_64(to_52([u64::MAX; 4])), [u64::MAX; 4]);
     }
 
-    /// Inputs anywhere in [0, 3p) (unreduced representatives included) give arkworks' results.
+    /// Inputs anywhere in [0, 3p) (unreduced representatives included) give arkworks' results,
+    /// in both BN254 fields.
     #[test]
-    fn mul_and_sub_match_arkworks_over_the_whole_lazy_range() {
+    fn mul_add_sub_match_arkworks_over_the_whole_lazy_range() {
         if !ifma() {
             return;
         }
-        let mut rng = StdRng::seed_from_u64(2);
-        let (p1, p2) = (times_p(1), times_p(2));
-        let edge = |k: u64, rng: &mut StdRng| -> [u64; 4] {
-            // x + k p for a random or extreme reduced x.
-            let x: [u64; 4] = match rand::Rng::gen_range(rng, 0..4) {
-                0 => [0; 4],
-                1 => {
-                    let mut m = p1;
-                    m[0] -= 1;
-                    m
-                }
-                _ => Fq::rand(rng).0 .0,
-            };
-            let add = if k == 0 {
-                [0; 4]
-            } else if k == 1 {
-                p1
-            } else {
-                p2
-            };
-            let mut out = [0u64; 4];
-            let mut carry = 0u128;
-            for j in 0..4 {
-                let t = x[j] as u128 + add[j] as u128 + carry;
-                out[j] = t as u64;
-                carry = t >> 64;
-            }
-            out
-        };
         // SAFETY: the CPU has IFMA (checked above).
-        unsafe { check_lazy_range(&mut rng, edge) };
+        unsafe { check_lazy_range::<ark_bn254::FqConfig>(2) };
+        unsafe { check_lazy_range::<ark_bn254::FrConfig>(3) };
+    }
+
+    /// `x + k p` for a random or extreme reduced `x` (`0`, `1`, `p - 1`) and `k < 3`.
+    fn lazy_value<C: MontConfig<4>>(k: u64, rng: &mut StdRng) -> [u64; 4] {
+        let p = C::MODULUS.0;
+        let x: [u64; 4] = match rand::Rng::gen_range(rng, 0..5) {
+            0 => [0; 4],
+            1 => [1, 0, 0, 0],
+            2 => {
+                let mut m = p;
+                m[0] -= 1;
+                m
+            }
+            _ => Fp256::<MontBackend<C, 4>>::rand(rng).0 .0,
+        };
+        let add = if k == 0 { [0; 4] } else { times(p, k) };
+        let mut out = [0u64; 4];
+        let mut carry = 0u128;
+        for j in 0..4 {
+            let t = x[j] as u128 + add[j] as u128 + carry;
+            out[j] = t as u64;
+            carry = t >> 64;
+        }
+        out
     }
 
     #[target_feature(enable = "avx512f,avx512ifma")]
-    fn check_lazy_range(rng: &mut StdRng, edge: impl Fn(u64, &mut StdRng) -> [u64; 4]) {
-        let k = consts();
-        for round in 0..2000 {
-            let a: [[u64; 4]; 8] = core::array::from_fn(|_| edge(round % 3, rng));
-            let b: [[u64; 4]; 8] = core::array::from_fn(|_| edge((round / 3) % 3, rng));
+    fn check_lazy_range<C: MontConfig<4>>(seed: u64) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let p = C::MODULUS.0;
+        let k = consts_for(p);
+        let lanes = |pk: &Pack| -> Vec<Fp256<MontBackend<C, 4>>> {
+            (0..8).map(|l| reduce_big::<C>(to_64(lane(pk, l)))).collect()
+        };
+        for round in 0..3000u64 {
+            let a: [[u64; 4]; 8] = core::array::from_fn(|_| lazy_value::<C>(round % 3, &mut rng));
+            let b: [[u64; 4]; 8] = core::array::from_fn(|_| lazy_value::<C>((round / 3) % 3, &mut rng));
             let (pa, pb) = (pack(&a), pack(&b));
             let (va, vb) = (load(&pa), load(&pb));
-            let (mut prod, mut diff, mut red) = ([[0; 8]; 5], [[0; 8]; 5], [[0; 8]; 5]);
             let m = mul(&va, &vb, &k);
-            store(&m, &mut prod);
-            store(&sub(&va, &vb, &k), &mut diff);
-            store(&reduce(m, &k), &mut red);
+            let mut out = [[[0; 8]; 5]; 4];
+            store(&m, &mut out[0]);
+            store(&sub(&va, &vb, &k), &mut out[1]);
+            store(&add(&va, &vb, &k), &mut out[2]);
+            store(&reduce(m, &k), &mut out[3]);
             let (fa, fb) = (lanes(&pa), lanes(&pb));
-            for l in 0..8 {
-                // Results stay below 3p, and reduce gives the canonical value below p.
-                assert!(BigInt(to_64(lane(&prod, l))) < BigInt(times_p(3)));
-                assert!(BigInt(to_64(lane(&diff, l))) < BigInt(times_p(3)));
-                assert!(BigInt(to_64(lane(&red, l))) < Fq::MODULUS);
-                assert_eq!(lanes(&prod)[l], fa[l] * fb[l], "product, lane {l}");
-                assert_eq!(lanes(&red)[l], fa[l] * fb[l], "reduced product, lane {l}");
-                assert_eq!(lanes(&diff)[l], fa[l] - fb[l], "difference, lane {l}");
+            let expected = |i: usize, l: usize| match i {
+                0 | 3 => fa[l] * fb[l],
+                1 => fa[l] - fb[l],
+                _ => fa[l] + fb[l],
+            };
+            for (i, o) in out.iter().enumerate() {
+                let bound = if i == 3 { BigInt(p) } else { BigInt(times(p, 3)) };
+                for l in 0..8 {
+                    assert!(lane(o, l).iter().all(|&x| x < 1 << 52), "limbs of result {i}");
+                    assert!(BigInt(to_64(lane(o, l))) < bound, "result {i} out of range, lane {l}");
+                    assert_eq!(lanes(o)[l], expected(i, l), "result {i}, lane {l}, round {round}");
+                }
             }
         }
     }
