@@ -1,7 +1,8 @@
 //! The FFT floor of a proof: arkworks' radix-2 transforms on a domain of the circuit's size (the
 //! prover runs 3 inverse FFTs and 3 FFTs onto a coset for setup's keys, snarkjs's form, plus an
 //! inverse coset FFT for keys in libsnark's form), and the cost of one field multiplication and
-//! addition, which bound them on this machine.
+//! addition, which bound them on this machine; then the same moves with verinfer-simd's vector
+//! transforms (AVX-512 IFMA) where the CPU has them.
 //!
 //!   cargo run --release -p verinfer-benches --bin fft -- [LOG2_SIZE ...] [--repeat N]
 //!
@@ -75,5 +76,35 @@ fn main() {
             3.0 * ifft + 3.0 * coset_fft,
             3.0 * ifft + 3.0 * coset_fft + coset_ifft
         );
+        vector_moves(log, &v, repeat);
     }
+}
+
+/// The same 3 moves onto the odd points with verinfer-simd's vector transforms (checked equal to
+/// arkworks' on the first run), where the CPU has AVX-512 IFMA.
+fn vector_moves(log: u32, v: &[Fr], repeat: usize) {
+    let n = v.len();
+    let shift = Radix2EvaluationDomain::<Fr>::new(2 * n).expect("a domain").element(1);
+    let domain = Radix2EvaluationDomain::<Fr>::new(n).expect("a domain");
+    let Some(tables) = verinfer_simd::OddPoints::new(n, domain.group_gen(), shift) else {
+        println!("2^{log}: no vector transforms here (no AVX-512 IFMA, VERINFER_NO_SIMD, or outside 2^4..2^22)");
+        return;
+    };
+    let mut expected = v.to_vec();
+    domain.ifft_in_place(&mut expected);
+    Radix2EvaluationDomain::<Fr>::distribute_powers_and_mul_by_const(&mut expected, shift, Fr::from(1u64));
+    domain.fft_in_place(&mut expected);
+    let mut times = Vec::new();
+    for _ in 0..repeat {
+        let mut w = v.to_vec();
+        let t = Instant::now();
+        tables.apply(&mut w);
+        times.push(t.elapsed().as_secs_f64());
+        assert_eq!(w, expected, "the vector transforms disagree with arkworks'");
+    }
+    println!(
+        "2^{log}: a move onto the odd points with AVX-512 IFMA {:.3} s; a proof's 3: {:.2} s",
+        median(times.clone()),
+        3.0 * median(times)
+    );
 }
