@@ -65,22 +65,12 @@ impl SoaMut<'_> {
     }
 }
 
+/// Elements `i..i + 8` of five limb rows (a window or a table).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn load_at(l: &[&mut [u64]; 5], i: usize) -> V {
+fn load_at<R: AsRef<[u64]>>(l: &[R; 5], i: usize) -> V {
     let mut v = [_mm512_setzero_si512(); 5];
     for (v, row) in v.iter_mut().zip(l) {
-        let s = &row[i..i + 8];
-        // SAFETY: `s` is 8 u64s, read unaligned.
-        *v = unsafe { _mm512_loadu_si512(s.as_ptr().cast()) };
-    }
-    V(v)
-}
-
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn load_table(l: &[Vec<u64>; 5], i: usize) -> V {
-    let mut v = [_mm512_setzero_si512(); 5];
-    for (v, row) in v.iter_mut().zip(l) {
-        let s = &row[i..i + 8];
+        let s = &row.as_ref()[i..i + 8];
         // SAFETY: `s` is 8 u64s, read unaligned.
         *v = unsafe { _mm512_loadu_si512(s.as_ptr().cast()) };
     }
@@ -253,7 +243,7 @@ unsafe fn scale(mut x: SoaMut<'_>, factors: &Soa, offset: usize, k: &Consts) {
         return;
     }
     for i in (0..n).step_by(8) {
-        let y = mul(&load_at(&x.l, i), &load_table(&factors.l, offset + i), k);
+        let y = mul(&load_at(&x.l, i), &load_at(&factors.l, offset + i), k);
         store_at(&y, &mut x.l, i);
     }
 }
@@ -274,7 +264,7 @@ unsafe fn dif_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Soa, offset: usize
     }
     for j in (0..h).step_by(8) {
         let (a, b) = (load_at(&u.l, j), load_at(&v.l, j));
-        let t = load_table(&w.l, offset + j);
+        let t = load_at(&w.l, offset + j);
         store_at(&add(&a, &b, k), &mut u.l, j);
         store_at(&mul(&sub(&a, &b, k), &t, k), &mut v.l, j);
     }
@@ -296,7 +286,7 @@ unsafe fn dit_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Soa, offset: usize
     }
     for j in (0..h).step_by(8) {
         let (a, b) = (load_at(&u.l, j), load_at(&v.l, j));
-        let t = mul(&b, &load_table(&w.l, offset + j), k);
+        let t = mul(&b, &load_at(&w.l, offset + j), k);
         store_at(&add(&a, &t, k), &mut u.l, j);
         store_at(&sub(&a, &t, k), &mut v.l, j);
     }

@@ -253,30 +253,47 @@ fn invert_lanes(v: V, k: &Consts) -> Option<V> {
 /// The CPU must support AVX-512 F and IFMA.
 #[target_feature(enable = "avx512f,avx512ifma")]
 pub(crate) unsafe fn chord_additions(points: &mut [G1Affine], batch: &[(usize, G1Affine)]) -> bool {
-    let groups = batch.len().div_ceil(8);
-    let zero: Pack = [[0; 8]; 5];
-    let (mut px, mut py, mut qx, mut qy) =
-        (vec![zero; groups], vec![zero; groups], vec![zero; groups], vec![zero; groups]);
-    for (i, (k, p)) in batch.iter().enumerate() {
+    let Some([px, py, mut qx, mut qy]) = gather(points, batch) else {
+        return false;
+    };
+    if !add_packs(&px, &py, &mut qx, &mut qy) {
+        return false;
+    }
+    for (i, (k, _)) in batch.iter().enumerate() {
         let (g, l) = (i / 8, i % 8);
+        points[*k] = G1Affine::new_unchecked(fq_from(lane(&qx[g], l)), fq_from(lane(&qy[g], l)));
+    }
+    true
+}
+
+/// The batch's `x_p, y_p, x_q, y_q` in packs of eight; `None` if a point is at infinity. Padding
+/// lanes get `x_p = 1, x_q = 0`, so their denominator is nonzero; their results are dropped.
+fn gather(points: &[G1Affine], batch: &[(usize, G1Affine)]) -> Option<[Vec<Pack>; 4]> {
+    let groups = batch.len().div_ceil(8);
+    let mut packs: [Vec<Pack>; 4] = core::array::from_fn(|_| vec![[[0; 8]; 5]; groups]);
+    for (i, (k, p)) in batch.iter().enumerate() {
         let q = &points[*k];
         if p.is_zero() || q.is_zero() {
-            return false;
+            return None;
         }
-        set_lane(&mut px[g], l, fq_limbs(&p.x));
-        set_lane(&mut py[g], l, fq_limbs(&p.y));
-        set_lane(&mut qx[g], l, fq_limbs(&q.x));
-        set_lane(&mut qy[g], l, fq_limbs(&q.y));
+        for (pack, c) in packs.iter_mut().zip([&p.x, &p.y, &q.x, &q.y]) {
+            set_lane(&mut pack[i / 8], i % 8, fq_limbs(c));
+        }
     }
-    // Padding lanes: x_p = 1, x_q = 0, so their denominator is nonzero; their results are dropped.
     for i in batch.len()..groups * 8 {
-        set_lane(&mut px[i / 8], i % 8, fq_limbs(&Fq::ONE));
+        set_lane(&mut packs[0][i / 8], i % 8, fq_limbs(&Fq::ONE));
     }
+    Some(packs)
+}
+
+/// `q += p` pack by pack (the chord formula), results reduced below `p` in `qx`, `qy`; `false`,
+/// with `qx`, `qy` unchanged, if a denominator is zero.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn add_packs(px: &[Pack], py: &[Pack], qx: &mut [Pack], qy: &mut [Pack]) -> bool {
     let k = consts();
-    let one = splat(fq_limbs(&Fq::ONE));
-    let mut denominators = Vec::with_capacity(groups);
-    let mut prefix = Vec::with_capacity(groups);
-    let mut acc = one;
+    let groups = px.len();
+    let (mut denominators, mut prefix) = (Vec::with_capacity(groups), Vec::with_capacity(groups));
+    let mut acc = splat(fq_limbs(&Fq::ONE));
     for g in 0..groups {
         let d = sub(&load(&px[g]), &load(&qx[g]), &k);
         prefix.push(acc);
@@ -296,10 +313,6 @@ pub(crate) unsafe fn chord_additions(points: &mut [G1Affine], batch: &[(usize, G
         let y = sub(&mul(&lambda, &sub(&x_q, &x, &k), &k), &y_q, &k);
         store(&reduce(x, &k), &mut qx[g]);
         store(&reduce(y, &k), &mut qy[g]);
-    }
-    for (i, (k, _)) in batch.iter().enumerate() {
-        let (g, l) = (i / 8, i % 8);
-        points[*k] = G1Affine::new_unchecked(fq_from(lane(&qx[g], l)), fq_from(lane(&qy[g], l)));
     }
     true
 }
