@@ -4,13 +4,18 @@
 //! `A(w^i)` for `i < n` become `A(s w^i)` with `s` a primitive `2n`-th root of unity: an inverse
 //! transform, coefficient `k` times `s^k / n`, a forward transform. Decimation in frequency for the
 //! inverse (natural order in, bit-reversed out) and in time for the forward one (bit-reversed in,
-//! natural out), so no bit reversal is ever done: the scaling factors are stored bit-reversed.
+//! natural out), so no bit reversal is ever done: the scaling factor of position `i` is
+//! `s^bitreverse(i) / n`, the product of two small tables' entries (`Factors`).
+//!
+//! Memory: the data's limb copy (40 bytes a point) and the twiddles: a table per block size up to
+//! [`FULL_TABLES_UP_TO`] points, and two tables of about `sqrt(m)` entries for each larger block
+//! size `m`, whose twiddles cost one more product a butterfly vector.
 //!
 //! Data live in five limb arrays (structure of arrays), eight consecutive elements a vector. Stages
 //! whose butterflies span eight or more elements load them directly; the last three (spans 4, 2
 //! and 1) run inside pairs of vectors with lane permutations. Blocks split depth-first (halves on
 //! both cores while they are large), so the inner stages work in cache.
-use crate::ifma::{add, consts_for, load, mul, reduce, store, sub, to_52, to_64, Consts, Pack, V};
+use crate::ifma::{add, consts_for, load, mul, reduce, splat, store, sub, to_52, to_64, Consts, Pack, V};
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, BigInt, Field, PrimeField};
 use core::arch::x86_64::*;
@@ -133,22 +138,71 @@ fn powers(first: Fr, ratio: Fr, n: usize) -> Vec<Fr> {
     out
 }
 
-/// Twiddle tables: `level[t]` holds `w_m^j` for `j < m / 2`, `m = 16 << t`; `small4` and `small2`
-/// the lane twiddles of the spans 4 and 2 inside a pair of vectors.
+/// Twiddles of the blocks larger than this come from two small tables each (an extra product a
+/// butterfly vector); below it, every level has a table (at most 2^19 entries, 20 MiB a direction).
+pub(crate) const FULL_TABLES_UP_TO: usize = 1 << 20;
+
+/// `w^j` for `j < len` as the product `lo[j mod 2^c] * hi[j >> c]` of two tables of about
+/// `sqrt(len)` entries (`c >= 3`, so eight consecutive `j` share their `hi`).
+struct Split {
+    c: u32,
+    lo: Soa,
+    hi: Vec<[u64; 5]>,
+}
+
+impl Split {
+    fn new(w: Fr, len: usize) -> Self {
+        let c = (len.trailing_zeros().div_ceil(2)).max(3);
+        let lo = Soa::from_elements(&powers(Fr::ONE, w, 1 << c));
+        let hi = powers(Fr::ONE, w.pow([1u64 << c]), len.div_ceil(1 << c)).iter().map(|x| to_52(x.0 .0)).collect();
+        Split { c, lo, hi }
+    }
+
+    /// Entries `j..j + 8` (`j` a multiple of 8).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn load(&self, j: usize, k: &Consts) -> V {
+        let lo = load_at(&self.lo.l, j & ((1 << self.c) - 1));
+        mul(&lo, &splat(self.hi[j >> self.c]), k)
+    }
+}
+
+/// The twiddles `w_m^j` (`j < m / 2`) of one block size `m`.
+enum Level {
+    Table(Soa),
+    Split(Split),
+}
+
+impl Level {
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn load(&self, j: usize, k: &Consts) -> V {
+        match self {
+            Level::Table(t) => load_at(&t.l, j),
+            Level::Split(s) => s.load(j, k),
+        }
+    }
+}
+
+/// Twiddles: `level[t]` for blocks of `m = 16 << t`; `small4` and `small2` the lane twiddles of
+/// the spans 4 and 2 inside a pair of vectors.
 struct Twiddles {
-    level: Vec<Soa>,
+    level: Vec<Level>,
     small4: Pack,
     small2: Pack,
 }
 
 impl Twiddles {
-    /// The tables from `top`, the powers `w^j` (`j < n / 2`) of an `n`-th root of unity (`n >= 16`).
-    fn new(top: Vec<Fr>, n: usize) -> Self {
+    /// The twiddles of the `n`-th root of unity `w` (`n >= 16`), with a table for every block up to
+    /// `full` elements and split tables above.
+    fn new(w: Fr, n: usize, full: usize) -> Self {
         let mut level = Vec::new();
         let mut m = n;
-        let mut table = top;
+        while m > full.max(16) {
+            level.push(Level::Split(Split::new(w.pow([(n / m) as u64]), m / 2)));
+            m /= 2;
+        }
+        let mut table = powers(Fr::ONE, w.pow([(n / m) as u64]), m / 2);
         while m >= 16 {
-            level.push(Soa::from_elements(&table));
+            level.push(Level::Table(Soa::from_elements(&table)));
             table = table.iter().step_by(2).copied().collect();
             m /= 2;
         }
@@ -168,8 +222,38 @@ impl Twiddles {
         Twiddles { level, small4, small2 }
     }
 
-    fn for_size(&self, m: usize) -> &Soa {
+    fn for_size(&self, m: usize) -> &Level {
         &self.level[(m.trailing_zeros() - 4) as usize]
+    }
+}
+
+/// `s^k / n` for the element at position `i`, `k = bitreverse(i)`: with `i = hi 2^b + lo`,
+/// `k = bitreverse_b(lo) 2^(L - b) + bitreverse_(L - b)(hi)`, so the factor is `a[lo] * b[hi]`.
+struct Factors {
+    bits_lo: u32,
+    a: Soa,
+    b: Vec<[u64; 5]>,
+}
+
+impl Factors {
+    fn new(n: usize, s: Fr) -> Self {
+        let bits = n.trailing_zeros();
+        let bits_lo = bits.div_ceil(2).max(3);
+        let bits_hi = bits - bits_lo;
+        let reverse = |x: usize, width: u32| if width == 0 { 0 } else { x.reverse_bits() >> (usize::BITS - width) };
+        let a_natural = powers(Fr::ONE, s.pow([1u64 << bits_hi]), 1 << bits_lo);
+        let a: Vec<Fr> = (0..1 << bits_lo).map(|lo| a_natural[reverse(lo, bits_lo)]).collect();
+        let n_inv = Fr::from(n as u64).inverse().unwrap_or(Fr::ONE);
+        let b_natural = powers(n_inv, s, 1 << bits_hi);
+        let b = (0..1 << bits_hi).map(|hi| to_52(b_natural[reverse(hi, bits_hi)].0 .0)).collect();
+        Factors { bits_lo, a: Soa::from_elements(&a), b }
+    }
+
+    /// Factors `i..i + 8` (`i` a multiple of 8).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn load(&self, i: usize, k: &Consts) -> V {
+        let a = load_at(&self.a.l, i & ((1 << self.bits_lo) - 1));
+        mul(&a, &splat(self.b[i >> self.bits_lo]), k)
     }
 }
 
@@ -178,25 +262,19 @@ pub(crate) struct Tables {
     n: usize,
     inverse: Twiddles,
     forward: Twiddles,
-    /// `s^k / n` at position `bitreverse(k)`.
-    factors: Soa,
+    factors: Factors,
 }
 
 impl Tables {
-    /// For the `n`-th root of unity `w` and the shift `s` (`n >= 16`, a power of two).
-    pub(crate) fn new(n: usize, w: Fr, s: Fr) -> Self {
-        let n_inv = Fr::from(n as u64).inverse().unwrap_or(Fr::ONE);
-        let bits = n.trailing_zeros();
-        let natural = powers(n_inv, s, n);
-        let top = powers(Fr::ONE, w, n / 2);
-        // w^-j = w^(n - j) = -w^(n/2 - j) for 0 < j < n/2.
-        let top_inverse: Vec<Fr> = (0..n / 2).map(|j| if j == 0 { Fr::ONE } else { -top[n / 2 - j] }).collect();
-        let reversed: Vec<Fr> = (0..n).map(|i| natural[i.reverse_bits() >> (usize::BITS - bits)]).collect();
+    /// For the `n`-th root of unity `w` and the shift `s` (`n >= 16`, a power of two), with full
+    /// twiddle tables for blocks up to `full` elements.
+    pub(crate) fn new(n: usize, w: Fr, s: Fr, full: usize) -> Self {
+        let w_inv = w.inverse().unwrap_or(Fr::ONE);
         Tables {
             n,
-            inverse: Twiddles::new(top_inverse, n),
-            forward: Twiddles::new(top, n),
-            factors: Soa::from_elements(&reversed),
+            inverse: Twiddles::new(w_inv, n, full),
+            forward: Twiddles::new(w, n, full),
+            factors: Factors::new(n, s),
         }
     }
 
@@ -231,7 +309,7 @@ pub(crate) unsafe fn odd_points(v: &mut [Fr], tables: &Tables) {
 
 /// `x_i *= factors[offset + i]`, on both cores while the window is large.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn scale(mut x: SoaMut<'_>, factors: &Soa, offset: usize, k: &Consts) {
+unsafe fn scale(mut x: SoaMut<'_>, factors: &Factors, offset: usize, k: &Consts) {
     let n = x.len();
     if n > PARALLEL_MIN {
         let (a, b) = x.split_at(n / 2);
@@ -243,14 +321,14 @@ unsafe fn scale(mut x: SoaMut<'_>, factors: &Soa, offset: usize, k: &Consts) {
         return;
     }
     for i in (0..n).step_by(8) {
-        let y = mul(&load_at(&x.l, i), &load_at(&factors.l, offset + i), k);
+        let y = mul(&load_at(&x.l, i), &factors.load(offset + i, k), k);
         store_at(&y, &mut x.l, i);
     }
 }
 
 /// `(u, v) -> (u + v, (u - v) w_j)` for the two halves of a block, `w` from `j = offset`.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn dif_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Soa, offset: usize, k: &Consts) {
+unsafe fn dif_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Level, offset: usize, k: &Consts) {
     let h = u.len();
     if h > PARALLEL_MIN {
         let (u0, u1) = u.split_at(h / 2);
@@ -264,7 +342,7 @@ unsafe fn dif_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Soa, offset: usize
     }
     for j in (0..h).step_by(8) {
         let (a, b) = (load_at(&u.l, j), load_at(&v.l, j));
-        let t = load_at(&w.l, offset + j);
+        let t = w.load(offset + j, k);
         store_at(&add(&a, &b, k), &mut u.l, j);
         store_at(&mul(&sub(&a, &b, k), &t, k), &mut v.l, j);
     }
@@ -272,7 +350,7 @@ unsafe fn dif_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Soa, offset: usize
 
 /// `(u, v) -> (u + v w_j, u - v w_j)` for the two halves of a block.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn dit_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Soa, offset: usize, k: &Consts) {
+unsafe fn dit_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Level, offset: usize, k: &Consts) {
     let h = u.len();
     if h > PARALLEL_MIN {
         let (u0, u1) = u.split_at(h / 2);
@@ -286,7 +364,7 @@ unsafe fn dit_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Soa, offset: usize
     }
     for j in (0..h).step_by(8) {
         let (a, b) = (load_at(&u.l, j), load_at(&v.l, j));
-        let t = mul(&b, &load_at(&w.l, offset + j), k);
+        let t = mul(&b, &w.load(offset + j, k), k);
         store_at(&add(&a, &t, k), &mut u.l, j);
         store_at(&sub(&a, &t, k), &mut v.l, j);
     }
@@ -398,7 +476,11 @@ mod tests {
             let n = 1usize << log;
             let domain = GeneralEvaluationDomain::<Fr>::new(n).expect("small");
             let shift = GeneralEvaluationDomain::<Fr>::new(2 * n).expect("small").element(1);
-            let tables = Tables::new(n, domain.group_gen(), shift);
+            // Full twiddle tables, and split ones above 2^6 (the path of domains above 2^20).
+            let tables = [
+                Tables::new(n, domain.group_gen(), shift, FULL_TABLES_UP_TO),
+                Tables::new(n, domain.group_gen(), shift, 1 << 6),
+            ];
             let inputs: Vec<Vec<Fr>> = vec![
                 (0..n).map(|_| Fr::rand(&mut rng)).collect(),
                 vec![Fr::ZERO; n],
@@ -406,10 +488,13 @@ mod tests {
                 vec![-Fr::ONE; n],
             ];
             for (case, input) in inputs.iter().enumerate() {
-                let mut ours = input.clone();
-                // SAFETY: IFMA checked above.
-                unsafe { odd_points(&mut ours, &tables) };
-                assert_eq!(ours, arkworks(input), "n = 2^{log}, input {case}");
+                let expected = arkworks(input);
+                for (t, tables) in tables.iter().enumerate() {
+                    let mut ours = input.clone();
+                    // SAFETY: IFMA checked above.
+                    unsafe { odd_points(&mut ours, tables) };
+                    assert_eq!(ours, expected, "n = 2^{log}, input {case}, tables {t}");
+                }
             }
         }
     }
