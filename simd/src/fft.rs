@@ -326,47 +326,32 @@ unsafe fn scale(mut x: SoaMut<'_>, factors: &Factors, offset: usize, k: &Consts)
     }
 }
 
-/// `(u, v) -> (u + v, (u - v) w_j)` for the two halves of a block, `w` from `j = offset`.
+/// One stage over the two halves of a block, twiddles `w_j` from `j = offset`: decimation in
+/// frequency `(u, v) -> (u + v, (u - v) w_j)` or in time `(u, v) -> (u + v w_j, u - v w_j)`.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn dif_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Level, offset: usize, k: &Consts) {
+unsafe fn stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Level, offset: usize, k: &Consts, dif: bool) {
     let h = u.len();
     if h > PARALLEL_MIN {
         let (u0, u1) = u.split_at(h / 2);
         let (v0, v1) = v.split_at(h / 2);
         rayon::join(
             // SAFETY: same CPU features as this function.
-            || unsafe { dif_stage(u0, v0, w, offset, k) },
-            || unsafe { dif_stage(u1, v1, w, offset + h / 2, k) },
+            || unsafe { stage(u0, v0, w, offset, k, dif) },
+            || unsafe { stage(u1, v1, w, offset + h / 2, k, dif) },
         );
         return;
     }
     for j in (0..h).step_by(8) {
         let (a, b) = (load_at(&u.l, j), load_at(&v.l, j));
         let t = w.load(offset + j, k);
-        store_at(&add(&a, &b, k), &mut u.l, j);
-        store_at(&mul(&sub(&a, &b, k), &t, k), &mut v.l, j);
-    }
-}
-
-/// `(u, v) -> (u + v w_j, u - v w_j)` for the two halves of a block.
-#[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn dit_stage(mut u: SoaMut<'_>, mut v: SoaMut<'_>, w: &Level, offset: usize, k: &Consts) {
-    let h = u.len();
-    if h > PARALLEL_MIN {
-        let (u0, u1) = u.split_at(h / 2);
-        let (v0, v1) = v.split_at(h / 2);
-        rayon::join(
-            // SAFETY: same CPU features as this function.
-            || unsafe { dit_stage(u0, v0, w, offset, k) },
-            || unsafe { dit_stage(u1, v1, w, offset + h / 2, k) },
-        );
-        return;
-    }
-    for j in (0..h).step_by(8) {
-        let (a, b) = (load_at(&u.l, j), load_at(&v.l, j));
-        let t = mul(&b, &w.load(offset + j, k), k);
-        store_at(&add(&a, &t, k), &mut u.l, j);
-        store_at(&sub(&a, &t, k), &mut v.l, j);
+        let (x, y) = if dif {
+            (add(&a, &b, k), mul(&sub(&a, &b, k), &t, k))
+        } else {
+            let t = mul(&b, &t, k);
+            (add(&a, &t, k), sub(&a, &t, k))
+        };
+        store_at(&x, &mut u.l, j);
+        store_at(&y, &mut v.l, j);
     }
 }
 
@@ -382,7 +367,7 @@ unsafe fn dif(mut block: SoaMut<'_>, tw: &Twiddles, kit: &Kit) {
     let m = block.len();
     let (u, v) = block.reborrow().split_at(m / 2);
     // SAFETY (every call below): same CPU features as this function.
-    unsafe { dif_stage(u, v, tw.for_size(m), 0, &kit.k) };
+    unsafe { stage(u, v, tw.for_size(m), 0, &kit.k, true) };
     if m == 16 {
         small(&mut block, tw, kit, true);
         return;
@@ -414,7 +399,7 @@ unsafe fn dit(mut block: SoaMut<'_>, tw: &Twiddles, kit: &Kit) {
     }
     let (u, v) = block.split_at(m / 2);
     // SAFETY: same CPU features as this function.
-    unsafe { dit_stage(u, v, tw.for_size(m), 0, &kit.k) };
+    unsafe { stage(u, v, tw.for_size(m), 0, &kit.k, false) };
 }
 
 /// The stages of spans 4, 2, 1 (`dif`) or 1, 2, 4 (`!dif`) over the 16 elements of `block`, as
