@@ -5,7 +5,7 @@
 //! transform, coefficient `k` times `s^k / n`, a forward transform. Decimation in frequency for the
 //! inverse (natural order in, bit-reversed out) and in time for the forward one (bit-reversed in,
 //! natural out), so no bit reversal is ever done: the scaling factor of position `i` is
-//! `s^bitreverse(i) / n`, the product of two small tables' entries (`Factors`).
+//! `s^bitreverse(i) / n`, the product of two small tables' entries (`Product`).
 //!
 //! Memory: the data's limb copy (40 bytes a point) and the twiddles: a table per block size up to
 //! [`FULL_TABLES_UP_TO`] points, and two tables of about `sqrt(m)` entries for each larger block
@@ -142,34 +142,54 @@ fn powers(first: Fr, ratio: Fr, n: usize) -> Vec<Fr> {
 /// butterfly vector); below it, every level has a table (at most 2^19 entries, 20 MiB a direction).
 pub(crate) const FULL_TABLES_UP_TO: usize = 1 << 20;
 
-/// `w^j` for `j < len` as the product `lo[j mod 2^c] * hi[j >> c]` of two tables of about
-/// `sqrt(len)` entries (`c >= 3`, so eight consecutive `j` share their `hi`).
-struct Split {
+/// A table of `len` entries kept as the product `lo[i mod 2^c] * hi[i >> c]` of two tables of about
+/// `sqrt(len)` entries (`c >= 3`, so eight consecutive `i` share their `hi`).
+struct Product {
     c: u32,
     lo: Soa,
     hi: Vec<[u64; 5]>,
 }
 
-impl Split {
-    fn new(w: Fr, len: usize) -> Self {
-        let c = (len.trailing_zeros().div_ceil(2)).max(3);
-        let lo = Soa::from_elements(&powers(Fr::ONE, w, 1 << c));
-        let hi = powers(Fr::ONE, w.pow([1u64 << c]), len.div_ceil(1 << c)).iter().map(|x| to_52(x.0 .0)).collect();
-        Split { c, lo, hi }
+impl Product {
+    /// `lo` bits for a table of `len` entries.
+    fn lo_bits(len: usize) -> u32 {
+        len.trailing_zeros().div_ceil(2).max(3)
     }
 
-    /// Entries `j..j + 8` (`j` a multiple of 8).
+    /// `w^j` for `j < len`.
+    fn powers(w: Fr, len: usize) -> Self {
+        let c = Self::lo_bits(len);
+        let lo = Soa::from_elements(&powers(Fr::ONE, w, 1 << c));
+        let hi = powers(Fr::ONE, w.pow([1u64 << c]), len.div_ceil(1 << c)).iter().map(|x| to_52(x.0 .0)).collect();
+        Product { c, lo, hi }
+    }
+
+    /// `s^k / n` at position `i`, `k = bitreverse(i)` (`n` a power of two): with `i = hi 2^c + lo`,
+    /// `k = bitreverse_c(lo) 2^(L - c) + bitreverse_(L - c)(hi)`, a product of the two tables.
+    fn reversed_powers(s: Fr, n: usize) -> Self {
+        let c = Self::lo_bits(n);
+        let bits_hi = n.trailing_zeros() - c;
+        let reverse = |x: usize, width: u32| if width == 0 { 0 } else { x.reverse_bits() >> (usize::BITS - width) };
+        let lo_natural = powers(Fr::ONE, s.pow([1u64 << bits_hi]), 1 << c);
+        let lo: Vec<Fr> = (0..1 << c).map(|i| lo_natural[reverse(i, c)]).collect();
+        let n_inv = Fr::from(n as u64).inverse().unwrap_or(Fr::ONE);
+        let hi_natural = powers(n_inv, s, 1 << bits_hi);
+        let hi = (0..1 << bits_hi).map(|i| to_52(hi_natural[reverse(i, bits_hi)].0 .0)).collect();
+        Product { c, lo: Soa::from_elements(&lo), hi }
+    }
+
+    /// Entries `i..i + 8` (`i` a multiple of 8).
     #[target_feature(enable = "avx512f,avx512ifma")]
-    fn load(&self, j: usize, k: &Consts) -> V {
-        let lo = load_at(&self.lo.l, j & ((1 << self.c) - 1));
-        mul(&lo, &splat(self.hi[j >> self.c]), k)
+    fn load(&self, i: usize, k: &Consts) -> V {
+        let lo = load_at(&self.lo.l, i & ((1 << self.c) - 1));
+        mul(&lo, &splat(self.hi[i >> self.c]), k)
     }
 }
 
 /// The twiddles `w_m^j` (`j < m / 2`) of one block size `m`.
 enum Level {
     Table(Soa),
-    Split(Split),
+    Split(Product),
 }
 
 impl Level {
@@ -197,7 +217,7 @@ impl Twiddles {
         let mut level = Vec::new();
         let mut m = n;
         while m > full.max(16) {
-            level.push(Level::Split(Split::new(w.pow([(n / m) as u64]), m / 2)));
+            level.push(Level::Split(Product::powers(w.pow([(n / m) as u64]), m / 2)));
             m /= 2;
         }
         let mut table = powers(Fr::ONE, w.pow([(n / m) as u64]), m / 2);
@@ -227,42 +247,13 @@ impl Twiddles {
     }
 }
 
-/// `s^k / n` for the element at position `i`, `k = bitreverse(i)`: with `i = hi 2^b + lo`,
-/// `k = bitreverse_b(lo) 2^(L - b) + bitreverse_(L - b)(hi)`, so the factor is `a[lo] * b[hi]`.
-struct Factors {
-    bits_lo: u32,
-    a: Soa,
-    b: Vec<[u64; 5]>,
-}
-
-impl Factors {
-    fn new(n: usize, s: Fr) -> Self {
-        let bits = n.trailing_zeros();
-        let bits_lo = bits.div_ceil(2).max(3);
-        let bits_hi = bits - bits_lo;
-        let reverse = |x: usize, width: u32| if width == 0 { 0 } else { x.reverse_bits() >> (usize::BITS - width) };
-        let a_natural = powers(Fr::ONE, s.pow([1u64 << bits_hi]), 1 << bits_lo);
-        let a: Vec<Fr> = (0..1 << bits_lo).map(|lo| a_natural[reverse(lo, bits_lo)]).collect();
-        let n_inv = Fr::from(n as u64).inverse().unwrap_or(Fr::ONE);
-        let b_natural = powers(n_inv, s, 1 << bits_hi);
-        let b = (0..1 << bits_hi).map(|hi| to_52(b_natural[reverse(hi, bits_hi)].0 .0)).collect();
-        Factors { bits_lo, a: Soa::from_elements(&a), b }
-    }
-
-    /// Factors `i..i + 8` (`i` a multiple of 8).
-    #[target_feature(enable = "avx512f,avx512ifma")]
-    fn load(&self, i: usize, k: &Consts) -> V {
-        let a = load_at(&self.a.l, i & ((1 << self.bits_lo) - 1));
-        mul(&a, &splat(self.b[i >> self.bits_lo]), k)
-    }
-}
-
 /// Precomputed tables for one domain size; see [`crate::OddPoints`].
 pub(crate) struct Tables {
     n: usize,
     inverse: Twiddles,
     forward: Twiddles,
-    factors: Factors,
+    /// `s^bitreverse(i) / n` for position `i`.
+    factors: Product,
 }
 
 impl Tables {
@@ -274,7 +265,7 @@ impl Tables {
             n,
             inverse: Twiddles::new(w_inv, n, full),
             forward: Twiddles::new(w, n, full),
-            factors: Factors::new(n, s),
+            factors: Product::reversed_powers(s, n),
         }
     }
 
@@ -309,7 +300,7 @@ pub(crate) unsafe fn odd_points(v: &mut [Fr], tables: &Tables) {
 
 /// `x_i *= factors[offset + i]`, on both cores while the window is large.
 #[target_feature(enable = "avx512f,avx512ifma")]
-unsafe fn scale(mut x: SoaMut<'_>, factors: &Factors, offset: usize, k: &Consts) {
+unsafe fn scale(mut x: SoaMut<'_>, factors: &Product, offset: usize, k: &Consts) {
     let n = x.len();
     if n > PARALLEL_MIN {
         let (a, b) = x.split_at(n / 2);
