@@ -10,6 +10,11 @@ use verinfer_ir::InputSpec;
 /// Reads the samples of an input or calibration file.
 pub fn read_samples(json: &str) -> Result<Vec<Vec<f64>>, String> {
     let v: Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
+    samples_of(&v)
+}
+
+/// The samples of a parsed input file (an object with an `input_data` field).
+pub fn samples_of(v: &Value) -> Result<Vec<Vec<f64>>, String> {
     let data = v.get("input_data").ok_or("missing the \"input_data\" field (expected {\"input_data\": [[...]]})")?;
     let rows = data.as_array().ok_or("\"input_data\" must be an array of samples")?;
     if rows.is_empty() {

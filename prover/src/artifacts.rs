@@ -14,3 +14,5 @@ pub const SETUP: &str = "setup.json";
 pub const PROOF: &str = "proof.json";
 /// Suffix of the opening file written next to a proof (salt and quantized input: keep it private).
 pub const OPENING_SUFFIX: &str = ".opening.json";
+/// Default directory of `prove --batch`'s proofs.
+pub const PROOFS_DIR: &str = "proofs";

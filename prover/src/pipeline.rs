@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use rand::{CryptoRng, RngCore};
 use std::path::{Path, PathBuf};
 use verinfer_circuits::{assign, constraint_breakdown, constraint_count, lowering_version, ProvingKey, Timings};
-use verinfer_compiler::data::{read_samples, split_samples};
+use verinfer_compiler::data::{read_samples, samples_of, split_samples};
 use verinfer_compiler::{compile, CompileOptions, Report};
 use verinfer_ir::{quantize_input, CompiledModel};
 use verinfer_verifier::{verify, Fr, Proof, Statement, VerifyError, VerifyingKey};
@@ -551,14 +551,20 @@ pub fn read_setup_record(path: &Path) -> Result<SetupRecord> {
 /// Reads one input sample of the model input `input` from an input file: one list, or for a model
 /// with several graph inputs one list per graph input (`{"input_data": [[...], [...]]}`), joined.
 pub fn read_input(path: &Path, input: &verinfer_ir::InputSpec) -> Result<Vec<f64>> {
-    let rows = read_samples(&read_string(path)?).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    let mut samples = split_samples(&rows, input).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&read_string(path)?).map_err(|e| anyhow!("{}: not JSON: {e}", path.display()))?;
+    one_sample(&v, input).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// The one sample of a parsed input file (`{"input_data": [[...]]}`, or one list per graph input).
+pub fn one_sample(v: &serde_json::Value, input: &verinfer_ir::InputSpec) -> Result<Vec<f64>, String> {
+    let rows = samples_of(v)?;
+    let mut samples = split_samples(&rows, input)?;
     if samples.len() != 1 {
-        bail!(
-            "{}: holds {} samples; prove takes exactly one ({{\"input_data\": [[...]]}}, or one list per graph input)",
-            path.display(),
+        return Err(format!(
+            "holds {} samples; prove takes exactly one ({{\"input_data\": [[...]]}}, or one list per graph input)",
             samples.len()
-        );
+        ));
     }
     Ok(samples.remove(0))
 }

@@ -550,3 +550,71 @@ fn prove_timings_name_every_phase_in_text_and_json() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.get("timings").is_none());
 }
+
+#[test]
+fn prove_batch_writes_one_verifiable_proof_per_line_and_stops_at_a_bad_key() {
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    compile_and_setup_iris(&build, "8");
+    let input: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("iris_mlp").join("input.json")).unwrap()).unwrap();
+    let values = input["input_data"][0].clone();
+    let seed = "3c".repeat(32);
+    let lines = [
+        serde_json::json!({ "input_data": [values.clone()], "id": "first", "seed": seed, "salt": "2a" }).to_string(),
+        String::new(),
+        values.to_string(),
+        serde_json::json!({ "input_data": [values] }).to_string(),
+    ];
+    let batch = d.path().join("inputs.jsonl");
+    std::fs::write(&batch, lines.join("\n")).unwrap();
+    let out = d.path().join("proofs");
+    let o = run(bin().args(["--json", "prove"]).arg(&build).arg("--batch").arg(&batch).arg("-o").arg(&out));
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["inputs"].as_u64(), v["proved"].as_u64(), v["failed"].as_u64()), (Some(3), Some(3), Some(0)));
+    let ids: Vec<_> = v["results"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids, ["first", "3", "4"]);
+    for id in &ids {
+        let proof = out.join(format!("{id}.json"));
+        let o = run(bin().arg("verify").arg(build.join("verifying.key")).arg(&proof));
+        assert!(o.status.success(), "{id}: {}", text(&o));
+        assert!(out.join(format!("{id}.json.opening.json")).is_file());
+    }
+    // the line's seed and salt are the proof's: the commitment matches `commit --salt 2a`
+    let first: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("first.json")).unwrap()).unwrap();
+    assert_eq!(first["statement"]["seed"], seed.as_str());
+    let o = run(bin()
+        .args(["--json", "commit"])
+        .arg(&build)
+        .arg("--input")
+        .arg(fixture("iris_mlp").join("input.json"))
+        .args(["--salt", "2a"]));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["input_commitment"], first["statement"]["input_commitment"]);
+    let third: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("3.json")).unwrap()).unwrap();
+    assert_ne!(third["statement"]["input_commitment"], first["statement"]["input_commitment"], "random salt");
+
+    // A proving key that is not the file setup recorded stops the batch: no proof is written.
+    let record_path = build.join("setup.json");
+    let mut record: serde_json::Value = serde_json::from_slice(&std::fs::read(&record_path).unwrap()).unwrap();
+    record["proving_key_sha256"] = "00".repeat(32).into();
+    std::fs::write(&record_path, record.to_string()).unwrap();
+    let out2 = d.path().join("proofs2");
+    let o = run(bin().arg("prove").arg(&build).arg("--batch").arg(&batch).args(["--jobs", "1", "-o"]).arg(&out2));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("is not the file setup wrote") && t.contains("batch stopped"), "{t}");
+    assert!(t.contains("3 of 3 inputs were not proved"), "{t}");
+    assert_eq!(std::fs::read_dir(&out2).unwrap().count(), 0, "nothing written");
+
+    // A bad line is refused before any proof, naming the file and the line.
+    std::fs::write(&batch, format!("{}\n[1, 2]\n", lines[2])).unwrap();
+    let o = run(bin().arg("prove").arg(&build).arg("--batch").arg(&batch).arg("-o").arg(d.path().join("p3")));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("inputs.jsonl: line 2: sample 0 has 2 values"), "{}", text(&o));
+    assert!(!d.path().join("p3").exists());
+    // --batch excludes --input, --seed, --salt and --timings
+    let o = run(bin().arg("prove").arg(&build).arg("--batch").arg(&batch).args(["--seed", &seed]));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

@@ -22,9 +22,15 @@ pub struct Params {
     pub mds: Vec<Vec<Fr>>,
 }
 
+/// The 80-bit LFSR, bit `k` of the reference's state array at bit `k` of `state` (bit 0 leaves
+/// first). One step is a parity and a shift: generating the 16 widths' constants took about 20 ms
+/// a width with the state as an array of 80 booleans, in every `prove` (the witness phase).
 struct Grain {
-    state: [bool; 80],
+    state: u128,
 }
+
+/// The taps of `b[i+80] = b[i+62] ^ b[i+51] ^ b[i+38] ^ b[i+23] ^ b[i+13] ^ b[i]`.
+const TAPS: u128 = (1 << 62) | (1 << 51) | (1 << 38) | (1 << 23) | (1 << 13) | 1;
 
 impl Grain {
     fn new(t: usize, partial: usize) -> Grain {
@@ -37,8 +43,8 @@ impl Grain {
         push(FULL_ROUNDS, 10);
         push(partial, 10);
         bits.extend(std::iter::repeat_n(true, 30));
-        let mut g = Grain { state: [false; 80] };
-        g.state.copy_from_slice(&bits);
+        let state = bits.iter().enumerate().fold(0u128, |acc, (k, &b)| acc | (u128::from(b) << k));
+        let mut g = Grain { state };
         for _ in 0..160 {
             g.step();
         }
@@ -46,11 +52,9 @@ impl Grain {
     }
 
     fn step(&mut self) -> bool {
-        let s = &self.state;
-        let b = s[62] ^ s[51] ^ s[38] ^ s[23] ^ s[13] ^ s[0];
-        self.state.copy_within(1.., 0);
-        self.state[79] = b;
-        b
+        let b = (self.state & TAPS).count_ones() & 1;
+        self.state = (self.state >> 1) | (u128::from(b) << 79);
+        b == 1
     }
 
     /// Output bits come in pairs: the second bit is kept when the first is 1.

@@ -1,4 +1,5 @@
 //! One file per subcommand.
+pub mod batch;
 pub mod canister;
 pub mod ceremony;
 pub mod commit;

@@ -1,16 +1,17 @@
-//! `verinfer prove build/ --input input.json [--seed HEX] [--salt HEX] -o proof.json`
+//! `verinfer prove build/ --input input.json [--seed HEX] [--salt HEX] -o proof.json`, and with
+//! `--batch inputs.jsonl -o proofs/` many inputs ([`super::batch`]).
 use crate::artifacts;
 use crate::fsutil::write_atomic;
 use crate::pipeline::{
     load_model, load_proving_key_with, parse_hex32, parse_salt, prove_sample_timed, random_salt, read_input,
-    PointValidation,
+    PointValidation, ProveOutput,
 };
 use crate::progress::Step;
 use anyhow::Result;
 use rand::RngCore;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use verinfer_circuits::Timings;
-use verinfer_verifier::fr_to_bytes;
+use verinfer_verifier::{fr_to_bytes, Fr};
 
 /// Arguments of `prove`.
 #[derive(clap::Args, Debug)]
@@ -19,8 +20,18 @@ pub struct Args {
     #[arg(default_value = "build")]
     pub dir: PathBuf,
     /// The input ({"input_data": [[...]]}).
-    #[arg(long)]
-    pub input: PathBuf,
+    #[arg(long, required_unless_present = "batch")]
+    pub input: Option<PathBuf>,
+    /// Prove every input of a JSON Lines file, loading the model and the key once: each line is an
+    /// input file's object (optionally with "id", "seed" and "salt" fields) or a bare list of the
+    /// input's values. Proofs go to the directory given by -o (default: proofs), one
+    /// <id>.json and <id>.json.opening.json per line (id: the line's "id", else its line number).
+    #[arg(long, conflicts_with_all = ["input", "seed", "salt", "timings"])]
+    pub batch: Option<PathBuf>,
+    /// With --batch: how many proofs run at once (default: one per worker thread). Each holds its
+    /// own witness and MSM buffers: lower it for models whose proof takes GiBs.
+    #[arg(long, requires = "batch")]
+    pub jobs: Option<usize>,
     /// 32-byte seed: exactly 64 hex digits, optional 0x (from the canister's request_seed);
     /// default: random.
     #[arg(long)]
@@ -29,10 +40,11 @@ pub struct Args {
     /// allowed (0 for a public input; keep it private otherwise); default: random.
     #[arg(long)]
     pub salt: Option<String>,
-    /// Proof file to write (its directory must exist); the opening (salt, quantized input) goes
-    /// next to it as <file>.opening.json: keep it private.
-    #[arg(short, long, default_value = artifacts::PROOF)]
-    pub out: PathBuf,
+    /// Proof file to write (its directory must exist; default: proof.json); the opening (salt,
+    /// quantized input) goes next to it as <file>.opening.json: keep it private. With --batch: the
+    /// directory of the proofs (created if missing; default: proofs).
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
     /// Also validate every point of the proving key (on the curve, in the prime-order subgroup).
     /// Always checked: the key's checksum, that it belongs to verifying.key, and the SHA-256 of
     /// both key files recorded in setup.json.
@@ -46,46 +58,40 @@ pub struct Args {
 
 /// Runs `prove`.
 pub fn run(args: &Args, json: bool) -> Result<()> {
+    if let Some(batch) = &args.batch {
+        let out = args.out.clone().unwrap_or_else(|| PathBuf::from(artifacts::PROOFS_DIR));
+        return super::batch::run(&super::batch::Job { dir: &args.dir, batch, out: &out, jobs: args.jobs }, args, json);
+    }
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(artifacts::PROOF));
     // Refuse a mistyped output path before the work.
-    let out_dir = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let out_dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     if !out_dir.is_dir() {
         anyhow::bail!(
             "cannot write {}: directory {} does not exist (create it first)",
-            args.out.display(),
+            out.display(),
             out_dir.display()
         );
     }
     let mut timings = Timings::default();
     let model = timings.time("load model", || load_model(&args.dir))?;
-    let points = if args.validate_proving_key { PointValidation::Yes } else { PointValidation::No };
-    let pk = timings.time("load key", || load_proving_key_with(&args.dir, &model, points))?;
-    let input = read_input(&args.input, &model.graph.input)?;
+    let pk = timings.time("load key", || load_proving_key_with(&args.dir, &model, validation(args)))?;
+    let input_path = args.input.as_deref().ok_or_else(|| anyhow::anyhow!("give --input FILE or --batch FILE"))?;
+    let input = read_input(input_path, &model.graph.input)?;
     let seed = match &args.seed {
         Some(s) => parse_hex32(s, "seed")?,
-        None => {
-            let mut s = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut s);
-            s
-        }
+        None => random_seed(),
     };
     let salt = match &args.salt {
         Some(s) => parse_salt(s)?,
         None => random_salt(&mut rand::rngs::OsRng)?,
     };
     let step = Step::start("proving");
-    let out = prove_sample_timed(&model, &pk, &input, (seed, salt), &mut rand::rngs::OsRng, &mut timings)?;
+    let proved = prove_sample_timed(&model, &pk, &input, (seed, salt), &mut rand::rngs::OsRng, &mut timings)?;
     let secs = step.finish().as_secs_f64();
-    let opening_path = PathBuf::from(format!("{}{}", args.out.display(), artifacts::OPENING_SUFFIX));
-    timings.time("write", || -> Result<()> {
-        write_atomic(&args.out, serde_json::to_string_pretty(&out.file)?.as_bytes())?;
-        let opening = serde_json::json!({
-            "salt": hex::encode(fr_to_bytes(&salt)), "quantized_input": out.quantized_input
-        });
-        Ok(write_atomic(&opening_path, serde_json::to_string_pretty(&opening)?.as_bytes())?)
-    })?;
+    let opening_path = timings.time("write", || write_proof(&out, &proved, salt))?;
     let mut value = serde_json::json!({
-        "proof": args.out, "opening": opening_path, "seconds": secs,
-        "output_index": out.file.output.index, "output": out.file.output.values, "statement": out.file.statement,
+        "proof": out, "opening": opening_path, "seconds": secs,
+        "output_index": proved.file.output.index, "output": proved.file.output.values, "statement": proved.file.statement,
     });
     if args.timings {
         let phases: serde_json::Map<_, _> =
@@ -98,11 +104,39 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         String::new()
     };
     let mut text =
-        format!("proof written to {} in {secs:.2} s: output class {}{how}", args.out.display(), out.file.output.index);
+        format!("proof written to {} in {secs:.2} s: output class {}{how}", out.display(), proved.file.output.index);
     if args.timings {
         text.push_str(&timings_table(&timings));
     }
     super::emit(json, &value, &text)
+}
+
+/// How much of the proving key to check on load.
+pub fn validation(args: &Args) -> PointValidation {
+    if args.validate_proving_key {
+        PointValidation::Yes
+    } else {
+        PointValidation::No
+    }
+}
+
+/// A fresh random 32-byte seed (for models that do not sample, or when none is given).
+pub fn random_seed() -> [u8; 32] {
+    let mut s = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut s);
+    s
+}
+
+/// Writes the proof file to `out` and its opening (salt, quantized input) beside it, each
+/// atomically; returns the opening's path.
+pub fn write_proof(out: &Path, proved: &ProveOutput, salt: Fr) -> Result<PathBuf> {
+    let opening_path = PathBuf::from(format!("{}{}", out.display(), artifacts::OPENING_SUFFIX));
+    write_atomic(out, serde_json::to_string_pretty(&proved.file)?.as_bytes())?;
+    let opening = serde_json::json!({
+        "salt": hex::encode(fr_to_bytes(&salt)), "quantized_input": proved.quantized_input
+    });
+    write_atomic(&opening_path, serde_json::to_string_pretty(&opening)?.as_bytes())?;
+    Ok(opening_path)
 }
 
 /// The phases as aligned lines (seconds and share of the total), after a newline.
