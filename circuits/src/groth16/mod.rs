@@ -27,6 +27,7 @@ pub mod keyfile;
 pub mod msm;
 pub mod prover;
 pub mod rows;
+pub mod witness_msm;
 
 pub use keyfile::{PK_MAGIC, PK_VERSION};
 

@@ -7,18 +7,21 @@
 //! - the proving key is never loaded: each query is read a chunk at a time and folded into its MSM
 //!   ([`KeyReader::section`]), so the key's size (about 380 bytes a constraint) does not count.
 //!
-//! And one speed difference: the H query, whose scalars are full-size, goes through the batched
+//! And two speed differences: the H query, whose scalars are full-size, goes through the batched
 //! affine MSM of [`super::msm`] (about half the time of arkworks' on 2^18-2^20 points); the other
-//! queries' scalars are mostly bits and small integers, which arkworks' MSM sorts out already.
+//! queries' scalars are mostly bits: [`super::witness_msm`] sums the points of the 1s by batched
+//! affine additions and leaves the rest to arkworks' MSM.
 use super::keyfile::KeyReader;
 use super::rows::Assignment;
+use super::witness_msm::ChordSum;
 use super::BackendError;
 use crate::qap::Qap;
 use crate::r1cs::RowSink;
 use crate::timings::Timings;
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, Fr, G1Affine, G1Projective, G2Projective};
+use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{FftField, Field, One, PrimeField, UniformRand, Zero};
+use ark_ff::{FftField, Field, One, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
@@ -97,23 +100,19 @@ fn too_large(n: usize) -> BackendError {
 /// Sums `query[j] * scalar(j)` over one query of the key, a chunk at a time; the query must have
 /// between `min` and `max` points (scalars past its end are not used). Adds the time spent in the
 /// MSMs to `phase` in `timings` and the rest (reading and decoding the points) to `key read`.
-fn msm_section<G, R>(
+fn msm_section<P, R>(
     key: &mut KeyReader<R>,
     scalar: impl Fn(usize) -> Fr + Sync,
     (min, max): (usize, usize),
     (phase, timings): (&'static str, &mut Timings),
-) -> Result<G::Group, BackendError>
+) -> Result<Projective<P>, BackendError>
 where
-    G: ark_ec::AffineRepr<ScalarField = Fr>,
-    G::Group: VariableBaseMSM<MulBase = G>,
+    P: ChordSum<ScalarField = Fr>,
     R: Read,
 {
-    // arkworks' MSM sorts scalars by size: most of `z` are bits and small integers.
-    let arkworks = |points: &[G], scalars: Vec<Fr>| {
-        let bigints: Vec<_> = scalars.par_iter().map(|s| s.into_bigint()).collect();
-        G::Group::msm_bigint(points, &bigints)
-    };
-    msm_section_with(key, scalar, (min, max), (phase, timings), arkworks)
+    // Most of `z` are bits: the 1s are summed apart, the rest goes to arkworks' MSM.
+    let witness = |points: &[Affine<P>], scalars: Vec<Fr>| super::witness_msm::msm(points, &scalars);
+    msm_section_with(key, scalar, (min, max), (phase, timings), witness)
 }
 
 /// [`msm_section`] with the MSM `msm(points, scalars)` of a chunk.
@@ -172,16 +171,16 @@ pub fn prove_streaming<R: Read, Rng: RngCore + CryptoRng>(
         )));
     }
     let at = |j: usize| z.get(j);
-    let a_acc = msm_section::<G1Affine, _>(&mut key, at, (v, v), ("msm a", timings))?;
-    let b1_acc = msm_section::<G1Affine, _>(&mut key, at, (v, v), ("msm b1", timings))?;
-    let b2_acc = msm_section::<G2Affine, _>(&mut key, at, (v, v), ("msm b2", timings))?;
+    let a_acc = msm_section::<G1Config, _>(&mut key, at, (v, v), ("msm a", timings))?;
+    let b1_acc = msm_section::<G1Config, _>(&mut key, at, (v, v), ("msm b1", timings))?;
+    let b2_acc = msm_section::<G2Config, _>(&mut key, at, (v, v), ("msm b2", timings))?;
     // The Libsnark H query is one point shorter than `h` (its top coefficient is zero).
     let h_range = (h.len().saturating_sub(1), h.len());
     // h's coefficients are full-size field elements: the batched-affine MSM is about twice as fast.
     let full = |points: &[G1Affine], scalars: Vec<Fr>| super::msm::msm(points, &scalars);
     let h_acc = msm_section_with(&mut key, |j| h[j], h_range, ("msm h", timings), full)?;
     let nw = z.witness.len();
-    let l_acc = msm_section::<G1Affine, _>(&mut key, |j| z.witness[j], (nw, nw), ("msm l", timings))?;
+    let l_acc = msm_section::<G1Config, _>(&mut key, |j| z.witness[j], (nw, nw), ("msm l", timings))?;
     timings.time("key read", || key.finish())?;
 
     let delta_g1: G1Projective = head.delta_g1.into();
