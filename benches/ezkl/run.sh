@@ -14,6 +14,7 @@
 #   VERINFER  the verinfer binary (default target/release/verinfer; copied to WORK first, so that a
 #             rebuild during the run does not swap it; this script never runs cargo)
 #   EZKL_VENV a venv with ezkl==23.0.5 (default /tmp/ezkl-venv; created with pip if missing)
+#   BATCH     inputs in the throughput run of `prove --batch` (default 20)
 #
 # Per model, once and timed separately (not in the ratios):
 #   verinfer: verinfer compile MODEL --calibration CAL -o DIR
@@ -28,6 +29,9 @@
 #   prove    verinfer prove DIR --input IN -o PROOF  | ezkl.prove(witness, compiled, pk, proof, srs_path)
 #   verify   verinfer verify DIR PROOF               | ezkl.verify(proof, settings, vk, srs_path)
 # verinfer prove includes its witness computation; the table also gives EZKL witness + prove.
+# Then, verinfer only: REPEAT runs of `prove --timings --json` with --threads 1 and with every core
+# (where the time goes, the MSM+FFT floor, the scaling), and `prove --batch` of BATCH inputs with
+# --jobs 1 and one job per core (proofs a minute; EZKL's is 60 s over its witness + prove).
 # Each EZKL step includes the start-up of Python and `import ezkl` (measured as the step "noop").
 #
 # Visibility, i.e. what each proof states: EZKL's defaults: input public (the 784 values are
@@ -41,6 +45,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 REPEAT="${REPEAT:-3}"
+BATCH="${BATCH:-20}"
 MODELS="${MODELS:-mlp784 cnn28}"
 WORK="${WORK:-/tmp/verinfer-ezkl-bench}"
 OUT="${OUT:-$HERE/results.md}"
@@ -171,6 +176,30 @@ for name in $MODELS; do
     for rep in $(seq 1 "$REPEAT"); do
         timed "$model" verify verinfer "$rep" -- "$VERINFER" verify "$vdir/build" "$WORK/$model/proofs/verinfer.$rep.json"
         timed "$model" verify ezkl "$rep" -- "$PY" "$STEP" verify "$edir" "$WORK/$model/proofs/ezkl.$rep.json"
+    done
+
+    # Where verinfer's proof time goes (prove --timings: its MSM and FFT phases are the floor) and
+    # how it scales: 1 thread against every core.
+    for rep in $(seq 1 "$REPEAT"); do
+        for threads in 1 "$(nproc)"; do
+            timed "$model" "prove_t$threads" verinfer "$rep" -- "$VERINFER" --threads "$threads" --json prove \
+                "$vdir/build" --input "$input" -o "$WORK/$model/proofs/timed.json" --timings
+            meta timings "$model	$threads	$(python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))["timings"]))' \
+                "$WORK/logs/$model.prove_t$threads.verinfer.$rep.log")"
+        done
+    done
+    # Throughput: BATCH inputs (the calibration samples, cycled) in one `prove --batch`, one proof at
+    # a time and one per core.
+    python3 -c 'import json, sys
+rows = json.load(open(sys.argv[1]))["input_data"]
+print("\n".join(json.dumps({"input_data": [rows[i % len(rows)]]}) for i in range(int(sys.argv[2]))))' \
+        "$cal" "$BATCH" >"$WORK/$model/batch.jsonl"
+    for jobs in 1 "$(nproc)"; do
+        rm -rf "$WORK/$model/batch.$jobs"
+        timed "$model" "batch_j$jobs" verinfer 1 -- "$VERINFER" --json prove "$vdir/build" \
+            --batch "$WORK/$model/batch.jsonl" --jobs "$jobs" -o "$WORK/$model/batch.$jobs"
+        meta throughput "$model	$jobs	$(python3 -c 'import json, sys; v = json.load(open(sys.argv[1])); print(v["proved"], v["seconds"], v["proofs_per_minute"], sep="\t")' \
+            "$WORK/logs/$model.batch_j$jobs.verinfer.1.log")"
     done
 
     vp="$WORK/$model/proofs/verinfer.$REPEAT.json"

@@ -23,6 +23,66 @@ def ratio(a, b):
     return f"{a / b:.1f}x" if b > 0 else (f">{a / 0.01:.0f}x" if a > 0 else "-")
 
 
+FLOOR = ("fft", "msm a", "msm b1", "msm b2", "msm h", "msm l")
+
+
+def timings_section(p, meta, runs, combined, med, models):
+    """Where verinfer's proof time goes, its MSM+FFT floor, thread scaling and batch throughput."""
+    by = defaultdict(list)  # (model, threads) -> [phases]
+    for model, threads, phases in meta["timings"]:
+        by[(model, threads)].append(json.loads(phases))
+    if by:
+        p("## Where verinfer's proof time goes")
+        p("")
+        p("`verinfer prove --timings` (medians per phase over the runs, every core). The floor is the "
+          "proof's own MSMs and FFTs (the Groth16 work for this circuit's sizes, measured in the same "
+          "proof); the rest is overhead: the key's reading and decoding, the witness, the constraint "
+          "evaluation, writing.")
+        p("")
+        p("| model | " + " | ".join(["load model", "load key", "witness", "constraints", "fft", "key read",
+                                       "msm a", "msm b1", "msm b2", "msm h", "msm l", "write"]) +
+          " | total | floor (MSM + FFT) | total / floor |")
+        p("|---|" + "---:|" * 15)
+        for (model, threads), runs_ in sorted(by.items()):
+            if threads == "1":
+                continue
+            phases = sorted({k for r in runs_ for k in r})
+            m = {k: statistics.median(r.get(k, 0.0) for r in runs_) for k in phases}
+            total = statistics.median(sum(r.values()) for r in runs_)
+            floor = statistics.median(sum(r.get(k, 0.0) for k in FLOOR) for r in runs_)
+            cells = [f"{m.get(k, 0.0):.3f}" for k in ["load model", "load key", "witness", "constraints", "fft",
+                                                      "key read", "msm a", "msm b1", "msm b2", "msm h", "msm l",
+                                                      "write"]]
+            p(f"| {model} | " + " | ".join(cells) + f" | {total:.3f} | {floor:.3f} | {total / floor:.2f}x |")
+        p("")
+        p("Threads: wall seconds of `prove` (process included), median of the runs.")
+        p("")
+        p("| model | 1 thread | every core | speed-up |")
+        p("|---|---:|---:|---:|")
+        for model in models:
+            steps = sorted({s for (m, s, t) in runs if m == model and s.startswith("prove_t")})
+            if len(steps) < 2:
+                continue
+            one_, all_ = combined(model, ["prove_t1"], "verinfer"), combined(model, [steps[-1]], "verinfer")
+            if one_ and all_ and steps[-1] != "prove_t1":
+                p(f"| {model} | {med(one_, 0):.2f} | {med(all_, 0):.2f} | {med(one_, 0) / med(all_, 0):.2f}x |")
+        p("")
+    if meta["throughput"]:
+        p("## Throughput: `prove --batch`")
+        p("")
+        p("One process proves every input of a JSON Lines file (the model and key loaded once), `--jobs` "
+          "proofs at a time. EZKL's rate is 60 s over its median witness + prove wall time.")
+        p("")
+        p("| model | jobs | proofs | seconds | proofs a minute | EZKL proofs a minute | ratio |")
+        p("|---|---:|---:|---:|---:|---:|---:|")
+        for model, jobs, proved, secs, per_min in meta["throughput"]:
+            e = combined(model, ["witness", "prove"], "ezkl")
+            e_rate = 60.0 / med(e, 0) if e else 0.0
+            r = f"{float(per_min) / e_rate:.0f}x" if e_rate else "-"
+            p(f"| {model} | {jobs} | {proved} | {float(secs):.2f} | {float(per_min):.1f} | {e_rate:.2f} | {r} |")
+        p("")
+
+
 def main():
     raw_path, meta_path = sys.argv[1], sys.argv[2]
     runs = defaultdict(dict)  # (model, step, tool) -> {rep: (wall, cpu, rss_kb)}
@@ -72,7 +132,7 @@ def main():
           f"{med(noop, 1):.2f} s CPU, {med(noop, 2) / 1024:.0f} MiB (median of {len(noop)})")
     p("- EZKL settings: its defaults (`PyRunArgs()`: input public, output public, params fixed), "
       "`calibrate_settings(target=\"resources\")` on calibration.json; verinfer: its defaults "
-      "(input private behind a commitment, output public, 16-bit activations)")
+      "(input private behind a commitment, output public, activation width chosen by `--precision accurate`)")
     p("")
     p("## Times and memory (medians)")
     p("")
@@ -141,6 +201,7 @@ def main():
     for c in meta["check"]:
         p(f"| {c[0]} | {c[1]} | {c[2]} |")
     p("")
+    timings_section(p, meta, runs, combined, med, models)
     p("## Every run (wall seconds, in order)")
     p("")
     p("| model | step | EZKL | verinfer |")
