@@ -184,7 +184,7 @@ for name in $MODELS; do
         for threads in 1 "$(nproc)"; do
             timed "$model" "prove_t$threads" verinfer "$rep" -- "$VERINFER" --threads "$threads" --json prove \
                 "$vdir/build" --input "$input" -o "$WORK/$model/proofs/timed.json" --timings
-            meta timings "$model	$threads	$(python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))["timings"]))' \
+            meta timings "$model	$threads	$(python3 -c 'import json, sys; v = json.load(open(sys.argv[1])); print(json.dumps(dict(v["timings"], wall=v["timings_wall"])))' \
                 "$WORK/logs/$model.prove_t$threads.verinfer.$rep.log")"
         done
     done

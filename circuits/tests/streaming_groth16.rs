@@ -4,7 +4,6 @@
 mod support;
 use ark_bn254::Bn254;
 use ark_groth16::Groth16;
-use ark_serialize::CanonicalDeserialize;
 use ark_snark::SNARK;
 use rand::SeedableRng;
 use support::{iris, iris_fixture};
@@ -30,8 +29,7 @@ fn rng(n: u64) -> rand_chacha::ChaCha20Rng {
 fn a_streaming_setup_key_proves_with_arkworks_own_prover() {
     let m = iris();
     let (pk, vk) = setup(&m, &mut rng(1)).unwrap();
-    let bytes = pk.to_bytes().unwrap();
-    let ark_pk = ark_groth16::ProvingKey::<Bn254>::deserialize_uncompressed(&bytes[HEADER_LEN..]).unwrap();
+    let ark_pk = pk.to_ark().unwrap();
     assert_eq!(ark_pk.vk, vk.vk);
     let w = witness(&m);
     let circuit = ModelCircuit { model: &m, model_hash: pk.model_hash, witness: Some(&w), tally: None };

@@ -187,6 +187,7 @@ fn compile_at(
         gadgets,
         constraints: None,
         constraints_by_gadget: None,
+        activations: None,
         quantization: quant,
         precision: width::PrecisionReport {
             mode: opts.precision,

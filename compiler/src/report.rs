@@ -20,6 +20,20 @@ pub struct Accuracy {
     pub out_of_range: usize,
 }
 
+/// The layers' constraints per activation: `constraints` are the circuit's own, without the
+/// statement's parts (the input's range check and commitment, the output, the sampler), and
+/// `count` the elements of every rescaled tensor (each layer output the circuit rounds back to the
+/// activation width: hidden activations and the logits).
+#[derive(Clone, Debug, Serialize)]
+pub struct ActivationCost {
+    /// Rescaled elements.
+    pub count: usize,
+    /// The layers' constraints.
+    pub constraints: usize,
+    /// `constraints / count`.
+    pub per_activation: f64,
+}
+
 /// The compile report.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -45,6 +59,9 @@ pub struct Report {
     /// `input_commitment`, `output`, `sampling`), so that users see where the circuit goes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub constraints_by_gadget: Option<BTreeMap<String, usize>>,
+    /// What the model's layers cost per activation (filled in with the constraints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activations: Option<ActivationCost>,
     /// Quantization settings (`activation_bits` is the width chosen).
     pub quantization: QuantConfig,
     /// How the activation width was chosen, and the widths tried: the accuracy they measured and

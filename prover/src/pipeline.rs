@@ -40,6 +40,7 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
     let mut report = compiled.report;
     let by_gadget = constraint_breakdown(&compiled.model).context("counting constraints")?;
     report.constraints = Some(by_gadget.values().sum());
+    report.activations = activation_cost(&compiled.model, &by_gadget);
     report.constraints_by_gadget = Some(by_gadget);
     // the widths tried: the first trial is the width chosen, the others come with their models
     let mut trials = report.precision.trials.iter_mut();
@@ -59,6 +60,24 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
     write_atomic(&out.join(artifacts::MODEL), &compiled.model.to_bytes()?)?;
     write_atomic(&out.join(artifacts::REPORT), report.to_json().as_bytes())?;
     Ok(report)
+}
+
+/// The parts of the constraint breakdown that are the statement's, not the layers'.
+const STATEMENT_PARTS: [&str; 5] = ["input", "input_commitment", "output", "sampling", "statement"];
+
+/// The layers' constraints per rescaled element (`None` for a model without a rescale).
+fn activation_cost(
+    model: &CompiledModel,
+    by_gadget: &std::collections::BTreeMap<String, usize>,
+) -> Option<verinfer_compiler::report::ActivationCost> {
+    let count: usize = model.graph.nodes.iter().filter(|n| n.op.kind() == "rescale").map(|n| n.len()).sum();
+    let constraints: usize =
+        by_gadget.iter().filter(|(k, _)| !STATEMENT_PARTS.contains(&k.as_str())).map(|(_, v)| v).sum();
+    (count > 0).then(|| verinfer_compiler::report::ActivationCost {
+        count,
+        constraints,
+        per_activation: constraints as f64 / count as f64,
+    })
 }
 
 /// The calibration samples: `calibration`, else the file bundled next to the model.

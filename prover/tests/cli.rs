@@ -534,7 +534,7 @@ fn prove_timings_name_every_phase_in_text_and_json() {
     let o = prove_iris(&build, &["--timings"], &out);
     assert!(o.status.success(), "{}", text(&o));
     let t = String::from_utf8_lossy(&o.stdout).to_string();
-    for p in phases.iter().chain(&["total"]) {
+    for p in phases.iter().chain(&["wall"]) {
         assert!(t.lines().any(|l| l.trim_start().starts_with(p) && l.trim_end().ends_with('%')), "{p} missing:\n{t}");
     }
     let o = prove_iris(&build, &["--json", "--timings"], &out);
@@ -545,6 +545,10 @@ fn prove_timings_name_every_phase_in_text_and_json() {
         let s = timings[p].as_f64().unwrap_or_else(|| panic!("{p} missing: {timings:?}"));
         assert!(s >= 0.0 && s < v["seconds"].as_f64().unwrap() + 60.0, "{p}: {s}");
     }
+    // the wall time covers proving (`seconds`) and the MSMs, which never overlap one another
+    let wall = v["timings_wall"].as_f64().unwrap();
+    let msms: f64 = ["msm a", "msm b1", "msm b2", "msm h", "msm l"].iter().map(|p| timings[*p].as_f64().unwrap()).sum();
+    assert!(wall >= v["seconds"].as_f64().unwrap() && wall >= msms, "{wall} {v}");
     // without the flag, no breakdown
     let o = prove_iris(&build, &["--json"], &out);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -617,4 +621,24 @@ fn prove_batch_writes_one_verifiable_proof_per_line_and_stops_at_a_bad_key() {
     // --batch excludes --input, --seed, --salt and --timings
     let o = run(bin().arg("prove").arg(&build).arg("--batch").arg(&batch).args(["--seed", &seed]));
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
+fn report_gives_the_layers_constraints_per_activation() {
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    let o = run(bin().arg("compile").arg(fixture("digits_mlp").join("model.onnx")).arg("-o").arg(&build));
+    assert!(o.status.success(), "{}", text(&o));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(build.join("report.json")).unwrap()).unwrap();
+    let by = r["constraints_by_gadget"].as_object().unwrap();
+    let statement: u64 = ["input", "input_commitment", "output", "sampling", "statement"]
+        .iter()
+        .map(|k| by.get(*k).and_then(|v| v.as_u64()).unwrap_or(0))
+        .sum();
+    let a = &r["activations"];
+    assert_eq!(a["constraints"].as_u64().unwrap() + statement, r["constraints"].as_u64().unwrap(), "{a}");
+    // digits_mlp is 64-32-10 (two Gemm layers, each rescaled): 42 activations
+    assert_eq!(a["count"], 42, "{a}");
+    let per = a["per_activation"].as_f64().unwrap();
+    assert!((per - a["constraints"].as_f64().unwrap() / 42.0).abs() < 1e-9, "{a}");
 }

@@ -7,13 +7,15 @@
 //! memory: the QAP is evaluated at `tau` from the constraint system's rows without a matrix copy,
 //! the constraint system is dropped before any point is computed, the Lagrange coefficients are computed a chunk at a time,
 //! and each query is computed and written a chunk at a time ([`KeyWriter::section`]). Peak memory
-//! is the constraint system plus three field vectors the size of the witness.
+//! is the constraint system plus three field vectors the size of the witness. The points are
+//! computed by [`FixedBase`] (batched affine additions), the same points as arkworks' batch
+//! multiplication.
+use super::fixed_base::FixedBase;
 use super::keyfile::{KeyWriter, CHUNK};
 use super::rows::{Matrix, Rows};
 use super::BackendError;
 use crate::qap::Qap;
 use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
-use ark_ec::scalar_mul::BatchMulPreprocessing;
 use ark_ec::CurveGroup;
 use ark_ff::{Field, One, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
@@ -131,8 +133,8 @@ pub fn setup_streaming<W: Write + Seek, R: RngCore + CryptoRng>(
         *c = (beta * a[j] + alpha * b[j] + *c) * k;
     });
     let num_vars = a.len();
-    let g1_table = BatchMulPreprocessing::new(g1, 3 * num_vars + domain_size);
-    let g2_table = BatchMulPreprocessing::new(g2, num_vars);
+    let g1_table = FixedBase::new(g1, 3 * num_vars + domain_size);
+    let g2_table = FixedBase::new(g2, num_vars);
     let vk = ark_groth16::VerifyingKey::<Bn254> {
         alpha_g1: (g1 * alpha).into_affine(),
         beta_g2: (g2 * beta).into_affine(),

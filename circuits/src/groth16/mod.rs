@@ -8,7 +8,7 @@ use crate::r1cs::model::ModelCircuit;
 use crate::r1cs::RowSink;
 use crate::timings::Timings;
 use crate::witness::ProverWitness;
-use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
+use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, Bn254, Fr};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode};
 use ark_serialize::Validate;
 use keyfile::{KeyReader, KeyWriter};
@@ -22,6 +22,7 @@ use thiserror::Error;
 use verinfer_ir::CompiledModel;
 use verinfer_verifier::{OutputMode, Proof, StatementLayout, VerifyingKey};
 
+pub mod fixed_base;
 pub mod generator;
 pub mod keyfile;
 pub mod msm;
@@ -122,6 +123,26 @@ impl ProvingKey {
         }
     }
 
+    /// The key as arkworks' `ProvingKey` (for arkworks' own prover and other tools): every query
+    /// read into memory, the checksum checked.
+    pub fn to_ark(&self) -> Result<ark_groth16::ProvingKey<Bn254>, BackendError> {
+        let mut r = self.reader()?;
+        let head = r.head()?;
+        let g1 = |r: &mut keyfile::KeyReader<_>| {
+            let mut q = Vec::new();
+            r.section::<G1Config>(|_, p| Ok(q.extend(p))).map(|_| q)
+        };
+        let a_query = g1(&mut r)?;
+        let b_g1_query = g1(&mut r)?;
+        let mut b_g2_query = Vec::new();
+        r.section::<G2Config>(|_, p| Ok(b_g2_query.extend(p)))?;
+        let h_query = g1(&mut r)?;
+        let l_query = g1(&mut r)?;
+        r.finish()?;
+        let (vk, beta_g1, delta_g1) = (head.vk, head.beta_g1, head.delta_g1);
+        Ok(ark_groth16::ProvingKey { vk, beta_g1, delta_g1, a_query, b_g1_query, b_g2_query, h_query, l_query })
+    }
+
     /// Decodes a key held in memory, checking its header and checksum; points are checked only by
     /// [`ProvingKey::from_bytes_validated`] (the key is also checked against its verifying key,
     /// [`ProvingKey::check_pair`], and the digest recorded at setup by the CLI).
@@ -138,11 +159,11 @@ impl ProvingKey {
         let mut r = KeyReader::new(bytes, validate)?;
         let head = r.head()?;
         // Walk the queries: checks the structure, the checksum and (if asked) every point.
-        r.section::<G1Affine>(|_, _| ())?;
-        r.section::<G1Affine>(|_, _| ())?;
-        r.section::<G2Affine>(|_, _| ())?;
-        r.section::<G1Affine>(|_, _| ())?;
-        r.section::<G1Affine>(|_, _| ())?;
+        r.section::<G1Config>(|_, _| Ok(()))?;
+        r.section::<G1Config>(|_, _| Ok(()))?;
+        r.section::<G2Config>(|_, _| Ok(()))?;
+        r.section::<G1Config>(|_, _| Ok(()))?;
+        r.section::<G1Config>(|_, _| Ok(()))?;
         let (model_hash, qap) = (r.header.model_hash, r.header.qap);
         r.finish()?;
         let source = KeySource::Bytes(Arc::new(bytes.to_vec()));
@@ -168,8 +189,8 @@ impl ProvingKey {
     }
 
     /// A reader positioned at the start of the key's bytes.
-    fn reader(&self) -> Result<KeyReader<Box<dyn Read + '_>>, BackendError> {
-        let inner: Box<dyn Read> = match &self.source {
+    fn reader(&self) -> Result<KeyReader<Box<dyn Read + Send + '_>>, BackendError> {
+        let inner: Box<dyn Read + Send> = match &self.source {
             KeySource::Bytes(b) => Box::new(&b[..]),
             KeySource::File(p) => Box::new(BufReader::with_capacity(
                 1 << 20,

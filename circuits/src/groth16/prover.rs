@@ -13,19 +13,20 @@
 //! affine additions and leaves the rest to arkworks' MSM.
 use super::keyfile::KeyReader;
 use super::rows::Assignment;
-use super::witness_msm::ChordSum;
+use super::witness_msm;
 use super::BackendError;
 use crate::qap::Qap;
 use crate::r1cs::RowSink;
 use crate::timings::Timings;
-use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, Fr, G1Affine, G1Projective, G2Projective};
-use ark_ec::short_weierstrass::{Affine, Projective};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::CurveGroup;
 use ark_ff::{FftField, Field, One, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use std::io::Read;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 type Domain = GeneralEvaluationDomain<Fr>;
@@ -97,62 +98,124 @@ fn too_large(n: usize) -> BackendError {
     BackendError::Synthesis(format!("{n} constraints exceed BN254's largest FFT domain (2^28)"))
 }
 
-/// Sums `query[j] * scalar(j)` over one query of the key, a chunk at a time; the query must have
-/// between `min` and `max` points (scalars past its end are not used). Adds the time spent in the
-/// MSMs to `phase` in `timings` and the rest (reading and decoding the points) to `key read`.
-fn msm_section<P, R>(
-    key: &mut KeyReader<R>,
-    scalar: impl Fn(usize) -> Fr + Sync,
-    (min, max): (usize, usize),
-    (phase, timings): (&'static str, &mut Timings),
-) -> Result<Projective<P>, BackendError>
-where
-    P: ChordSum<ScalarField = Fr>,
-    R: Read,
-{
-    // Most of `z` are bits: the 1s are summed apart, the rest goes to arkworks' MSM.
-    let witness = |points: &[Affine<P>], scalars: Vec<Fr>| super::witness_msm::msm(points, &scalars);
-    msm_section_with(key, scalar, (min, max), (phase, timings), witness)
+/// The queries of a key, in file order: the phase each one's MSM is timed as.
+const QUERIES: [&str; 5] = ["msm a", "msm b1", "msm b2", "msm h", "msm l"];
+/// The G2 query's index in [`QUERIES`].
+const B2: usize = 2;
+/// The H query's index in [`QUERIES`].
+const H: usize = 3;
+
+/// A piece of the key, from the reader thread to the MSMs.
+enum Piece {
+    /// Points of a G1 query, the first being its point `start`.
+    G1 { query: usize, start: usize, points: Vec<G1Affine> },
+    /// Points of the G2 query.
+    G2 { start: usize, points: Vec<G2Affine> },
+    /// A query ended, with `len` points.
+    End { query: usize, len: usize },
 }
 
-/// [`msm_section`] with the MSM `msm(points, scalars)` of a chunk.
-fn msm_section_with<G, R>(
-    key: &mut KeyReader<R>,
-    scalar: impl Fn(usize) -> Fr + Sync,
-    (min, max): (usize, usize),
-    (phase, timings): (&'static str, &mut Timings),
-    msm: impl Fn(&[G], Vec<Fr>) -> G::Group,
-) -> Result<G::Group, BackendError>
-where
-    G: ark_ec::AffineRepr<ScalarField = Fr>,
-    G::Group: VariableBaseMSM<MulBase = G>,
-    R: Read,
-{
-    let start_section = Instant::now();
-    let mut in_msm = Duration::ZERO;
-    let mut acc = G::Group::zero();
-    let n = key.section::<G>(|start, points| {
-        let end = (start + points.len()).min(max);
-        if start < end {
-            let t = Instant::now();
-            let scalars: Vec<Fr> = (start..end).into_par_iter().map(&scalar).collect();
-            acc += msm(&points[..end - start], scalars);
-            in_msm += t.elapsed();
-        }
-    })?;
-    timings.add(phase, in_msm);
-    timings.add("key read", start_section.elapsed().saturating_sub(in_msm));
-    if n < min || n > max {
-        return Err(BackendError::MalformedProvingKey(format!("a query has {n} points, the circuit needs {min}")));
+/// The reader thread's end of the channel: counts the time spent waiting for the MSMs.
+struct Feed {
+    tx: SyncSender<Piece>,
+    waiting: Duration,
+}
+
+impl Feed {
+    fn send(&mut self, piece: Piece) -> Result<(), BackendError> {
+        let t = Instant::now();
+        // The receiver is gone only when the MSM side stopped on an error of its own (returned).
+        self.tx.send(piece).map_err(|_| BackendError::Synthesis("the MSMs stopped".into()))?;
+        self.waiting += t.elapsed();
+        Ok(())
     }
-    Ok(acc)
+}
+
+/// Reads the five queries and checks the key's digest, sending each chunk of points as it is
+/// decoded. Returns the time spent reading (not waiting for the MSMs).
+fn read_queries<R: Read>(mut key: KeyReader<R>, tx: SyncSender<Piece>) -> Result<Duration, BackendError> {
+    let start = Instant::now();
+    let mut feed = Feed { tx, waiting: Duration::ZERO };
+    for query in 0..QUERIES.len() {
+        let len = if query == B2 {
+            key.section::<G2Config>(|start, points| feed.send(Piece::G2 { start, points }))?
+        } else {
+            key.section::<G1Config>(|start, points| feed.send(Piece::G1 { query, start, points }))?
+        };
+        feed.send(Piece::End { query, len })?;
+    }
+    key.finish()?;
+    Ok(start.elapsed().saturating_sub(feed.waiting))
+}
+
+/// The five sums, as the pieces arrive.
+struct Sums {
+    g1: [G1Projective; 5],
+    b2: G2Projective,
+    done: [bool; 5],
+}
+
+/// `sum_j points[j] * scalar(start + j)` over the points whose index is below `max`.
+fn chunk_msm<P: SWCurveConfig>(
+    points: &[Affine<P>],
+    (start, max): (usize, usize),
+    scalar: impl Fn(usize) -> Fr + Sync,
+    msm: impl Fn(&[Affine<P>], &[Fr]) -> Projective<P>,
+) -> Projective<P> {
+    let end = (start + points.len()).min(max);
+    if start >= end {
+        return Projective::<P>::zero();
+    }
+    let scalars: Vec<Fr> = (start..end).into_par_iter().map(&scalar).collect();
+    msm(&points[..end - start], &scalars)
+}
+
+/// Folds the pieces into the five MSMs: the A, B and L queries' scalars are the assignment (mostly
+/// bits: [`super::witness_msm`]), the H query's are `h` (full-size: [`super::msm`]). Each query
+/// must have the circuit's number of points (the H query one less than `h` in the Libsnark form,
+/// whose top coefficient is zero).
+fn fold_pieces(rx: Receiver<Piece>, z: &Assignment, h: &[Fr], timings: &mut Timings) -> Result<Sums, BackendError> {
+    let (v, nw) = (z.len(), z.witness.len());
+    let ranges = [(v, v), (v, v), (v, v), (h.len().saturating_sub(1), h.len()), (nw, nw)];
+    let mut sums = Sums { g1: [G1Projective::zero(); 5], b2: G2Projective::zero(), done: [false; 5] };
+    for piece in rx {
+        let t = Instant::now();
+        let query = match piece {
+            Piece::G1 { query, start, points } => {
+                let max = ranges[query].1;
+                sums.g1[query] += match query {
+                    H => chunk_msm(&points, (start, max), |j| h[j], super::msm::msm),
+                    4 => chunk_msm(&points, (start, max), |j| z.witness[j], witness_msm::msm),
+                    _ => chunk_msm(&points, (start, max), |j| z.get(j), witness_msm::msm),
+                };
+                query
+            }
+            Piece::G2 { start, points } => {
+                sums.b2 += chunk_msm(&points, (start, v), |j| z.get(j), witness_msm::msm);
+                B2
+            }
+            Piece::End { query, len } => {
+                let (min, max) = ranges[query];
+                if len < min || len > max {
+                    return Err(BackendError::MalformedProvingKey(format!(
+                        "a query has {len} points, the circuit needs {min}"
+                    )));
+                }
+                sums.done[query] = true;
+                query
+            }
+        };
+        timings.add(QUERIES[query], t.elapsed());
+    }
+    Ok(sums)
 }
 
 /// Proves with the key read from `key` (positioned at the start of the file), for the assignment
-/// `z` and the H coefficients `h` ([`witness_map`]). Adds the time of each query's MSM to
-/// `timings` (`msm a`, `msm b1`, `msm b2` in G2, `msm h`, `msm l`) and the time spent reading and
-/// decoding the key to `key read`.
-pub fn prove_streaming<R: Read, Rng: RngCore + CryptoRng>(
+/// `z` and the H coefficients `h` ([`witness_map`]). The key is read and decoded on a thread of
+/// its own, a chunk ahead of the MSMs (at most one chunk waits between them), so reading overlaps
+/// proving. Adds the time of each query's MSM to `timings` (`msm a`, `msm b1`, `msm b2` in G2,
+/// `msm h`, `msm l`) and the reader's busy time to `key read` (which overlaps the MSMs).
+pub fn prove_streaming<R: Read + Send, Rng: RngCore + CryptoRng>(
     mut key: KeyReader<R>,
     z: &Assignment,
     h: &[Fr],
@@ -162,7 +225,6 @@ pub fn prove_streaming<R: Read, Rng: RngCore + CryptoRng>(
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
     let head = timings.time("key read", || key.head())?;
-    let v = z.len();
     if head.vk.gamma_abc_g1.len() != z.instance.len() {
         return Err(BackendError::MalformedProvingKey(format!(
             "the key has {} public inputs, the circuit {}",
@@ -170,18 +232,21 @@ pub fn prove_streaming<R: Read, Rng: RngCore + CryptoRng>(
             z.instance.len() - 1
         )));
     }
-    let at = |j: usize| z.get(j);
-    let a_acc = msm_section::<G1Config, _>(&mut key, at, (v, v), ("msm a", timings))?;
-    let b1_acc = msm_section::<G1Config, _>(&mut key, at, (v, v), ("msm b1", timings))?;
-    let b2_acc = msm_section::<G2Config, _>(&mut key, at, (v, v), ("msm b2", timings))?;
-    // The Libsnark H query is one point shorter than `h` (its top coefficient is zero).
-    let h_range = (h.len().saturating_sub(1), h.len());
-    // h's coefficients are full-size field elements: the batched-affine MSM is about twice as fast.
-    let full = |points: &[G1Affine], scalars: Vec<Fr>| super::msm::msm(points, &scalars);
-    let h_acc = msm_section_with(&mut key, |j| h[j], h_range, ("msm h", timings), full)?;
-    let nw = z.witness.len();
-    let l_acc = msm_section::<G1Config, _>(&mut key, |j| z.witness[j], (nw, nw), ("msm l", timings))?;
-    timings.time("key read", || key.finish())?;
+    let (tx, rx) = sync_channel(1);
+    let (read, sums) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_queries(key, tx));
+        let sums = fold_pieces(rx, z, h, timings);
+        let read = reader.join().unwrap_or_else(|_| Err(BackendError::Synthesis("the key reader panicked".into())));
+        (read, sums)
+    });
+    // An error of the MSM side is the cause (the reader then only saw the channel close).
+    let sums = sums?;
+    timings.add("key read", read?);
+    if sums.done.contains(&false) {
+        return Err(BackendError::MalformedProvingKey("the key ends before its last query".into()));
+    }
+    let [a_acc, b1_acc, _, h_acc, l_acc] = sums.g1;
+    let b2_acc = sums.b2;
 
     let delta_g1: G1Projective = head.delta_g1.into();
     let g_a = a_acc + head.vk.alpha_g1 + delta_g1 * r;
