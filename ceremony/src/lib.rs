@@ -18,6 +18,7 @@ pub mod point;
 pub mod ptau;
 pub mod r1cs;
 pub mod rng;
+pub mod wtns;
 pub mod zkey;
 
 pub use format_error::FormatError;

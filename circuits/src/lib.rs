@@ -20,7 +20,8 @@ pub mod timings;
 pub mod witness;
 
 pub use groth16::{
-    check_witness, constraint_breakdown, constraint_count, prove, prove_timed, setup, BackendError, ProvingKey,
+    assignment, check_witness, constraint_breakdown, constraint_count, prove, prove_timed, setup, BackendError,
+    ProvingKey,
 };
 pub use r1cs::lowering_version;
 pub use timings::Timings;

@@ -259,3 +259,52 @@ fn in_the_canister(build: &Path, input: &Path) {
     let run = canister.verify(&out.file, ticket.id).expect("the canister verifies a proof from the ceremony's key");
     assert!(run.verify_instructions > 0);
 }
+
+#[test]
+fn snarkjs_proves_from_the_zkey_and_a_verinfer_witness_the_statement_verinfer_proves() {
+    let d = tempfile::tempdir().unwrap();
+    let (build, p) = (d.path().join("build"), |n: &str| d.path().join(n));
+    compile("iris_mlp", &build);
+    ok(bin().args(["export", "r1cs"]).arg(&build).arg("-o").arg(p("m.r1cs")));
+    ok(bin().args(["ceremony", "init"]).arg(&build).arg("--ptau").arg(ptau()).arg("-o").arg(p("0000.zkey")));
+    let (salt, seed) = ("2a", "11".repeat(32));
+    let input = fixture("iris_mlp").join("input.json");
+    ok(bin()
+        .args(["export", "wtns"])
+        .arg(&build)
+        .arg("--input")
+        .arg(&input)
+        .args(["--salt", salt, "--seed", &seed])
+        .arg("-o")
+        .arg(p("w.wtns")));
+    // the witness satisfies the exported circuit, and snarkjs proves with it
+    ok(snarkjs().args(["wtns", "check"]).arg(p("m.r1cs")).arg(p("w.wtns")));
+    ok(snarkjs()
+        .args(["groth16", "prove"])
+        .arg(p("0000.zkey"))
+        .arg(p("w.wtns"))
+        .arg(p("proof.json"))
+        .arg(p("public.json")));
+    ok(snarkjs().args(["zkey", "export", "verificationkey"]).arg(p("0000.zkey")).arg(p("vk.json")));
+    ok(snarkjs().args(["groth16", "verify"]).arg(p("vk.json")).arg(p("public.json")).arg(p("proof.json")));
+    // its public signals are the statement verinfer's own proof of that input, salt and seed makes
+    ok(bin().args(["setup", "--insecure-deterministic-seed", "3"]).arg(&build));
+    ok(bin()
+        .arg("prove")
+        .arg(&build)
+        .arg("--input")
+        .arg(&input)
+        .args(["--salt", salt, "--seed", &seed])
+        .arg("-o")
+        .arg(p("v.json")));
+    ok(bin().args(["export", "snarkjs"]).arg(&build).arg(p("v.json")).arg("-o").arg(p("ours")));
+    let read = |f: PathBuf| -> serde_json::Value { serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap() };
+    assert_eq!(read(p("public.json")), read(p("ours").join("public.json")));
+    // a witness with one wire changed is refused by snarkjs's check
+    let mut w = std::fs::read(p("w.wtns")).unwrap();
+    let last = w.len() - 32;
+    w[last] ^= 1;
+    std::fs::write(p("bad.wtns"), &w).unwrap();
+    let o = snarkjs().args(["wtns", "check"]).arg(p("m.r1cs")).arg(p("bad.wtns")).output().unwrap();
+    assert!(!o.status.success(), "a corrupted witness passed snarkjs's check: {}", text(&o));
+}

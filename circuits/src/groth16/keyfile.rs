@@ -425,9 +425,15 @@ mod tests {
         let mut r = KeyReader::new(bytes, validate)?;
         r.head()?;
         let (mut g1, mut g2) = (Vec::new(), Vec::new());
-        r.section::<G1Config>(|_, p| Ok(g1.extend(p)))?;
+        r.section::<G1Config>(|_, p| {
+            g1.extend(p);
+            Ok(())
+        })?;
         r.section::<G1Config>(|_, _| Ok(()))?;
-        r.section::<G2Config>(|_, p| Ok(g2.extend(p)))?;
+        r.section::<G2Config>(|_, p| {
+            g2.extend(p);
+            Ok(())
+        })?;
         r.section::<G1Config>(|_, _| Ok(()))?;
         r.section::<G1Config>(|_, _| Ok(()))?;
         r.finish()?;

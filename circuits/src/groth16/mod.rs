@@ -130,12 +130,19 @@ impl ProvingKey {
         let head = r.head()?;
         let g1 = |r: &mut keyfile::KeyReader<_>| {
             let mut q = Vec::new();
-            r.section::<G1Config>(|_, p| Ok(q.extend(p))).map(|_| q)
+            r.section::<G1Config>(|_, p| {
+                q.extend(p);
+                Ok(())
+            })
+            .map(|_| q)
         };
         let a_query = g1(&mut r)?;
         let b_g1_query = g1(&mut r)?;
         let mut b_g2_query = Vec::new();
-        r.section::<G2Config>(|_, p| Ok(b_g2_query.extend(p)))?;
+        r.section::<G2Config>(|_, p| {
+            b_g2_query.extend(p);
+            Ok(())
+        })?;
         let h_query = g1(&mut r)?;
         let l_query = g1(&mut r)?;
         r.finish()?;
@@ -299,18 +306,30 @@ pub fn prove_timed<R: RngCore + CryptoRng>(
     if pk.model_hash != hash {
         return Err(BackendError::WrongProvingKey { key: hex(&pk.model_hash), model: hex(&hash) });
     }
-    let circuit = ModelCircuit { model, model_hash: hash, witness: Some(witness), tally: None };
-    let synthesis = |e: ark_relations::gr1cs::SynthesisError| BackendError::Synthesis(e.to_string());
-    let (rows, z) = timings.time("constraints", || {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_mode(SynthesisMode::Prove { construct_matrices: false, generate_lc_assignments: false });
-        RowSink::install(&cs).map_err(synthesis)?;
-        circuit.generate_constraints(cs.clone()).map_err(synthesis)?;
-        let rows = RowSink::take(&cs).map_err(synthesis)?;
-        Ok::<_, BackendError>((rows, rows::Assignment::take(&cs)?))
-    })?;
+    let (rows, z) = timings.time("constraints", || synthesize(model, witness))?;
     let h = timings.time("fft", || prover::witness_map(rows, &z.instance, pk.qap))?;
     prover::prove_streaming(pk.reader()?, &z, &h, rng, timings).map(Proof)
+}
+
+/// Synthesizes the circuit with the witness, evaluating each constraint as it is written: returns
+/// `A z`, `B z`, `C z` and `z`.
+fn synthesize(model: &CompiledModel, witness: &ProverWitness) -> Result<(RowSink, rows::Assignment), BackendError> {
+    let circuit = ModelCircuit { model, model_hash: witness.statement.model_hash, witness: Some(witness), tally: None };
+    let synthesis = |e: ark_relations::gr1cs::SynthesisError| BackendError::Synthesis(e.to_string());
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_mode(SynthesisMode::Prove { construct_matrices: false, generate_lc_assignments: false });
+    RowSink::install(&cs).map_err(synthesis)?;
+    circuit.generate_constraints(cs.clone()).map_err(synthesis)?;
+    let rows = RowSink::take(&cs).map_err(synthesis)?;
+    Ok((rows, rows::Assignment::take(&cs)?))
+}
+
+/// The whole assignment in arkworks' variable order (the constant one, the public inputs in
+/// statement order, the witnesses): the values of a snarkjs `.wtns` for the wires of
+/// `export r1cs`, whose wire ids are these indices.
+pub fn assignment(model: &CompiledModel, witness: &ProverWitness) -> Result<Vec<Fr>, BackendError> {
+    let (_, z) = synthesize(model, witness)?;
+    Ok(z.instance.into_iter().chain(z.witness).collect())
 }
 
 /// A circuit's R1CS as Groth16 sees it (after inlining), with arkworks' variable order: index 0 is

@@ -14,6 +14,10 @@ use ark_ec::{AffineRepr, VariableBaseMSM};
 use ark_ff::{Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
+/// One part of the scalars, sorted: the points of +-1 (negated for -1), and the other non-zero
+/// scalars with their points.
+type Part<P> = (Vec<Affine<P>>, Vec<Affine<P>>, Vec<<Fr as PrimeField>::BigInt>);
+
 /// Points summed by one sequential pairwise tree (the parts run in parallel).
 const PART: usize = 1 << 13;
 
@@ -59,7 +63,7 @@ where
     let n = bases.len().min(scalars.len());
     let (one, minus_one) = (Fr::one(), -Fr::one());
     // Per part: the points of the scalars +-1 (negated for -1), and the other non-zero scalars.
-    let parts: Vec<(Vec<Affine<P>>, Vec<Affine<P>>, Vec<<Fr as PrimeField>::BigInt>)> = (0..n)
+    let parts: Vec<Part<P>> = (0..n)
         .into_par_iter()
         .step_by(PART)
         .map(|start| {

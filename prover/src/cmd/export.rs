@@ -1,4 +1,4 @@
-//! `verinfer export r1cs|snarkjs`: the circuit and the keys in other tools' formats.
+//! `verinfer export r1cs|snarkjs|wtns`: the circuit, the keys and a witness in other tools' formats.
 use crate::artifacts;
 use crate::fsutil::{create_dir, read, read_string, write_atomic};
 use crate::proof_file::ProofFile;
@@ -13,6 +13,29 @@ pub enum Command {
     R1cs(R1csArgs),
     /// verification_key.json, and with a proof proof.json and public.json, for `snarkjs groth16 verify`.
     Snarkjs(SnarkjsArgs),
+    /// The witness of an input as snarkjs's .wtns (for `snarkjs groth16 prove` with a zkey of the
+    /// circuit `export r1cs` writes, and `snarkjs wtns check`).
+    Wtns(WtnsArgs),
+}
+
+/// Arguments of `export wtns`.
+#[derive(clap::Args, Debug)]
+pub struct WtnsArgs {
+    /// Build directory with model.compiled.
+    #[arg(default_value = "build")]
+    pub dir: PathBuf,
+    /// The input ({"input_data": [[...]]}).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Commitment salt, as for `prove` (a hex number; default: random).
+    #[arg(long)]
+    pub salt: Option<String>,
+    /// 32-byte seed, as for `prove` (64 hex digits; default: random).
+    #[arg(long)]
+    pub seed: Option<String>,
+    /// Output file.
+    #[arg(short, long, default_value = "witness.wtns")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `export r1cs`.
@@ -57,6 +80,7 @@ pub fn run(cmd: &Command, json: bool) -> Result<()> {
             );
             super::emit(json, &value, &text)
         }
+        Command::Wtns(a) => export_wtns(a, json),
         Command::Snarkjs(a) => {
             let files = export_snarkjs(&a.dir, a.proof.as_deref(), &a.out)?;
             let value = serde_json::json!({ "files": files });
@@ -64,6 +88,27 @@ pub fn run(cmd: &Command, json: bool) -> Result<()> {
             super::emit(json, &value, &text)
         }
     }
+}
+
+/// Writes the `.wtns` of an input: the assignment the prover would use, in `export r1cs`'s wire order.
+fn export_wtns(a: &WtnsArgs, json: bool) -> Result<()> {
+    use crate::pipeline::{load_model, parse_hex32, parse_salt, random_salt, read_input};
+    let model = load_model(&a.dir)?;
+    let input = read_input(&a.input, &model.graph.input)?;
+    let salt = match &a.salt {
+        Some(s) => parse_salt(s)?,
+        None => random_salt(&mut rand::rngs::OsRng)?,
+    };
+    let seed = match &a.seed {
+        Some(s) => parse_hex32(s, "seed")?,
+        None => super::prove::random_seed(),
+    };
+    let q = verinfer_ir::quantize_input(&model.graph, &input).context("quantizing the input")?;
+    let witness = verinfer_circuits::assign(&model, q, salt, seed).context("evaluating the model")?;
+    let z = verinfer_circuits::assignment(&model, &witness)?;
+    write_atomic(&a.out, &verinfer_ceremony::wtns::to_bytes(&z))?;
+    let value = serde_json::json!({ "wtns": a.out, "wires": z.len() });
+    super::emit(json, &value, &format!("{}: {} wires", a.out.display(), z.len()))
 }
 
 /// Writes snarkjs's JSON files; returns their paths.
