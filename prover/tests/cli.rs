@@ -362,14 +362,20 @@ fn seeds_and_salts_must_be_well_formed() {
     assert!(o.status.success(), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["statement"]["seed"], seed64.as_str());
+    assert_eq!(iris_commitment(&build, "2a"), v["statement"]["input_commitment"]);
+}
+
+/// `commit --salt SALT` of the iris fixture's input: the input commitment, as JSON.
+fn iris_commitment(build: &Path, salt: &str) -> serde_json::Value {
     let o = run(bin()
         .args(["--json", "commit"])
-        .arg(&build)
+        .arg(build)
         .arg("--input")
         .arg(fixture("iris_mlp").join("input.json"))
-        .args(["--salt", "2a"]));
+        .args(["--salt", salt]));
+    assert!(o.status.success(), "{}", text(&o));
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(c["input_commitment"], v["statement"]["input_commitment"]);
+    c["input_commitment"].clone()
 }
 
 #[test]
@@ -588,14 +594,7 @@ fn prove_batch_writes_one_verifiable_proof_per_line_and_stops_at_a_bad_key() {
     // the line's seed and salt are the proof's: the commitment matches `commit --salt 2a`
     let first: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("first.json")).unwrap()).unwrap();
     assert_eq!(first["statement"]["seed"], seed.as_str());
-    let o = run(bin()
-        .args(["--json", "commit"])
-        .arg(&build)
-        .arg("--input")
-        .arg(fixture("iris_mlp").join("input.json"))
-        .args(["--salt", "2a"]));
-    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(c["input_commitment"], first["statement"]["input_commitment"]);
+    assert_eq!(iris_commitment(&build, "2a"), first["statement"]["input_commitment"]);
     let third: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("3.json")).unwrap()).unwrap();
     assert_ne!(third["statement"]["input_commitment"], first["statement"]["input_commitment"], "random salt");
 

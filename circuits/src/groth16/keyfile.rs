@@ -340,7 +340,9 @@ pub trait KeyCurve: SWCurveConfig {
     /// Reads a point of `SIZE` bytes: coordinates below `p`, or the infinity encoding; with
     /// `Validate::Yes`, also on the curve and in the prime-order subgroup.
     fn get(b: &[u8], validate: Validate) -> Result<Affine<Self>, String> {
-        let last = b[Self::SIZE - 1];
+        let Some(&last) = b.last().filter(|_| b.len() == Self::SIZE) else {
+            return Err(format!("{} bytes for a point of {}", b.len(), Self::SIZE));
+        };
         if last & INFINITY != 0 {
             if last != INFINITY || b[..Self::SIZE - 1].iter().any(|&x| x != 0) {
                 return Err("a point at infinity with non-zero coordinates".into());
