@@ -15,9 +15,9 @@
 //! as arkworks would). The rare additions the affine formula cannot do (a bucket meeting its own
 //! point or its negation) are done in projective coordinates on the spot. Buckets are then summed
 //! by the usual running sum.
-use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
+use ark_bn254::{Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{AdditiveGroup, Field, PrimeField, Zero};
+use ark_ff::{AdditiveGroup, PrimeField, Zero};
 use rayon::prelude::*;
 
 /// Additions gathered before their denominators are inverted together.
@@ -154,41 +154,12 @@ impl Buckets {
     /// `y = lambda (x_q - x) - y_q`, all denominators inverted at once.
     fn flush(&mut self) {
         if !(self.simd && verinfer_simd::chord_additions(&mut self.points, &self.batch)) {
-            self.flush_scalar();
+            super::witness_msm::chord_scalar(&mut self.points, &self.batch);
         }
         for &(b, _) in &self.batch {
             self.waiting[b] = false;
         }
         self.batch.clear();
-    }
-
-    fn flush_scalar(&mut self) {
-        let mut inv: Vec<Fq> = self.batch.iter().map(|&(b, p)| p.x - self.points[b].x).collect();
-        batch_invert(&mut inv);
-        for (&(b, p), d) in self.batch.iter().zip(&inv) {
-            let q = &mut self.points[b];
-            let lambda = (p.y - q.y) * d;
-            let x = lambda.square() - p.x - q.x;
-            let y = lambda * (q.x - x) - q.y;
-            *q = G1Affine::new_unchecked(x, y);
-        }
-    }
-}
-
-/// Replaces every element by its inverse (all nonzero): one inversion and 3 multiplications each.
-fn batch_invert(v: &mut [Fq]) {
-    let mut prefix = Vec::with_capacity(v.len());
-    let mut acc = Fq::ONE;
-    for x in v.iter() {
-        prefix.push(acc);
-        acc *= x;
-    }
-    // Nonzero by construction (distinct x coordinates); `unwrap_or` keeps this total anyway.
-    let mut inv = acc.inverse().unwrap_or(Fq::ZERO);
-    for (x, p) in v.iter_mut().zip(prefix).rev() {
-        let next = inv * *x;
-        *x = inv * p;
-        inv = next;
     }
 }
 

@@ -82,13 +82,15 @@ where
             (unit, rest, big)
         })
         .collect();
+    let (mut units, mut rest, mut big) = (Vec::with_capacity(parts.len()), Vec::new(), Vec::new());
+    for (unit, r, b) in parts {
+        units.push(unit);
+        rest.extend(r);
+        big.extend(b);
+    }
     let (units, others) = rayon::join(
-        || parts.par_iter().map(|(unit, _, _)| tree_sum(unit.clone())).sum::<Projective<P>>(),
-        || {
-            let rest: Vec<Affine<P>> = parts.iter().flat_map(|p| p.1.iter().copied()).collect();
-            let big: Vec<_> = parts.iter().flat_map(|p| p.2.iter().copied()).collect();
-            Projective::<P>::msm_bigint(&rest, &big)
-        },
+        || units.into_par_iter().map(tree_sum).sum::<Projective<P>>(),
+        || Projective::<P>::msm_bigint(&rest, &big),
     );
     units + others
 }
