@@ -18,6 +18,8 @@ use ark_ec::AffineRepr;
 use ark_ff::{BigInt, Field, PrimeField, Zero};
 use core::arch::x86_64::*;
 
+pub(crate) mod g2;
+
 const MASK: u64 = (1 << 52) - 1;
 
 /// Eight lanes' worth of one element per lane, limb-major: `pack[j][lane]` is limb `j`.

@@ -3,8 +3,9 @@
 //! A proof spends about half its time adding points into MSM buckets, and each addition is a few
 //! field multiplications. On x86-64 CPUs with AVX-512 IFMA (`vpmadd52luq`/`vpmadd52huq`), eight
 //! Montgomery multiplications run at once on 52-bit limbs. This crate does one job with them:
-//! the batched affine chord additions of the MSM's buckets ([`chord_additions`]), bit for bit the
-//! result of the scalar formula (the tests compare the two).
+//! the batched affine chord additions of the MSM's buckets ([`chord_additions`], and
+//! [`chord_additions_g2`] for G2), bit for bit the result of the scalar formula (the tests compare
+//! the two), and the prover's FFTs ([`OddPoints`]).
 //!
 //! Elements stay in arkworks' Montgomery form (`a R`, `R = 2^256`) throughout; only the limbs are
 //! regrouped (four of 64 bits into five of 52). Where IFMA is missing (another CPU, another
@@ -17,7 +18,7 @@
 //! `VERINFER_REQUIRE_SIMD=1` to make them fail there instead (for runners known to have it).
 #![deny(missing_docs)]
 
-use ark_bn254::{Fr, G1Affine};
+use ark_bn254::{Fr, G1Affine, G2Affine};
 
 #[cfg(target_arch = "x86_64")]
 mod fft;
@@ -57,6 +58,21 @@ pub fn chord_additions(points: &mut [G1Affine], batch: &[(usize, G1Affine)]) -> 
     if available() {
         // SAFETY: the CPU has AVX-512 F and IFMA (checked by `available`).
         return unsafe { ifma::chord_additions(points, batch) };
+    }
+    let _ = (points, batch);
+    false
+}
+
+/// [`chord_additions`] in G2 (coordinates in `Fq2`): the same conditions and the same `false`.
+/// Setup's fixed-base multiplications of the B query in G2 and the prover's B2 sums use it.
+///
+/// # Panics
+/// If an index is out of range of `points`.
+pub fn chord_additions_g2(points: &mut [G2Affine], batch: &[(usize, G2Affine)]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if available() {
+        // SAFETY: the CPU has AVX-512 F and IFMA (checked by `available`).
+        return unsafe { ifma::g2::chord_additions(points, batch) };
     }
     let _ = (points, batch);
     false
@@ -114,20 +130,23 @@ impl OddPoints {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bn254::{Fr, G1Projective};
+    use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, Fr};
+    use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
     use ark_ec::CurveGroup;
     use ark_ff::Field;
     use ark_std::UniformRand;
     use rand::{rngs::StdRng, SeedableRng};
 
+    type Chord<P> = fn(&mut [Affine<P>], &[(usize, Affine<P>)]) -> bool;
+
     /// The scalar formula `chord_additions` replaces.
-    fn scalar(points: &mut [G1Affine], batch: &[(usize, G1Affine)]) {
+    fn scalar<P: SWCurveConfig>(points: &mut [Affine<P>], batch: &[(usize, Affine<P>)]) {
         for &(k, p) in batch {
             let q = points[k];
             let lambda = (p.y - q.y) * (p.x - q.x).inverse().expect("distinct x");
             let x = lambda.square() - p.x - q.x;
             let y = lambda * (q.x - x) - q.y;
-            points[k] = G1Affine::new_unchecked(x, y);
+            points[k] = Affine::new_unchecked(x, y);
         }
     }
 
@@ -143,26 +162,21 @@ mod tests {
         available()
     }
 
-    #[test]
-    fn chord_additions_equal_the_scalar_formula_and_the_group_law() {
-        if !vector_unit() {
-            assert!(!chord_additions(&mut [], &[]));
-            return;
-        }
-        let mut rng = StdRng::seed_from_u64(3);
-        let g = G1Projective::rand(&mut rng);
+    fn equal_the_scalar_formula_and_the_group_law<P: SWCurveConfig<ScalarField = Fr>>(add: Chord<P>, seed: u64) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let g = Projective::<P>::rand(&mut rng);
         let random = |rng: &mut StdRng| (g * Fr::rand(rng)).into_affine();
         // Empty, partial, exact and several groups of eight, and a full MSM batch.
         for n in [0usize, 1, 7, 8, 9, 100, 2048] {
-            let mut points: Vec<G1Affine> = (0..n + 5).map(|_| random(&mut rng)).collect();
+            let mut points: Vec<Affine<P>> = (0..n + 5).map(|_| random(&mut rng)).collect();
             // Distinct bucket indices in a scattered order.
             let mut slots: Vec<usize> = (0..n + 5).collect();
             rand::seq::SliceRandom::shuffle(&mut slots[..], &mut rng);
-            let batch: Vec<(usize, G1Affine)> = slots[..n].iter().map(|&k| (k, random(&mut rng))).collect();
+            let batch: Vec<(usize, Affine<P>)> = slots[..n].iter().map(|&k| (k, random(&mut rng))).collect();
             let mut expected = points.clone();
             scalar(&mut expected, &batch);
-            let sums: Vec<G1Affine> = batch.iter().map(|&(k, p)| (points[k] + p).into_affine()).collect();
-            assert!(chord_additions(&mut points, &batch));
+            let sums: Vec<Affine<P>> = batch.iter().map(|&(k, p)| (points[k] + p).into_affine()).collect();
+            assert!(add(&mut points, &batch));
             assert_eq!(points, expected, "n = {n}");
             for (&(k, _), s) in batch.iter().zip(&sums) {
                 assert_eq!(points[k], *s);
@@ -172,20 +186,36 @@ mod tests {
     }
 
     #[test]
+    fn chord_additions_equal_the_scalar_formula_and_the_group_law() {
+        if !vector_unit() {
+            assert!(!chord_additions(&mut [], &[]));
+            assert!(!chord_additions_g2(&mut [], &[]));
+            return;
+        }
+        equal_the_scalar_formula_and_the_group_law::<G1Config>(chord_additions, 3);
+        equal_the_scalar_formula_and_the_group_law::<G2Config>(chord_additions_g2, 13);
+    }
+
+    fn refuse_equal_x<P: SWCurveConfig>(add: Chord<P>, seed: u64) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let pts: Vec<Affine<P>> = (0..20).map(|_| Projective::<P>::rand(&mut rng).into_affine()).collect();
+        let mut points = pts[..10].to_vec();
+        // Pair 3 adds bucket 3's own point (a doubling: not the chord formula); pair 5 a point at infinity.
+        for bad in [(3, points[3]), (5, Affine::<P>::identity())] {
+            let mut batch: Vec<(usize, Affine<P>)> = (0..10).map(|k| (k, pts[10 + k])).collect();
+            batch[bad.0] = bad;
+            assert!(!add(&mut points, &batch));
+            assert_eq!(points, pts[..10], "nothing written");
+        }
+    }
+
+    #[test]
     fn equal_x_coordinates_are_refused_and_leave_the_points_unchanged() {
         if !vector_unit() {
             return;
         }
-        let mut rng = StdRng::seed_from_u64(5);
-        let pts: Vec<G1Affine> = (0..20).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
-        let mut points = pts[..10].to_vec();
-        // Pair 3 adds bucket 3's own point (a doubling: not the chord formula); pair 5 a point at infinity.
-        for bad in [(3, points[3]), (5, G1Affine::identity())] {
-            let mut batch: Vec<(usize, G1Affine)> = (0..10).map(|k| (k, pts[10 + k])).collect();
-            batch[bad.0] = bad;
-            assert!(!chord_additions(&mut points, &batch));
-            assert_eq!(points, pts[..10], "nothing written");
-        }
+        refuse_equal_x::<G1Config>(chord_additions, 5);
+        refuse_equal_x::<G2Config>(chord_additions_g2, 15);
     }
 
     #[test]
@@ -210,14 +240,19 @@ mod tests {
         if !vector_unit() {
             return;
         }
+        negated_and_doubled::<G1Config>(chord_additions, 4);
+        negated_and_doubled::<G2Config>(chord_additions_g2, 14);
+    }
+
+    fn negated_and_doubled<P: SWCurveConfig>(add: Chord<P>, seed: u64) {
         // p and -q (distinct x is all the formula needs), and a point added to 2q.
-        let mut rng = StdRng::seed_from_u64(4);
-        let q = G1Projective::rand(&mut rng).into_affine();
-        let p = G1Projective::rand(&mut rng).into_affine();
+        let mut rng = StdRng::seed_from_u64(seed);
+        let q = Projective::<P>::rand(&mut rng).into_affine();
+        let p = Projective::<P>::rand(&mut rng).into_affine();
         let mut points = vec![q, q, (q + q).into_affine()];
         let batch = vec![(0, -p), (1, p), (2, q)];
         let expected = [(q - p).into_affine(), (q + p).into_affine(), (q + q + q).into_affine()];
-        assert!(chord_additions(&mut points, &batch));
+        assert!(add(&mut points, &batch));
         assert_eq!(points, expected);
     }
 }

@@ -4,7 +4,7 @@
 //! (a mixed addition each, 8 multiplications and 2 squarings) and normalizes at the end. Here a
 //! block of scalars is summed window by window, the block's additions of one window batched under
 //! one inversion in affine coordinates (about 6 multiplications each, eight lanes at a time with
-//! AVX-512 IFMA in G1, see [`super::witness_msm::ChordSum`]): no normalization, and about a third
+//! AVX-512 IFMA, see [`super::witness_msm::ChordSum`]): no normalization, and about a third
 //! of the field work. Same points exactly (the tests compare with arkworks); setup's proving key is
 //! byte-identical for the same randomness.
 use super::witness_msm::ChordSum;

@@ -6,7 +6,7 @@
 //! small circuits the sorting and the eleven parallel passes cost more than the additions.
 //! Here the points whose scalar is 1 or -1 are summed apart, pairwise by affine additions batched
 //! under one inversion (about 6 multiplications an addition, eight lanes at a time with AVX-512
-//! IFMA in G1), and only the other non-zero scalars go to arkworks' MSM. Same result, exactly (a
+//! IFMA in G1 and G2), and only the other non-zero scalars go to arkworks' MSM. Same result, exactly (a
 //! different order of the same group additions): the tests compare with arkworks.
 use ark_bn254::{g1::Config as G1Config, g2::Config as G2Config, Fr, G1Affine};
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
@@ -37,7 +37,9 @@ impl ChordSum for G1Config {
 
 impl ChordSum for G2Config {
     fn chord_additions(points: &mut [Affine<Self>], batch: &[(usize, Affine<Self>)]) {
-        chord_scalar(points, batch);
+        if !verinfer_simd::chord_additions_g2(points, batch) {
+            chord_scalar(points, batch);
+        }
     }
 }
 
