@@ -52,6 +52,7 @@ fn qap_at_random_point<R: RngCore>(cs: &ConstraintSystemRef<Fr>, rng: &mut R) ->
     let mut a = vec![Fr::zero(); num_vars];
     let mut b = vec![Fr::zero(); num_vars];
     let mut c = vec![Fr::zero(); num_vars];
+    let minus_one = -Fr::one();
     let mut start = 0;
     while start < n + num_instance {
         let lagrange = lagrange_at(&domain, t, start, CHUNK.min(n + num_instance - start))?;
@@ -63,7 +64,16 @@ fn qap_at_random_point<R: RngCore>(cs: &ConstraintSystemRef<Fr>, rng: &mut R) ->
                 continue;
             }
             for (m, out) in [(Matrix::A, &mut a), (Matrix::B, &mut b), (Matrix::C, &mut c)] {
-                rows.for_each_term(m, i, |index, coeff| out[index] += *u * coeff);
+                // Most coefficients are 1 (bits, outputs) or -1: no product for those.
+                rows.for_each_term(m, i, |index, coeff| {
+                    if coeff.is_one() {
+                        out[index] += u;
+                    } else if *coeff == minus_one {
+                        out[index] -= u;
+                    } else {
+                        out[index] += *u * coeff;
+                    }
+                });
             }
         }
         start += lagrange.len();
