@@ -151,7 +151,7 @@ def main():
                 continue
             ew, ec, em = (med(e, i) for i in range(3))
             vw, vc, vm = (med(v, i) for i in range(3))
-            p(f"| {model} | {label} | {ew:.2f} | {vw:.2f} | {ratio(ew, vw)} | {ec:.2f} | {vc:.2f} | {ratio(ec, vc)} | "
+            p(f"| {model} | {label} | {ew:.2f} | {vw:.3f} | {ratio(ew, vw)} | {ec:.2f} | {vc:.2f} | {ratio(ec, vc)} | "
               f"{em / 1024:.0f} | {vm / 1024:.0f} | {ratio(em, vm)} |")
     p("")
     p("One-off preparation (not in the ratios; run once): verinfer `compile` vs EZKL gen_settings + "
