@@ -10,10 +10,7 @@ use crate::poseidon::hash_chain;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 
-/// Domain tag of input commitments.
-pub const INPUT_DOMAIN: &[u8] = b"verinfer/input/v1";
-/// Domain tag of output commitments.
-pub const OUTPUT_DOMAIN: &[u8] = b"verinfer/output/v1";
+pub use verinfer_protocol::tags::{INPUT_DOMAIN, OUTPUT_DOMAIN};
 
 /// A domain tag as a field element.
 pub fn domain(tag: &[u8]) -> Fr {

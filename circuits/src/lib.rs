@@ -5,11 +5,14 @@
 //!   model circuit;
 //! - [`sampling`]: the randomness of a seeded draw (native);
 //! - [`witness`]: the prover's witness from the IR's integer semantics;
-//! - [`groth16`]: setup, proving, constraint counts;
+//! - [`backend`]: the [`Backend`] interface (setup, prove, check a witness, circuit size) the CLI
+//!   uses, over the verifier core's `Verifier`;
+//! - [`groth16`]: its Groth16 implementation: setup, proving, constraint counts;
 //! - [`timings`]: where a proof's time goes.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod commit;
 pub mod groth16;
 pub mod poseidon;
@@ -19,10 +22,12 @@ pub mod sampling;
 pub mod timings;
 pub mod witness;
 
+pub use backend::Backend;
 pub use groth16::{
     assignment, check_witness, constraint_breakdown, constraint_count, prove, prove_timed, setup, BackendError,
     ProvingKey,
 };
 pub use r1cs::lowering_version;
 pub use timings::Timings;
+pub use verinfer_verifier::{BackendId, Groth16, Verifier};
 pub use witness::{assign, ProverWitness};

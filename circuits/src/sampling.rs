@@ -9,24 +9,18 @@ use crate::commit::domain;
 use crate::poseidon::hash;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
-use verinfer_verifier::limbs;
+pub use verinfer_protocol::tags::SAMPLE_DOMAIN;
+use verinfer_protocol::tags::{RandomnessInput, RANDOMNESS_INPUTS};
 
-/// Domain tag of the sampling randomness.
-pub const SAMPLE_DOMAIN: &[u8] = b"verinfer/sample/v1";
-
-/// The Poseidon inputs of draw `step`.
+/// The Poseidon inputs of draw `step`, in the protocol's order.
 pub fn randomness_inputs(seed: &[u8; 32], input_commitment: &[u8; 32], model_hash: &[u8; 32], step: u64) -> [Fr; 7] {
-    let [seed_hi, seed_lo] = limbs(seed);
-    let [hash_hi, hash_lo] = limbs(model_hash);
-    [
-        domain(SAMPLE_DOMAIN),
-        seed_hi,
-        seed_lo,
-        Fr::from_be_bytes_mod_order(input_commitment),
-        hash_hi,
-        hash_lo,
-        Fr::from(step),
-    ]
+    RANDOMNESS_INPUTS.map(|input| match input {
+        RandomnessInput::Tag => domain(SAMPLE_DOMAIN),
+        RandomnessInput::Seed(h) => Fr::from(h.of(seed)),
+        RandomnessInput::InputCommitment => Fr::from_be_bytes_mod_order(input_commitment),
+        RandomnessInput::ModelHash(h) => Fr::from(h.of(model_hash)),
+        RandomnessInput::Step => Fr::from(step),
+    })
 }
 
 /// `u` for draw `step`.

@@ -15,15 +15,9 @@ pub const ARTIFACT_FORMAT: &str = "verinfer-compiled-model";
 /// The artifact format version this build writes and reads.
 pub const ARTIFACT_VERSION: u32 = 1;
 
-/// What the statement reveals of the output tensor besides the chosen index. Part of the model hash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutputMode {
-    /// Every quantized logit is a public input.
-    Tensor,
-    /// Only a Poseidon commitment to the quantized logits is public.
-    Commitment,
-}
+/// What the statement reveals of the output tensor (the protocol's definition). Part of the model hash.
+pub use verinfer_protocol::OutputMode;
+use verinfer_protocol::StatementLayout;
 
 /// A compiled model: the IR plus everything that determined it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +49,11 @@ pub struct CompiledModel {
 }
 
 impl CompiledModel {
+    /// The layout of the statements this model's proofs make (its public inputs).
+    pub fn statement_layout(&self) -> StatementLayout {
+        StatementLayout { output_mode: self.output_mode, output_len: self.graph.output_node().len() as u32 }
+    }
+
     /// The canonical encoding: what `model.compiled` holds and what the model hash covers.
     pub fn to_bytes(&self) -> Result<Vec<u8>, ArtifactError> {
         serde_json::to_vec(self).map_err(|e| ArtifactError::Encode(e.to_string()))

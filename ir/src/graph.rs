@@ -62,9 +62,9 @@ impl InputSpec {
     }
 }
 
-/// One gadget-level operation.
+/// One gadget-level operation. Exhaustive on purpose: a backend that misses an op fails to
+/// compile instead of failing at prove time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub enum Op {
     /// The quantized model input; range-checked to the node's width.
     Input,

@@ -6,11 +6,11 @@ use crate::proof_file::{ProofFile, ReadableOutput};
 use anyhow::{anyhow, bail, Context, Result};
 use rand::{CryptoRng, RngCore};
 use std::path::{Path, PathBuf};
-use verinfer_circuits::{assign, constraint_breakdown, constraint_count, lowering_version, ProvingKey, Timings};
+use verinfer_circuits::{assign, lowering_version, Backend, ProvingKey, Timings};
 use verinfer_compiler::data::{read_samples, samples_of, split_samples};
 use verinfer_compiler::{compile, CompileOptions, Report};
 use verinfer_ir::{quantize_input, CompiledModel};
-use verinfer_verifier::{verify, Fr, Proof, Statement, VerifyError, VerifyingKey};
+use verinfer_verifier::{BackendId, Fr, Groth16, Statement, Verifier, VerifyError, VerifyingKey};
 
 /// Where calibration data comes from when `--calibration` is not given: the samples bundled next to
 /// the model (`calibration.json`, else `input.json`).
@@ -38,7 +38,7 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
     };
     let compiled = compile(&bytes, &samples, opts).with_context(|| format!("compiling {}", onnx.display()))?;
     let mut report = compiled.report;
-    let by_gadget = constraint_breakdown(&compiled.model).context("counting constraints")?;
+    let by_gadget = Groth16::circuit_size(&compiled.model).context("counting constraints")?;
     report.constraints = Some(by_gadget.values().sum());
     report.activations = activation_cost(&compiled.model, &by_gadget);
     report.constraints_by_gadget = Some(by_gadget);
@@ -52,7 +52,7 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
     if report.constraints.is_some_and(|c| c <= TRIAL_COUNT_LIMIT) {
         for (t, m) in trials.zip(&compiled.trials) {
             if let Some(m) = m {
-                t.constraints = Some(constraint_count(m).context("counting constraints")?);
+                t.constraints = Some(Groth16::circuit_size(m).context("counting constraints")?.values().sum());
             }
         }
     }
@@ -266,7 +266,7 @@ fn setup_dir_recorded<R: RngCore + CryptoRng>(dir: &Path, rng: &mut R, provenanc
     // The proving key goes straight to disk as it is computed (it is about 390 bytes a constraint).
     let pk_path = dir.join(artifacts::PROVING_KEY);
     let vk = write_atomic_with(&pk_path, |file| {
-        Ok(verinfer_circuits::groth16::setup_to_file(&model, std::io::BufWriter::with_capacity(1 << 20, file), rng)?)
+        Ok(Groth16::setup(&model, std::io::BufWriter::with_capacity(1 << 20, file), rng)?)
     })?;
     let (pk_digest, pk_len) = file_sha256(&pk_path)?;
     let vkb = vk.to_bytes()?;
@@ -404,8 +404,7 @@ pub fn prove_sample_timed<R: RngCore + CryptoRng>(
         let witness = assign(model, q.clone(), salt, seed).context("evaluating the model")?;
         Ok((q, witness))
     })?;
-    let proof =
-        verinfer_circuits::prove_timed(model, pk, &witness, rng, timings).map_err(|e| key_digest_error(pk, e))?;
+    let proof = Groth16::prove(model, pk, &witness, rng, timings).map_err(|e| key_digest_error(pk, e))?;
     let out_node = model.graph.output_node();
     let values = match model.output_mode {
         verinfer_ir::OutputMode::Tensor => {
@@ -630,14 +629,22 @@ pub fn verify_bytes_for_model(
     proof_json: &str,
     model: Option<&CompiledModel>,
 ) -> Result<Statement, VerifyFailure> {
-    let key = VerifyingKey::from_bytes(key)?.prepare();
     let file = ProofFile::parse(proof_json)?;
-    let (statement, proof): (Statement, Proof) = file.decode()?;
-    verify(&key, &statement, &proof)?;
+    let statement = match file.backend {
+        BackendId::Groth16 => verify_file::<Groth16>(key, &file)?,
+    };
     if let Some(model) = model {
         check_model_fields(&file, &statement, model)?;
     }
     check_readable_output(&file.output, &statement)?;
+    Ok(statement)
+}
+
+/// Checks `file`'s proof with backend `V`'s verifier and key bytes; returns the proven statement.
+fn verify_file<V: Verifier>(key: &[u8], file: &ProofFile) -> Result<Statement, VerifyError> {
+    let key = V::prepare(&V::decode_key(key)?);
+    let (statement, proof) = file.decode_as::<V>()?;
+    V::verify(&key, &statement, &proof)?;
     Ok(statement)
 }
 

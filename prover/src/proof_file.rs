@@ -1,7 +1,9 @@
 //! `proof.json`: a versioned proof with its statement in hex and the output for people to read.
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
-use verinfer_verifier::{fr_to_bytes, OutputClaim, Proof, Statement, VerifyError};
+use verinfer_verifier::{
+    fr_to_bytes, BackendId, Groth16, OutputClaim, Proof, PublicInputs, Statement, Verifier, VerifyError,
+};
 use verinfer_verifier_canister::types as canister;
 
 /// `format` of proof files.
@@ -52,8 +54,8 @@ pub struct ProofFile {
     pub format: String,
     /// [`PROOF_VERSION`].
     pub format_version: u32,
-    /// Proof system.
-    pub backend: String,
+    /// Proof system (an unknown name is refused when the file is read).
+    pub backend: BackendId,
     /// Model name.
     pub model_name: String,
     /// The statement.
@@ -142,7 +144,7 @@ impl ProofFile {
         Ok(ProofFile {
             format: PROOF_FORMAT.into(),
             format_version: PROOF_VERSION,
-            backend: "groth16".into(),
+            backend: BackendId::Groth16,
             model_name: model_name.into(),
             statement: StatementJson::from_statement(statement),
             public_inputs: statement.public_inputs()?.iter().map(|f| hex::encode(fr_to_bytes(f))).collect(),
@@ -165,17 +167,22 @@ impl ProofFile {
                 f.format_version
             )));
         }
-        if f.backend != "groth16" {
-            return Err(VerifyError::MalformedProof(format!("backend '{}' is not supported by this build", f.backend)));
-        }
         Ok(f)
     }
 
     /// The decoded statement and proof; `public_inputs`, if present, must match the statement.
     pub fn decode(&self) -> Result<(Statement, Proof), VerifyError> {
+        self.decode_as::<Groth16>()
+    }
+
+    /// [`ProofFile::decode`] for backend `V`: the file must name it.
+    pub fn decode_as<V: Verifier>(&self) -> Result<(Statement, V::Proof), VerifyError> {
+        if self.backend != V::ID {
+            return Err(VerifyError::MalformedProof(format!("this is a {} proof, not {}", self.backend, V::ID)));
+        }
         let statement = self.statement.to_statement()?;
         let bytes = unhex(&self.proof).map_err(|_| VerifyError::MalformedProof("proof is not hex".into()))?;
-        let proof = Proof::from_bytes(&bytes)?;
+        let proof = V::decode_proof(&bytes)?;
         if !self.public_inputs.is_empty() {
             let expected: Vec<Vec<u8>> = statement.public_inputs()?.iter().map(|f| fr_to_bytes(f).to_vec()).collect();
             let given = self
@@ -189,5 +196,23 @@ impl ProofFile {
             }
         }
         Ok((statement, proof))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROOF: &str = include_str!("../../fuzz-targets/seeds/context/proof.json");
+
+    #[test]
+    fn the_backend_is_read_by_name_and_an_unknown_one_is_named() {
+        let f = ProofFile::parse(PROOF).unwrap();
+        assert_eq!(f.backend, BackendId::Groth16);
+        assert!(serde_json::to_string(&f).unwrap().contains("\"backend\":\"groth16\""));
+        f.decode_as::<Groth16>().unwrap();
+        let plonk = PROOF.replacen("\"groth16\"", "\"plonk\"", 1);
+        let e = ProofFile::parse(&plonk).unwrap_err().to_string();
+        assert!(e.contains("backend 'plonk' is not supported by this build (supported: groth16)"), "{e}");
     }
 }

@@ -6,7 +6,7 @@ use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::pairing::Pairing;
 use ark_ec::AffineRepr;
 use serde_json::{json, Value};
-use verinfer_verifier::{Fr, Proof, Statement, VerifyError, VerifyingKey};
+use verinfer_verifier::{Fr, Proof, PublicInputs, Statement, VerifyError, VerifyingKey};
 
 fn fq(x: &Fq) -> Value {
     Value::String(x.to_string())

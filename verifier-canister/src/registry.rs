@@ -1,7 +1,7 @@
 //! The model registry: registration (controllers and registrars), key rotation (controllers),
 //! retirement (controllers, or the registrar that registered the model) and the registrar list.
 use crate::state::{self, ModelRecord, PREPARED, REGISTRARS};
-use crate::types::{Backend, Error, ModelInfo, OutputMode, RegisterArgs, RotateArgs, SetupKind, SetupProvenance};
+use crate::types::{Error, ModelInfo, RegisterArgs, RotateArgs, SetupKind, SetupProvenance};
 use crate::{bytes32, sha256, too_large};
 use ark_ec::AffineRepr;
 use candid::Principal;
@@ -147,11 +147,8 @@ pub fn register(caller: Principal, args: RegisterArgs) -> Result<ModelInfo, Erro
         model_hash: ByteBuf::from(hash.to_vec()),
         name: args.name,
         version: args.version,
-        backend: Backend::Groth16,
-        output_mode: match vk.layout.output_mode {
-            verinfer_verifier::OutputMode::Tensor => OutputMode::Tensor,
-            verinfer_verifier::OutputMode::Commitment => OutputMode::Commitment,
-        },
+        backend: verinfer_verifier::BackendId::Groth16.into(),
+        output_mode: vk.layout.output_mode.into(),
         output_len: vk.layout.output_len,
         public_inputs: vk.layout.num_public_inputs() as u32,
         metadata: args.metadata,

@@ -11,6 +11,16 @@ pub enum Backend {
     Groth16,
 }
 
+/// The candid face of the protocol's [`verinfer_verifier::BackendId`] (candid names a type by its
+/// Rust name, so the interface keeps its own; the conversion is exhaustive).
+impl From<verinfer_verifier::BackendId> for Backend {
+    fn from(b: verinfer_verifier::BackendId) -> Self {
+        match b {
+            verinfer_verifier::BackendId::Groth16 => Backend::Groth16,
+        }
+    }
+}
+
 /// What a statement reveals of the output tensor.
 #[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputMode {
@@ -20,6 +30,16 @@ pub enum OutputMode {
     /// A Poseidon commitment to them.
     #[serde(rename = "commitment")]
     Commitment,
+}
+
+/// The candid face of the protocol's [`verinfer_verifier::OutputMode`].
+impl From<verinfer_verifier::OutputMode> for OutputMode {
+    fn from(m: verinfer_verifier::OutputMode) -> Self {
+        match m {
+            verinfer_verifier::OutputMode::Tensor => OutputMode::Tensor,
+            verinfer_verifier::OutputMode::Commitment => OutputMode::Commitment,
+        }
+    }
 }
 
 /// How the Groth16 parameters of a verifying key were made.

@@ -1,76 +1,13 @@
-//! The statement a proof makes and its encoding as public inputs.
-//!
-//! Public inputs, in order (BN254 scalars):
-//! 1. `model_hash` as two 128-bit limbs, high half first (bytes 0..16 and 16..32, big-endian);
-//! 2. `input_commitment` (a field element, 32 bytes big-endian);
-//! 3. `seed` as two 128-bit limbs, high half first;
-//! 4. `output_index`;
-//! 5. the output tensor's quantized values (negative values as p - |v|), or one commitment to them.
+//! The BN254 encoding of a statement: each public input ([`Slot`], in the protocol's order) as a
+//! scalar of BN254's scalar field. The statement itself and the order are `verinfer_protocol`'s.
 use crate::{error::VerifyError, Fr};
 use alloc::{format, vec::Vec};
 use ark_ff::{BigInteger, PrimeField};
-use serde::{Deserialize, Serialize};
-
-/// What the statement reveals of the output tensor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutputMode {
-    /// Every quantized output value is public.
-    Tensor,
-    /// A Poseidon commitment to the output values is public.
-    Commitment,
-}
-
-/// The shape of the statements a circuit proves; stored with its verifying key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatementLayout {
-    /// Output mode.
-    pub output_mode: OutputMode,
-    /// Number of output values.
-    pub output_len: u32,
-}
-
-impl StatementLayout {
-    /// Number of public inputs.
-    pub fn num_public_inputs(&self) -> usize {
-        6 + match self.output_mode {
-            OutputMode::Tensor => self.output_len as usize,
-            OutputMode::Commitment => 1,
-        }
-    }
-}
-
-/// The revealed output.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutputClaim {
-    /// The quantized output values.
-    Tensor(Vec<i64>),
-    /// Poseidon commitment to the output values, 32 bytes big-endian.
-    Commitment([u8; 32]),
-}
-
-/// "There is an input committed to by `input_commitment` such that model `model_hash`, evaluated with
-/// verinfer's integer semantics and sampled with `seed`, gives `output_index` (and `output`)."
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Statement {
-    /// SHA-256 of the compiled model.
-    pub model_hash: [u8; 32],
-    /// Poseidon commitment to (domain, salt, quantized input), big-endian field element.
-    pub input_commitment: [u8; 32],
-    /// 32 bytes the prover did not choose.
-    pub seed: [u8; 32],
-    /// The sampled class.
-    pub output_index: u32,
-    /// The output tensor or its commitment.
-    pub output: OutputClaim,
-}
+pub use verinfer_protocol::{Half, OutputClaim, OutputMode, Slot, Statement, StatementLayout};
 
 /// Two 128-bit limbs of 32 bytes, high half first.
 pub fn limbs(bytes: &[u8; 32]) -> [Fr; 2] {
-    let hi = u128::from_be_bytes(bytes[..16].try_into().unwrap_or([0; 16]));
-    let lo = u128::from_be_bytes(bytes[16..].try_into().unwrap_or([0; 16]));
-    [Fr::from(hi), Fr::from(lo)]
+    [Half::High, Half::Low].map(|h| Fr::from(h.of(bytes)))
 }
 
 /// A signed integer as a field element.
@@ -106,27 +43,35 @@ pub fn fr_from_bytes(b: &[u8; 32], what: &str) -> Result<Fr, VerifyError> {
     Ok(f)
 }
 
-impl Statement {
-    /// The layout this statement has.
-    pub fn layout(&self) -> StatementLayout {
-        match &self.output {
-            OutputClaim::Tensor(v) => StatementLayout { output_mode: OutputMode::Tensor, output_len: v.len() as u32 },
-            OutputClaim::Commitment(_) => StatementLayout { output_mode: OutputMode::Commitment, output_len: 0 },
-        }
-    }
+/// Public input `slot` of `statement`; an error if the statement has no such input or a 32-byte
+/// value is not a canonical scalar.
+pub fn public_input(statement: &Statement, slot: Slot) -> Result<Fr, VerifyError> {
+    let missing = || VerifyError::MalformedStatement(format!("the statement has no public input {slot:?}"));
+    Ok(match slot {
+        Slot::ModelHash(half) => Fr::from(half.of(&statement.model_hash)),
+        Slot::InputCommitment => fr_from_bytes(&statement.input_commitment, "input_commitment")?,
+        Slot::Seed(half) => Fr::from(half.of(&statement.seed)),
+        Slot::OutputIndex => Fr::from(statement.output_index as u64),
+        Slot::OutputValue(i) => match &statement.output {
+            OutputClaim::Tensor(values) => fr_from_i64(*values.get(i as usize).ok_or_else(missing)?),
+            OutputClaim::Commitment(_) => return Err(missing()),
+        },
+        Slot::OutputCommitment => match &statement.output {
+            OutputClaim::Commitment(c) => fr_from_bytes(c, "output commitment")?,
+            OutputClaim::Tensor(_) => return Err(missing()),
+        },
+    })
+}
 
-    /// The public inputs, in the documented order.
-    pub fn public_inputs(&self) -> Result<Vec<Fr>, VerifyError> {
-        let mut v = Vec::with_capacity(8);
-        v.extend(limbs(&self.model_hash));
-        v.push(fr_from_bytes(&self.input_commitment, "input_commitment")?);
-        v.extend(limbs(&self.seed));
-        v.push(Fr::from(self.output_index as u64));
-        match &self.output {
-            OutputClaim::Tensor(values) => v.extend(values.iter().map(|&x| fr_from_i64(x))),
-            OutputClaim::Commitment(c) => v.push(fr_from_bytes(c, "output commitment")?),
-        }
-        Ok(v)
+/// A statement's public inputs as BN254 scalars.
+pub trait PublicInputs {
+    /// Every public input, in the order of the statement's layout ([`StatementLayout::slots`]).
+    fn public_inputs(&self) -> Result<Vec<Fr>, VerifyError>;
+}
+
+impl PublicInputs for Statement {
+    fn public_inputs(&self) -> Result<Vec<Fr>, VerifyError> {
+        self.layout().slots().map(|slot| public_input(self, slot)).collect()
     }
 }
 

@@ -2,7 +2,7 @@
 use crate::error::VerifyError;
 use crate::key::PreparedVerifyingKey;
 use crate::proof::Proof;
-use crate::statement::Statement;
+use crate::statement::{PublicInputs, Statement};
 use alloc::format;
 use ark_bn254::Bn254;
 use ark_ec::VariableBaseMSM;

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use thiserror::Error;
 use verinfer_ir::CompiledModel;
-use verinfer_verifier::{OutputMode, Proof, StatementLayout, VerifyingKey};
+use verinfer_verifier::{Proof, StatementLayout, VerifyingKey};
 
 pub mod fixed_base;
 pub mod generator;
@@ -249,13 +249,7 @@ impl ProvingKey {
 
 /// The statement layout of a model.
 pub fn layout(model: &CompiledModel) -> StatementLayout {
-    StatementLayout {
-        output_mode: match model.output_mode {
-            verinfer_ir::OutputMode::Tensor => OutputMode::Tensor,
-            verinfer_ir::OutputMode::Commitment => OutputMode::Commitment,
-        },
-        output_len: model.graph.output_node().len() as u32,
-    }
+    model.statement_layout()
 }
 
 /// Circuit-specific setup, with the proving key in memory (see [`setup_to_file`] for large circuits).

@@ -16,14 +16,15 @@ use super::step::step;
 use super::table::table;
 use super::wiring::{gather, sum, sum_pool};
 use super::{constant, enforce_equal, fr, witness, Cs, Lc, Result, Signal};
-use crate::commit::{domain, per_element, INPUT_DOMAIN, OUTPUT_DOMAIN};
-use crate::sampling::SAMPLE_DOMAIN;
+use crate::commit::{domain, per_element};
 use crate::witness::ProverWitness;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
-use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
+use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError, Variable};
 use verinfer_ir::{ArtifactError, CompiledModel, Op, OutputMode, TensorId};
-use verinfer_verifier::{limbs, OutputClaim};
+use verinfer_protocol::tags::{RandomnessInput, INPUT_DOMAIN, OUTPUT_DOMAIN, RANDOMNESS_INPUTS, SAMPLE_DOMAIN};
+use verinfer_protocol::{Half, Slot};
+use verinfer_verifier::{limbs, public_input};
 
 /// A model's circuit; `witness` is `None` for setup and constraint counting.
 #[derive(Clone, Copy)]
@@ -60,19 +61,27 @@ impl<'a> ModelCircuit<'a> {
 /// corrupted value must leave the system unsatisfied). The other ops are linear combinations (Linear,
 /// Conv, Affine, Sum, SumPool, Gather) or values computed from their operands' (Mul, MatMul, Step).
 pub fn reads_node_values(op: &Op) -> bool {
-    matches!(
-        op,
+    match op {
         Op::Input
-            | Op::Rescale { .. }
-            | Op::Relu { .. }
-            | Op::Clamp { .. }
-            | Op::MaxPool { .. }
-            | Op::ArgMax { .. }
-            | Op::Table { .. }
-            | Op::Div { .. }
-            | Op::Sqrt { .. }
-            | Op::Rsqrt { .. }
-    )
+        | Op::Rescale { .. }
+        | Op::Relu { .. }
+        | Op::Clamp { .. }
+        | Op::MaxPool { .. }
+        | Op::ArgMax { .. }
+        | Op::Table { .. }
+        | Op::Div { .. }
+        | Op::Sqrt { .. }
+        | Op::Rsqrt { .. } => true,
+        Op::Linear { .. }
+        | Op::Conv { .. }
+        | Op::Affine { .. }
+        | Op::Sum { .. }
+        | Op::SumPool { .. }
+        | Op::Gather { .. }
+        | Op::Mul { .. }
+        | Op::MatMul { .. }
+        | Op::Step { .. } => false,
+    }
 }
 
 /// Packs offset-binary wires (`u` in `[0, 2^b)`) like `crate::commit::pack`.
@@ -143,29 +152,28 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         let w = self.witness;
         let st = w.map(|w| &w.statement);
         let out_node = ir.output_node();
-        let n_out = out_node.len();
 
-        // Public inputs, in the statement's order.
-        let pub_var = |v: Option<Fr>| cs.new_input_variable(|| v.ok_or(SynthesisError::AssignmentMissing));
-        let hash_vars = [pub_var(st.map(|s| limbs(&s.model_hash)[0]))?, pub_var(st.map(|s| limbs(&s.model_hash)[1]))?];
-        let commit_var = pub_var(st.map(|s| Fr::from_be_bytes_mod_order(&s.input_commitment)))?;
-        let seed_vals = st.map(|s| limbs(&s.seed));
-        let seed_vars = [pub_var(seed_vals.map(|l| l[0]))?, pub_var(seed_vals.map(|l| l[1]))?];
-        let index_var = pub_var(st.map(|s| Fr::from(s.output_index as u64)))?;
-        let out_vars = match self.model.output_mode {
-            OutputMode::Tensor => (0..n_out)
-                .map(|i| {
-                    pub_var(st.and_then(|s| match &s.output {
-                        OutputClaim::Tensor(v) => v.get(i).map(|&x| fr(x as i128)),
-                        OutputClaim::Commitment(_) => None,
-                    }))
-                })
-                .collect::<Result<Vec<_>>>()?,
-            OutputMode::Commitment => vec![pub_var(st.and_then(|s| match &s.output {
-                OutputClaim::Commitment(c) => Some(Fr::from_be_bytes_mod_order(c)),
-                OutputClaim::Tensor(_) => None,
-            }))?],
-        };
+        // Public inputs, one variable a slot in the protocol's order.
+        let slots: Vec<Slot> = self.model.statement_layout().slots().collect();
+        let vars = slots
+            .iter()
+            .map(|&slot| {
+                let value = st.and_then(|s| public_input(s, slot).ok());
+                cs.new_input_variable(|| value.ok_or(SynthesisError::AssignmentMissing))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let var =
+            |slot: Slot| slots.iter().position(|s| *s == slot).map(|i| vars[i]).ok_or(SynthesisError::Unsatisfiable);
+        let hash_vars = [var(Slot::ModelHash(Half::High))?, var(Slot::ModelHash(Half::Low))?];
+        let commit_var = var(Slot::InputCommitment)?;
+        let seed_vars = [var(Slot::Seed(Half::High))?, var(Slot::Seed(Half::Low))?];
+        let index_var = var(Slot::OutputIndex)?;
+        let out_vars: Vec<Variable> = slots
+            .iter()
+            .zip(&vars)
+            .filter(|(s, _)| matches!(s, Slot::OutputValue(_) | Slot::OutputCommitment))
+            .map(|(_, v)| *v)
+            .collect();
 
         // The model hash is a constant of this circuit.
         for (var, limb) in hash_vars.iter().zip(limbs(&self.model_hash)) {
@@ -258,7 +266,6 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     .enumerate()
                     .map(|(i, s)| rsqrt(&cs, s, *exp, width(input), node.bits.0, value(ni, i)))
                     .collect::<Result<_>>()?,
-                _ => return Err(SynthesisError::Unsatisfiable),
             };
             if out.len() != node.len() {
                 return Err(SynthesisError::Unsatisfiable);
@@ -298,19 +305,24 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         let index = Lc::from(index_var);
         let index_value = st.map(|s| s.output_index as usize);
         if self.model.sampling.is_random() {
-            let hash_vals = limbs(&self.model_hash);
-            let commit_val = st.map(|s| Fr::from_be_bytes_mod_order(&s.input_commitment));
-            let public = |v: ark_relations::gr1cs::Variable, value: Option<Fr>| Wire { lc: Lc::from(v), value };
-            let tag = domain(SAMPLE_DOMAIN);
-            let inputs = [
-                Wire { lc: constant(tag), value: Some(tag) },
-                public(seed_vars[0], seed_vals.map(|l| l[0])),
-                public(seed_vars[1], seed_vals.map(|l| l[1])),
-                public(commit_var, commit_val),
-                public(hash_vars[0], Some(hash_vals[0])),
-                public(hash_vars[1], Some(hash_vals[1])),
-                Wire { lc: Lc::new(), value: Some(Fr::from(0u64)) },
-            ];
+            let half = |h: Half| h as usize;
+            let inputs = RANDOMNESS_INPUTS.map(|input| match input {
+                RandomnessInput::Tag => {
+                    let tag = domain(SAMPLE_DOMAIN);
+                    Wire { lc: constant(tag), value: Some(tag) }
+                }
+                RandomnessInput::Seed(h) => {
+                    Wire { lc: Lc::from(seed_vars[half(h)]), value: st.map(|s| Fr::from(h.of(&s.seed))) }
+                }
+                RandomnessInput::InputCommitment => Wire {
+                    lc: Lc::from(commit_var),
+                    value: st.map(|s| Fr::from_be_bytes_mod_order(&s.input_commitment)),
+                },
+                RandomnessInput::ModelHash(h) => {
+                    Wire { lc: Lc::from(hash_vars[half(h)]), value: Some(Fr::from(h.of(&self.model_hash))) }
+                }
+                RandomnessInput::Step => Wire { lc: Lc::new(), value: Some(Fr::from(0u64)) },
+            });
             let u = hash(&cs, &inputs)?;
             let draw = w.and_then(|w| w.draw.as_ref());
             sample(&cs, outs, out_node.bits.0, &self.model.sampling, &u, index, index_value, draw)?;

@@ -3,6 +3,7 @@ use crate::artifacts;
 use crate::fsutil::read;
 use crate::pipeline::load_model;
 use anyhow::Result;
+use candid::CandidType;
 use serde_bytes::ByteBuf;
 use std::path::PathBuf;
 use verinfer_verifier::VerifyingKey;
@@ -40,19 +41,12 @@ pub struct VerifyArgs {
     pub ticket: Option<u64>,
 }
 
-/// A candid blob literal.
-pub fn blob(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 3 + 7);
-    s.push_str("blob \"");
-    for b in bytes {
-        s.push_str(&format!("\\{b:02x}"));
-    }
-    s.push('"');
-    s
-}
-
-fn text(t: &str) -> String {
-    format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""))
+/// The candid text of `value` with its type's field names: what `dfx canister call` takes. Built
+/// from the canister's own types, so it cannot drift from the interface.
+pub fn candid_text<T: CandidType>(value: &T) -> Result<String> {
+    let bytes = candid::encode_one(value)?;
+    let args = candid::IDLArgs::from_bytes_with_types(&bytes, &candid::types::TypeEnv::new(), &[T::ty()])?;
+    Ok(args.to_string())
 }
 
 /// The canister's record of how a build's keys were made, from its `setup.json`.
@@ -75,24 +69,6 @@ pub fn provenance(record: &crate::pipeline::SetupRecord) -> Result<t::SetupProve
     })
 }
 
-/// Candid text of a provenance record.
-fn provenance_text(p: &t::SetupProvenance) -> String {
-    let kind = match p.kind {
-        t::SetupKind::SingleParty => "single_party",
-        t::SetupKind::Ceremony => "ceremony",
-    };
-    let beacon = match &p.beacon {
-        Some(b) => format!("opt record {{ hash = {}; iterations_exp = {} : nat8 }}", blob(&b.hash), b.iterations_exp),
-        None => "null".into(),
-    };
-    format!(
-        "record {{ kind = variant {{ {kind} }}; contributions = {} : nat32; transcript_hash = {}; ptau_hash = {}; beacon = {beacon} }}",
-        p.contributions,
-        blob(&p.transcript_hash),
-        blob(&p.ptau_hash)
-    )
-}
-
 /// Runs a `canister` subcommand.
 pub fn run(cmd: &Command) -> Result<()> {
     match cmd {
@@ -101,39 +77,25 @@ pub fn run(cmd: &Command) -> Result<()> {
             VerifyingKey::from_bytes(&key)?;
             let model = load_model(&a.dir)?;
             let record = crate::pipeline::read_setup_record(&a.dir.join(artifacts::SETUP))?;
-            println!(
-                "(record {{ verifying_key = {}; name = {}; version = {}; metadata = vec {{ record {{ \"onnx_sha256\"; {} }}; record {{ \"compiler_version\"; {} }}; record {{ \"sampling\"; {} }} }}; setup = opt {} }})",
-                blob(&key),
-                text(&model.name),
-                text(&a.version),
-                text(&model.onnx_sha256),
-                text(&model.compiler_version),
-                text(&model.sampling.describe()),
-                provenance_text(&provenance(&record)?)
-            );
+            let meta = |k: &str, v: &str| (k.to_string(), v.to_string());
+            let args = t::RegisterArgs {
+                verifying_key: ByteBuf::from(key),
+                name: model.name.clone(),
+                version: a.version.clone(),
+                metadata: vec![
+                    meta("onnx_sha256", &model.onnx_sha256),
+                    meta("compiler_version", &model.compiler_version),
+                    meta("sampling", &model.sampling.describe()),
+                ],
+                setup: Some(provenance(&record)?),
+            };
+            println!("{}", candid_text(&args)?);
         }
         Command::VerifyArgs(a) => {
             let f = crate::proof_file::ProofFile::parse(&crate::fsutil::read_string(&a.proof)?)?;
-            let (s, proof) = f.decode()?;
-            let output = match &s.output {
-                verinfer_verifier::OutputClaim::Tensor(v) => {
-                    format!(
-                        "variant {{ tensor = vec {{ {} }} }}",
-                        v.iter().map(|x| format!("{x} : int64")).collect::<Vec<_>>().join("; ")
-                    )
-                }
-                verinfer_verifier::OutputClaim::Commitment(c) => format!("variant {{ commitment = {} }}", blob(c)),
-            };
-            println!(
-                "(record {{ proof = {}; statement = record {{ model_hash = {}; input_commitment = {}; seed = {}; output_index = {} : nat32; output = {} }}; ticket = {} }})",
-                blob(&proof.to_bytes()?),
-                blob(&s.model_hash),
-                blob(&s.input_commitment),
-                blob(&s.seed),
-                s.output_index,
-                output,
-                a.ticket.map(|t| format!("opt ({t} : nat64)")).unwrap_or_else(|| "null".into())
-            );
+            // Decoded first: a proof whose points are not on the curve is refused here, not by the canister.
+            f.decode()?;
+            println!("{}", candid_text(&f.canister_args(a.ticket)?)?);
         }
     }
     Ok(())

@@ -30,11 +30,12 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let c_bytes = fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, model.graph.nodes[0].bits.0));
     let c = hex::encode(c_bytes);
     let hash = model.model_hash()?;
-    let request_seed = format!(
-        "(record {{ model_hash = {}; input_commitment = {}; event = null; consumer = null }})",
-        super::canister::blob(&hash.0),
-        super::canister::blob(&c_bytes)
-    );
+    let request_seed = super::canister::candid_text(&verinfer_verifier_canister::types::SeedRequest {
+        model_hash: serde_bytes::ByteBuf::from(hash.0.to_vec()),
+        input_commitment: serde_bytes::ByteBuf::from(c_bytes.to_vec()),
+        event: None,
+        consumer: None,
+    })?;
     let value =
         serde_json::json!({ "model_hash": hash.to_hex(), "input_commitment": c, "request_seed_args": request_seed });
     let text = format!("model_hash       {hash}\ninput_commitment {c}\nrequest_seed     {request_seed}");

@@ -1,0 +1,37 @@
+//! Domain tags and the inputs of the sampling randomness: what the native code, every circuit and
+//! outside clients (circomlibjs) hash. A tag enters a hash as the big-endian integer of its ASCII.
+use crate::statement::Half;
+
+/// Domain tag of input commitments.
+pub const INPUT_DOMAIN: &[u8] = b"verinfer/input/v1";
+/// Domain tag of output commitments.
+pub const OUTPUT_DOMAIN: &[u8] = b"verinfer/output/v1";
+/// Domain tag of the sampling randomness.
+pub const SAMPLE_DOMAIN: &[u8] = b"verinfer/sample/v1";
+
+/// One input of the randomness hash `u = Poseidon(...)` of a draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RandomnessInput {
+    /// [`SAMPLE_DOMAIN`].
+    Tag,
+    /// Half of the seed.
+    Seed(Half),
+    /// The input commitment.
+    InputCommitment,
+    /// Half of the model hash.
+    ModelHash(Half),
+    /// The draw's number (0 for the single draw a statement proves).
+    Step,
+}
+
+/// The randomness hash's inputs, in order: `Poseidon(tag, seed_hi, seed_lo, input_commitment,
+/// hash_hi, hash_lo, step)`.
+pub const RANDOMNESS_INPUTS: [RandomnessInput; 7] = [
+    RandomnessInput::Tag,
+    RandomnessInput::Seed(Half::High),
+    RandomnessInput::Seed(Half::Low),
+    RandomnessInput::InputCommitment,
+    RandomnessInput::ModelHash(Half::High),
+    RandomnessInput::ModelHash(Half::Low),
+    RandomnessInput::Step,
+];
