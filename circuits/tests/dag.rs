@@ -88,11 +88,11 @@ fn transformer_block_compiles_agrees_and_is_sound() {
     let x = &test[0];
     let w = assign(m, quantize_input(&m.graph, x).unwrap(), Fr::from(5u64), [1; 32]).unwrap();
     check_witness(m, &w).unwrap();
-    // Corrupt every node whose value is a witness (the others are linear combinations or products
-    // computed from their operands in the circuit, so their stored value is not read).
+    // Corrupt every node whose value is a witness of its own (the others are linear combinations,
+    // whose values are checked where a consumer makes them witnesses, or identity clamps).
     let mut tried = 0;
     for (ni, node) in m.graph.nodes.iter().enumerate() {
-        if !reads_node_values(&node.op) {
+        if !reads_node_values(&m.graph, &node.op) {
             continue;
         }
         for i in [0, node.len() - 1] {

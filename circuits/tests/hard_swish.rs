@@ -30,7 +30,7 @@ fn hard_swish_is_exact_sound_and_costs_about_80_constraints_per_element() {
     let honest = assign(&m, quantize_input(&m.graph, &x).unwrap(), Fr::from(5u64), [1; 32]).unwrap();
     check_witness(&m, &honest).unwrap();
     for (ni, node) in m.graph.nodes.iter().enumerate() {
-        if !reads_node_values(&node.op) {
+        if !reads_node_values(&m.graph, &node.op) {
             continue;
         }
         for i in [0, n / 2, n - 1] {

@@ -48,13 +48,14 @@ fn corrupted_activations_are_caught_at_every_node() {
 fn corrupted_activations_are_caught(name: &str) {
     let m = model(name, OutputMode::Tensor);
     let w = honest(&m, name);
+    // Every node, the linear ones included: these models' consumers turn each linear output into a
+    // witness (a rescale's remainder, a range check's bits), which must then disagree with the
+    // combination. (`reads_node_values` tells the ops whose own constraints catch it.)
     for (ni, node) in m.graph.nodes.iter().enumerate() {
-        if !reads_node_values(&node.op) {
-            continue; // linear combinations of their operands: no value of theirs to corrupt
-        }
         let mut bad = w.clone();
         bad.eval.values[ni][0] += 1;
-        assert!(unsatisfied(&m, &bad), "node {ni} ({}) corrupted but satisfied", node.op.kind());
+        let own = if reads_node_values(&m.graph, &node.op) { "its own constraints" } else { "its consumers" };
+        assert!(unsatisfied(&m, &bad), "node {ni} ({}) corrupted but satisfied ({own})", node.op.kind());
     }
 }
 

@@ -15,22 +15,32 @@ fn width_for(m: u128) -> u8 {
     (128 - m.leading_zeros() + 1) as u8
 }
 
+/// Whether clamping a `w`-bit operand to `[lo, hi]` is the identity (no constraint, no witness).
+pub fn is_identity(w: u8, lo: i64, hi: i64) -> bool {
+    let (x_min, x_max) = (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1);
+    lo as i128 <= x_min && hi as i128 >= x_max
+}
+
 /// `min(max(x, lo), hi)` for a `w`-bit `x` and `lo <= hi`. `y_val` is the output witness (from
 /// the integer evaluator when proving).
 pub fn clamp(cs: &Cs, x: &Signal, w: u8, lo: i64, hi: i64, y_val: Option<i128>) -> Result<Signal> {
     let (lo, hi) = (lo as i128, hi as i128);
     let (x_min, x_max) = (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1);
-    // lower side: v = max(x, lo), as a signal with its width
-    let (v, v_max) = if lo <= x_min {
-        (x.clone(), x_max.max(lo))
+    let v_max = x_max.max(lo);
+    let upper_binds = hi < v_max;
+    // lower side: v = max(x, lo), as a signal with its width; the ReLU's output is the clamp's
+    // (the evaluator's value) when the upper side cannot bind, else an intermediate value
+    let v = if lo <= x_min {
+        x.clone()
     } else {
         let shifted = Signal { lc: x.lc.clone() - constant(fr(lo)), value: x.value.map(|v| v - lo), bits: None };
         let w1 = width_for((x_max - lo).unsigned_abs().max((x_min - lo).unsigned_abs()));
-        let u = relu(cs, &shifted, w1, x.value.map(|v| (v - lo).max(0)))?;
-        (Signal { lc: u.lc + constant(fr(lo)), value: u.value.map(|u| u + lo), bits: None }, x_max.max(lo))
+        let u_val = if upper_binds { x.value.map(|v| (v - lo).max(0)) } else { y_val.map(|y| y - lo) };
+        let u = relu(cs, &shifted, w1, u_val)?;
+        Signal { lc: u.lc + constant(fr(lo)), value: u.value.map(|u| u + lo), bits: None }
     };
-    if hi >= v_max {
-        // the upper side cannot bind; the output is v (whose witness is derived, not free)
+    if !upper_binds {
+        // the output is v; with neither side binding, the operand itself (no witness of its own)
         return Ok(Signal { value: y_val.or(v.value), ..v });
     }
     // upper side: z = max(hi - v, 0), y = hi - z

@@ -23,18 +23,25 @@ pub fn materialize(cs: &Cs, s: &Signal) -> Result<Signal> {
     Ok(Signal { lc: Lc::from(v), value: s.value, bits: s.bits.clone() })
 }
 
-/// `y = W x + b` with `W` row-major `rows x cols`. Rows are built on every core.
-pub fn linear(cs: &Cs, x: &[Signal], rows: usize, cols: usize, weights: &[i64], bias: &[i64]) -> Result<Vec<Signal>> {
+/// `y = W x + b` with `W` row-major `rows x cols`; `y` holds the outputs' values when proving (the
+/// integer evaluator's: the gadget does not recompute them). Rows are built on every core.
+pub fn linear(
+    cs: &Cs,
+    x: &[Signal],
+    (rows, cols): (usize, usize),
+    (weights, bias): (&[i64], &[i64]),
+    y: Option<&[i64]>,
+) -> Result<Vec<Signal>> {
     use rayon::prelude::*;
     let x: Vec<Signal> = x.iter().map(|s| materialize(cs, s)).collect::<Result<_>>()?;
-    let xv: Option<Vec<i128>> = x.iter().map(|s| s.value).collect();
+    let values = output_values(y, rows)?;
     let by_value_mode = evaluates_only(cs);
     Ok((0..rows)
         .into_par_iter()
         .map(|r| {
             let row = &weights[r * cols..(r + 1) * cols];
             let taps = || row.iter().zip(&x).filter(|(w, _)| **w != 0);
-            let value = xv.as_ref().map(|xv| row.iter().zip(xv).fold(bias[r] as i128, |a, (&w, &v)| a + w as i128 * v));
+            let value = values[r];
             let lc = if by_value_mode && Span::new(bias[r]).several(taps().map(|(_, s)| &s.lc)) {
                 by_value(value)
             } else {
@@ -49,6 +56,16 @@ pub fn linear(cs: &Cs, x: &[Signal], rows: usize, cols: usize, weights: &[i64], 
             Signal { lc, value, bits: None }
         })
         .collect())
+}
+
+/// The `len` output values a linear gadget carries: the evaluator's when proving (`y`), none
+/// otherwise; a `y` of another length is refused.
+pub fn output_values(y: Option<&[i64]>, len: usize) -> Result<Vec<Option<i128>>> {
+    match y {
+        Some(y) if y.len() != len => Err(ark_relations::gr1cs::SynthesisError::Unsatisfiable),
+        Some(y) => Ok(y.iter().map(|&v| Some(v as i128)).collect()),
+        None => Ok(vec![None; len]),
+    }
 }
 
 /// The terms of `w * lc`.
@@ -101,18 +118,17 @@ fn by_value(value: Option<i128>) -> Lc {
 }
 
 /// A convolution (see [`ConvGeometry::apply`]): each output is one linear combination of the taps
-/// its filter reads, built in O(MACs) without a dense matrix.
-pub fn conv(cs: &Cs, x: &[Signal], g: &ConvGeometry, weights: &[i64], bias: &[i64]) -> Result<Vec<Signal>> {
+/// its filter reads, built in O(MACs) without a dense matrix; `y` as in [`linear`].
+pub fn conv(
+    cs: &Cs,
+    x: &[Signal],
+    g: &ConvGeometry,
+    (weights, bias): (&[i64], &[i64]),
+    y: Option<&[i64]>,
+) -> Result<Vec<Signal>> {
     let x: Vec<Signal> = x.iter().map(|s| materialize(cs, s)).collect::<Result<_>>()?;
     let taps = g.taps();
-    let values: Vec<Option<i128>> = match x.iter().map(|s| s.value).collect::<Option<Vec<i128>>>() {
-        Some(values) => g
-            .apply(&taps, weights, &values, |i| g.bias_at(bias, i) as i128, |a, &w, &v| a + w as i128 * v)
-            .into_iter()
-            .map(Some)
-            .collect(),
-        None => vec![None; g.out_len()],
-    };
+    let values = output_values(y, g.out_len())?;
     let spans = |x: &[Signal]| {
         let add = |s: Span, &w: &i64, x: &Signal| if w != 0 { s.add(&x.lc) } else { s };
         g.apply(&taps, weights, x, |i| Span::new(g.bias_at(bias, i)), add)
@@ -148,16 +164,18 @@ fn conv_terms(x: &[Signal], g: &ConvGeometry, taps: &verinfer_ir::Taps, weights:
         .collect()
 }
 
-/// `y_i = mul_i * x_i + add_i`.
-pub fn affine(x: &[Signal], mul: &[i64], add: &[i64]) -> Vec<Signal> {
-    x.iter()
+/// `y_i = mul_i * x_i + add_i`; `y` as in [`linear`].
+pub fn affine(x: &[Signal], (mul, add): (&[i64], &[i64]), y: Option<&[i64]>) -> Result<Vec<Signal>> {
+    let values = output_values(y, x.len())?;
+    Ok(x.iter()
         .zip(mul.iter().zip(add))
-        .map(|(s, (&m, &a))| Signal {
+        .zip(values)
+        .map(|((s, (&m, &a)), value)| Signal {
             lc: s.lc.clone() * fr(m as i128) + constant(fr(a as i128)),
-            value: s.value.map(|v| v * m as i128 + a as i128),
+            value,
             bits: None,
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -167,15 +185,49 @@ mod tests {
     use crate::r1cs::testing::*;
     use ark_ff::Zero;
 
+    /// The values of signals (all present).
+    fn values(x: &[Signal]) -> Vec<i64> {
+        x.iter().map(|s| s.value.unwrap() as i64).collect()
+    }
+
+    /// `W x + b`, the reference the evaluator computes.
+    fn reference(x: &[Signal], cols: usize, w: &[i64], b: &[i64]) -> Vec<i64> {
+        let xv = values(x);
+        w.chunks(cols).zip(b).map(|(row, b)| row.iter().zip(&xv).map(|(w, x)| w * x).sum::<i64>() + b).collect()
+    }
+
+    /// `W x + b` as the gadget writes it, with the reference values.
+    fn dense(cs: &Cs, x: &[Signal], (rows, cols): (usize, usize), w: &[i64], b: &[i64]) -> Vec<Signal> {
+        linear(cs, x, (rows, cols), (w, b), Some(&reference(x, cols, w, b))).unwrap()
+    }
+
     #[test]
     fn dense_map_is_free_on_single_variables_and_exact() {
         let cs = prover_cs();
         let x: Vec<Signal> = [3i128, -2, 5].iter().map(|&v| signal(&cs, v)).collect();
         let before = cs.num_constraints();
-        let y = linear(&cs, &x, 2, 3, &[1, 2, 3, -1, 0, 4], &[10, -10]).unwrap();
+        let y = dense(&cs, &x, (2, 3), &[1, 2, 3, -1, 0, 4], &[10, -10]);
         assert_eq!(cs.num_constraints(), before);
         assert_eq!(y[0].value, Some(3 - 4 + 15 + 10));
         assert_eq!(y[1].value, Some(-3 + 20 - 10));
+        for s in &y {
+            assert_eq!(evaluate(&cs, &s.lc), fr(s.value.unwrap()), "the combination is the value");
+        }
+        // values of another length are refused
+        assert!(linear(&cs, &x, (2, 3), (&[1, 2, 3, -1, 0, 4], &[10, -10]), Some(&[1])).is_err());
+    }
+
+    #[test]
+    fn soundness_a_wrong_evaluator_value_is_caught_by_its_consumer() {
+        // The gadget carries the evaluator's value; a consumer that allocates witnesses from it
+        // (a rescale) must then disagree with the combination's true value.
+        let cs = prover_cs();
+        let x: Vec<Signal> = [3i128, -2, 5].iter().map(|&v| signal(&cs, v)).collect();
+        let mut y = reference(&x, 3, &[1, 2, 3], &[1]);
+        y[0] += 1;
+        let out = linear(&cs, &x, (1, 3), (&[1, 2, 3], &[1]), Some(&y)).unwrap();
+        crate::r1cs::rescale::rescale(&cs, &out[0], 2, 8, out[0].value.map(|v| v >> 2)).unwrap();
+        assert!(!satisfied(&cs));
     }
 
     fn geometry() -> ConvGeometry {
@@ -203,7 +255,7 @@ mod tests {
         let w: Vec<i64> = (0..g.weights_len() as i64).map(|v| (v * 5) % 9 - 4).collect();
         let b = [3, -1, 0, 7];
         let before = cs.num_constraints();
-        let y = conv(&cs, &x, &g, &w, &b).unwrap();
+        let y = conv(&cs, &x, &g, (&w, &b), Some(&conv_reference(&g, &x, &w, &b))).unwrap();
         assert_eq!(cs.num_constraints(), before, "a convolution costs no constraints");
         // the dense map, built from ONNX's definition position by position
         let mut dense = vec![0i64; g.out_len() * g.in_len()];
@@ -222,10 +274,11 @@ mod tests {
             }
         }
         let bias: Vec<i64> = (0..g.out_len()).map(|r| b[r / 6]).collect();
-        let want = linear(&cs, &x, g.out_len(), g.in_len(), &dense, &bias).unwrap();
+        let want = super::tests::dense(&cs, &x, (g.out_len(), g.in_len()), &dense, &bias);
         for (a, d) in y.iter().zip(&want) {
             assert_eq!(a.value, d.value);
             assert_eq!(a.lc.0.len(), d.lc.0.len(), "the same taps");
+            assert_eq!(evaluate(&cs, &a.lc), fr(d.value.unwrap()));
         }
     }
 
@@ -235,7 +288,7 @@ mod tests {
         let cs = prover_cs();
         let x: Vec<Signal> = (0..g.in_len() as i128).map(|v| signal(&cs, v % 5 - 2)).collect();
         let w: Vec<i64> = (0..g.weights_len() as i64).map(|v| v % 3 - 1).collect();
-        let y = conv(&cs, &x, &g, &w, &[1, 2, 3, 4]).unwrap();
+        let y = conv(&cs, &x, &g, (&w, &[1, 2, 3, 4]), Some(&conv_reference(&g, &x, &w, &[1, 2, 3, 4]))).unwrap();
         let r = crate::r1cs::rescale::rescale(&cs, &y[7], 0, 16, y[7].value).unwrap();
         assert!(satisfied(&cs));
         // an operand the output reads, changed: the value the rescale proved no longer matches
@@ -243,6 +296,11 @@ mod tests {
         corrupt(&cs, v, Fr::from(1u64));
         assert!(!satisfied(&cs));
         drop(r);
+    }
+
+    /// The convolution's values by [`ConvGeometry::apply`], as the evaluator computes them.
+    fn conv_reference(g: &ConvGeometry, x: &[Signal], w: &[i64], b: &[i64]) -> Vec<i64> {
+        g.apply(&g.taps(), w, &values(x), |i| g.bias_at(b, i), |a, &w, &v| a + w * v)
     }
 
     /// A chain of linear maps: long and single-variable rows, a row whose two terms cancel, a
@@ -257,13 +315,13 @@ mod tests {
             0, 0, 0, 0,    // nothing
             2, 0, 0, 0,    // one variable and the bias
         ];
-        let y = linear(cs, &x, 5, 4, &w, &[0, 0, 9, 0, -1]).unwrap();
-        let y2 = linear(cs, &y, 2, 5, &[1, -1, 1, 1, 1, 0, 3, 0, 0, 0], &[2, 0]).unwrap();
+        let y = dense(cs, &x, (5, 4), &w, &[0, 0, 9, 0, -1]);
+        let y2 = dense(cs, &y, (2, 5), &[1, -1, 1, 1, 1, 0, 3, 0, 0, 0], &[2, 0]);
         let g = geometry();
         let xs: Vec<Signal> = (0..g.in_len() as i128).map(|v| signal(cs, v % 7 - 3)).collect();
         let ws: Vec<i64> = (0..g.weights_len() as i64).map(|v| v % 5 - 2).collect();
-        let c = conv(cs, &xs, &g, &ws, &[1, 0, -2, 3]).unwrap();
-        let c2 = linear(cs, &c[..4], 1, 4, &[1, 1, 1, 1], &[0]).unwrap();
+        let c = conv(cs, &xs, &g, (&ws, &[1, 0, -2, 3]), Some(&conv_reference(&g, &xs, &ws, &[1, 0, -2, 3]))).unwrap();
+        let c2 = dense(cs, &c[..4], (1, 4), &[1, 1, 1, 1], &[0]);
         let mut out: Vec<Signal> = y.into_iter().chain(y2).chain(c).chain(c2).collect();
         for s in out.iter_mut() {
             *s = crate::r1cs::rescale::rescale(cs, s, 0, 16, s.value).unwrap();

@@ -262,6 +262,11 @@ pub(crate) mod testing {
         cs.is_satisfied().expect("proving mode")
     }
 
+    /// The value of a linear combination on the assignment.
+    pub fn evaluate(cs: &Cs, lc: &Lc) -> Fr {
+        lc.0.iter().map(|(c, v)| *c * cs.assigned_value(*v).expect("assigned")).sum()
+    }
+
     /// A witness variable holding `v`, as a signal with no bits.
     pub fn signal(cs: &Cs, v: i128) -> Signal {
         let var = witness(cs, Some(fr(v))).unwrap();

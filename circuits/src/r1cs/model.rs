@@ -21,7 +21,7 @@ use crate::witness::ProverWitness;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError, Variable};
-use verinfer_ir::{ArtifactError, CompiledModel, Op, OutputMode, TensorId};
+use verinfer_ir::{ArtifactError, CircuitIr, CompiledModel, Op, OutputMode, TensorId};
 use verinfer_protocol::tags::{RandomnessInput, INPUT_DOMAIN, OUTPUT_DOMAIN, RANDOMNESS_INPUTS, SAMPLE_DOMAIN};
 use verinfer_protocol::{Half, Slot};
 use verinfer_verifier::{limbs, public_input};
@@ -57,28 +57,32 @@ impl<'a> ModelCircuit<'a> {
     }
 }
 
-/// Whether this backend takes `op`'s values from the prover's evaluation as witnesses (so that a
-/// corrupted value must leave the system unsatisfied). The other ops are linear combinations (Linear,
-/// Conv, Affine, Sum, SumPool, Gather) or values computed from their operands' (Mul, MatMul, Step).
-pub fn reads_node_values(op: &Op) -> bool {
+/// Whether `op`'s outputs are witness variables holding the evaluator's values, so that a corrupted
+/// value breaks the op's own constraints. Every gadget takes its values from the evaluator; the
+/// other ops' outputs are linear combinations of their operands (Linear, Conv, Affine, Sum,
+/// SumPool, Gather, MatMul's sums) or bits of an operand's decomposition (Step): their values are
+/// carried to the consumers, which check them where they become witnesses. (`ir` tells an
+/// identity clamp, whose output is its operand.)
+pub fn reads_node_values(ir: &CircuitIr, op: &Op) -> bool {
     match op {
         Op::Input
         | Op::Rescale { .. }
         | Op::Relu { .. }
-        | Op::Clamp { .. }
         | Op::MaxPool { .. }
         | Op::ArgMax { .. }
         | Op::Table { .. }
         | Op::Div { .. }
         | Op::Sqrt { .. }
-        | Op::Rsqrt { .. } => true,
+        | Op::Rsqrt { .. }
+        | Op::Mul { .. } => true,
+        // a clamp whose interval covers its operand's range is the operand itself
+        Op::Clamp { input, lo, hi } => !super::clamp::is_identity(ir.node(*input).bits.0, *lo, *hi),
         Op::Linear { .. }
         | Op::Conv { .. }
         | Op::Affine { .. }
         | Op::Sum { .. }
         | Op::SumPool { .. }
         | Op::Gather { .. }
-        | Op::Mul { .. }
         | Op::MatMul { .. }
         | Op::Step { .. } => false,
     }
@@ -183,8 +187,10 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         let mut mark = 0;
         self.count(&cs, "statement", &mut mark);
 
-        // Values of every tensor, when proving.
+        // Values of every tensor, when proving: the integer evaluator's, which every gadget takes
+        // instead of recomputing them (one definition of each op's semantics).
         let value = |node: usize, i: usize| w.map(|w| w.eval.values[node][i] as i128);
+        let y = |node: usize| w.map(|w| w.eval.values[node].as_slice());
         let mut signals: Vec<Vec<Signal>> = Vec::with_capacity(ir.nodes.len());
         for (ni, node) in ir.nodes.iter().enumerate() {
             let operand =
@@ -200,20 +206,21 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     })
                     .collect::<Result<_>>()?,
                 Op::Linear { input, rows, cols, weights, bias } => {
-                    linear(&cs, operand(input)?, *rows, *cols, weights, bias)?
+                    linear(&cs, operand(input)?, (*rows, *cols), (weights, bias), y(ni))?
                 }
-                Op::Conv { input, geometry, weights, bias } => conv(&cs, operand(input)?, geometry, weights, bias)?,
-                Op::Affine { input, mul, add } => affine(operand(input)?, mul, add),
+                Op::Conv { input, geometry, weights, bias } => {
+                    conv(&cs, operand(input)?, geometry, (weights, bias), y(ni))?
+                }
+                Op::Affine { input, mul, add } => affine(operand(input)?, (mul, add), y(ni))?,
                 Op::Rescale { input, shift } => operand(input)?
                     .iter()
                     .enumerate()
                     .map(|(i, s)| rescale(&cs, s, *shift, node.bits.0, value(ni, i)))
                     .collect::<Result<_>>()?,
                 Op::MaxPool { input, size, windows } => {
-                    let y = w.map(|w| w.eval.values[ni].as_slice());
                     // a ReLU's outputs span 2^(w-1) values, not 2^w
                     let spread = width(input) - u8::from(ir.nonnegative(*input));
-                    max_pool(&cs, operand(input)?, spread, *size, windows, y)?
+                    max_pool(&cs, operand(input)?, spread, *size, windows, y(ni))?
                 }
                 Op::Relu { input } => operand(input)?
                     .iter()
@@ -225,24 +232,27 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                     .enumerate()
                     .map(|(i, s)| clamp(&cs, s, width(input), *lo, *hi, value(ni, i)))
                     .collect::<Result<_>>()?,
-                Op::Step { input } => {
-                    operand(input)?.iter().map(|s| step(&cs, s, width(input))).collect::<Result<_>>()?
-                }
+                Op::Step { input } => operand(input)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| step(&cs, s, width(input), value(ni, i)))
+                    .collect::<Result<_>>()?,
                 Op::ArgMax { input, size, windows } => {
-                    let y = w.map(|w| w.eval.values[ni].as_slice());
-                    argmax_windows(&cs, operand(input)?, width(input), *size, windows, y)?
+                    argmax_windows(&cs, operand(input)?, width(input), *size, windows, y(ni))?
                 }
-                Op::SumPool { input, size, windows } => sum_pool(&cs, operand(input)?, *size, windows)?,
+                Op::SumPool { input, size, windows } => sum_pool(&cs, operand(input)?, *size, windows, y(ni))?,
                 Op::Sum { terms } => {
                     let terms = terms.iter().map(|(t, c)| Ok((operand(t)?, *c))).collect::<Result<Vec<_>>>()?;
-                    sum(&cs, &terms, node.len())?
+                    sum(&cs, &terms, node.len(), y(ni))?
                 }
-                Op::Mul { a, b } => mul(&cs, operand(a)?, operand(b)?)?,
+                Op::Mul { a, b } => mul(&cs, operand(a)?, operand(b)?, y(ni))?,
                 Op::Gather { sources, map, constants } => {
                     let srcs = sources.iter().map(operand).collect::<Result<Vec<_>>>()?;
                     gather(&srcs, map, constants)?
                 }
-                Op::MatMul { a, b, batch, m, k, n } => matmul(&cs, operand(a)?, operand(b)?, [*batch, *m, *k, *n])?,
+                Op::MatMul { a, b, batch, m, k, n } => {
+                    matmul(&cs, operand(a)?, operand(b)?, [*batch, *m, *k, *n], y(ni))?
+                }
                 Op::Table { input, lo_bits, values } => operand(input)?
                     .iter()
                     .enumerate()

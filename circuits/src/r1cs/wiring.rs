@@ -1,13 +1,14 @@
 //! The free gadgets: element-wise weighted sums, sum pooling and gathers (Transpose, Concat, Slice,
 //! Pad, broadcasts). Their outputs are linear combinations of their operands, so they add no
 //! constraints; gathers keep each element's range-check bits, so a later ReLU or table reuses them.
-use super::linear::materialize;
+use super::linear::{materialize, output_values};
 use super::{constant, fr, Cs, Lc, Result, Signal};
 use ark_relations::gr1cs::SynthesisError;
 
-/// `y_i = sum_t c_t x_t[i]`.
-pub fn sum(cs: &Cs, terms: &[(&[Signal], i64)], len: usize) -> Result<Vec<Signal>> {
-    let mut out: Vec<Signal> = (0..len).map(|_| Signal { lc: Lc::new(), value: Some(0), bits: None }).collect();
+/// `y_i = sum_t c_t x_t[i]`; `y` holds the outputs' values when proving (the evaluator's).
+pub fn sum(cs: &Cs, terms: &[(&[Signal], i64)], len: usize, y: Option<&[i64]>) -> Result<Vec<Signal>> {
+    let values = output_values(y, len)?;
+    let mut out: Vec<Signal> = values.into_iter().map(|value| Signal { lc: Lc::new(), value, bits: None }).collect();
     for (xs, c) in terms {
         if xs.len() != len {
             return Err(SynthesisError::Unsatisfiable);
@@ -15,25 +16,24 @@ pub fn sum(cs: &Cs, terms: &[(&[Signal], i64)], len: usize) -> Result<Vec<Signal
         for (y, x) in out.iter_mut().zip(xs.iter()) {
             let x = materialize(cs, x)?;
             y.lc = y.lc.clone() + x.lc * fr(*c as i128);
-            y.value = y.value.zip(x.value).map(|(a, v)| a + v * *c as i128);
         }
     }
     Ok(out)
 }
 
-/// `y_i = sum_t x[windows[i * size + t]]`.
-pub fn sum_pool(cs: &Cs, x: &[Signal], size: usize, windows: &[u32]) -> Result<Vec<Signal>> {
+/// `y_i = sum_t x[windows[i * size + t]]`; `y` as in [`sum`].
+pub fn sum_pool(cs: &Cs, x: &[Signal], size: usize, windows: &[u32], y: Option<&[i64]>) -> Result<Vec<Signal>> {
     let x: Vec<Signal> = x.iter().map(|s| materialize(cs, s)).collect::<Result<_>>()?;
+    let values = output_values(y, windows.len() / size.max(1))?;
     windows
         .chunks(size.max(1))
-        .map(|w| {
-            let mut y = Signal { lc: Lc::new(), value: Some(0), bits: None };
+        .zip(values)
+        .map(|(w, value)| {
+            let mut lc = Lc::new();
             for &j in w {
-                let xj = x.get(j as usize).ok_or(SynthesisError::Unsatisfiable)?;
-                y.lc = y.lc + xj.lc.clone();
-                y.value = y.value.zip(xj.value).map(|(a, v)| a + v);
+                lc = lc + x.get(j as usize).ok_or(SynthesisError::Unsatisfiable)?.lc.clone();
             }
-            Ok(y)
+            Ok(Signal { lc, value, bits: None })
         })
         .collect()
 }
@@ -58,19 +58,23 @@ mod tests {
     use ark_bn254::Fr;
 
     #[test]
-    fn free_gadgets_compute_their_values_without_constraints() {
+    fn free_gadgets_are_their_operands_combinations_without_constraints() {
         let cs = prover_cs();
         let a: Vec<Signal> = [1i128, -2, 3].iter().map(|&v| signal(&cs, v)).collect();
         let b: Vec<Signal> = [10i128, 20, 30].iter().map(|&v| signal(&cs, v)).collect();
         let before = cs.num_constraints();
-        let s = sum(&cs, &[(&a, 4), (&b, -1)], 3).unwrap();
-        assert_eq!(s.iter().map(|x| x.value.unwrap()).collect::<Vec<_>>(), vec![-6, -28, -18]);
-        let p = sum_pool(&cs, &a, 2, &[0, 1, 1, 2]).unwrap();
-        assert_eq!(p.iter().map(|x| x.value.unwrap()).collect::<Vec<_>>(), vec![-1, 1]);
+        let values = |cs: &Cs, s: &[Signal]| -> Vec<Fr> { s.iter().map(|x| evaluate(cs, &x.lc)).collect() };
+        let frs = |v: &[i128]| -> Vec<Fr> { v.iter().map(|&x| fr(x)).collect() };
+        let s = sum(&cs, &[(&a, 4), (&b, -1)], 3, Some(&[-6, -28, -18])).unwrap();
+        assert_eq!(values(&cs, &s), frs(&[-6, -28, -18]));
+        assert_eq!(s[1].value, Some(-28), "the evaluator's value is carried");
+        let p = sum_pool(&cs, &a, 2, &[0, 1, 1, 2], Some(&[-1, 1])).unwrap();
+        assert_eq!(values(&cs, &p), frs(&[-1, 1]));
         let g = gather(&[&a, &b], &[(1, 2), (u32::MAX, 0), (0, 0)], &[7]).unwrap();
         assert_eq!(g.iter().map(|x| x.value.unwrap()).collect::<Vec<_>>(), vec![30, 7, 1]);
         assert_eq!(cs.num_constraints(), before);
         assert!(gather(&[&a], &[(1, 0)], &[]).is_err(), "a missing operand is an error, not a panic");
+        assert!(sum(&cs, &[(&a, 1)], 3, Some(&[1])).is_err(), "values of another length");
     }
 
     #[test]
@@ -79,8 +83,8 @@ mod tests {
         // then corrupt an operand.
         let cs = prover_cs();
         let a: Vec<Signal> = [5i128, 6].iter().map(|&v| signal(&cs, v)).collect();
-        let s = sum(&cs, &[(&a, 3)], 2).unwrap();
-        let p = sum_pool(&cs, &a, 2, &[0, 1]).unwrap();
+        let s = sum(&cs, &[(&a, 3)], 2, Some(&[15, 18])).unwrap();
+        let p = sum_pool(&cs, &a, 2, &[0, 1], Some(&[11])).unwrap();
         crate::r1cs::enforce_equal(&cs, s[0].lc.clone(), constant(Fr::from(15u64))).unwrap();
         crate::r1cs::enforce_equal(&cs, p[0].lc.clone(), constant(Fr::from(11u64))).unwrap();
         assert!(satisfied(&cs));
