@@ -10,6 +10,7 @@ use crate::poseidon::hash_chain;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 
+use verinfer_protocol::tags::{CommitmentHeader, COMMITMENT_HEADER};
 pub use verinfer_protocol::tags::{INPUT_DOMAIN, OUTPUT_DOMAIN};
 
 /// A domain tag as a field element.
@@ -37,9 +38,16 @@ pub fn pack(values: &[i64], b: u8) -> Vec<Fr> {
         .collect()
 }
 
-/// The field elements a commitment hashes.
+/// The field elements a commitment hashes: the protocol's header, then the packed values.
 pub fn elements(tag: &[u8], salt: Fr, values: &[i64], b: u8) -> Vec<Fr> {
-    let mut e = vec![domain(tag), salt, Fr::from(values.len() as u64), Fr::from(b as u64)];
+    let mut e: Vec<Fr> = COMMITMENT_HEADER
+        .map(|h| match h {
+            CommitmentHeader::Tag => domain(tag),
+            CommitmentHeader::Salt => salt,
+            CommitmentHeader::Count => Fr::from(values.len() as u64),
+            CommitmentHeader::Width => Fr::from(b as u64),
+        })
+        .to_vec();
     e.extend(pack(values, b));
     e
 }

@@ -1,5 +1,6 @@
-//! Domain tags and the inputs of the sampling randomness: what the native code, every circuit and
-//! outside clients (circomlibjs) hash. A tag enters a hash as the big-endian integer of its ASCII.
+//! Domain tags, the elements of a tensor commitment and the inputs of the sampling randomness: what
+//! the native code, every circuit and outside clients (circomlibjs) hash. A tag enters a hash as the
+//! big-endian integer of its ASCII.
 use crate::statement::Half;
 
 /// Domain tag of input commitments.
@@ -8,6 +9,24 @@ pub const INPUT_DOMAIN: &[u8] = b"verinfer/input/v1";
 pub const OUTPUT_DOMAIN: &[u8] = b"verinfer/output/v1";
 /// Domain tag of the sampling randomness.
 pub const SAMPLE_DOMAIN: &[u8] = b"verinfer/sample/v1";
+
+/// One of the elements a tensor commitment starts with; the packed values follow them
+/// (docs/statement.md: `floor(253 / b)` offset values a field element, little-endian).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitmentHeader {
+    /// [`INPUT_DOMAIN`] or [`OUTPUT_DOMAIN`].
+    Tag,
+    /// The prover's salt (what makes the commitment hiding).
+    Salt,
+    /// The number of values.
+    Count,
+    /// Their signed width `b`.
+    Width,
+}
+
+/// The elements before the packed values, in order: `hash_chain([tag, salt, n, b, P_0, P_1, ...])`.
+pub const COMMITMENT_HEADER: [CommitmentHeader; 4] =
+    [CommitmentHeader::Tag, CommitmentHeader::Salt, CommitmentHeader::Count, CommitmentHeader::Width];
 
 /// One input of the randomness hash `u = Poseidon(...)` of a draw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

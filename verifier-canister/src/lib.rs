@@ -23,7 +23,9 @@ use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 use state::{config, set_config, ModelRecord, PREPARED};
 use types::*;
-use verinfer_verifier::{fr_from_bytes, OutputClaim, PreparedVerifyingKey, Proof, VerifyError, PROOF_BYTES};
+use verinfer_verifier::{
+    fr_from_bytes, Groth16, OutputClaim, PreparedVerifyingKey, Verifier, VerifyError, PROOF_BYTES,
+};
 
 /// Most output values a statement may carry.
 pub const MAX_OUTPUT_VALUES: usize = 8192;
@@ -282,8 +284,13 @@ fn check(args: &VerifyArgs, owner: Option<&Principal>, caller: Principal) -> Res
     if let Some(t) = &ticket {
         check_ticket(t, &statement)?;
     }
-    let proof = Proof::from_bytes(&args.proof).map_err(from_core)?;
-    verinfer_verifier::verify(&prepared(&hash, &record)?, &statement, &proof).map_err(from_core)?;
+    // The registered key's backend picks the verifier (static dispatch: one arm a backend).
+    match record.info.backend {
+        Backend::Groth16 => {
+            let proof = Groth16::decode_proof(&args.proof).map_err(from_core)?;
+            Groth16::verify(&prepared(&hash, &record)?, &statement, &proof).map_err(from_core)?;
+        }
+    }
     let s = &args.statement;
     let verified = Verified {
         id: 0,

@@ -22,7 +22,9 @@ use ark_bn254::Fr;
 use ark_ff::PrimeField;
 use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError, Variable};
 use verinfer_ir::{ArtifactError, CircuitIr, CompiledModel, Op, OutputMode, TensorId};
-use verinfer_protocol::tags::{RandomnessInput, INPUT_DOMAIN, OUTPUT_DOMAIN, RANDOMNESS_INPUTS, SAMPLE_DOMAIN};
+use verinfer_protocol::tags::{
+    CommitmentHeader, RandomnessInput, COMMITMENT_HEADER, INPUT_DOMAIN, OUTPUT_DOMAIN, RANDOMNESS_INPUTS, SAMPLE_DOMAIN,
+};
 use verinfer_protocol::{Half, Slot};
 use verinfer_verifier::{limbs, public_input};
 
@@ -129,12 +131,15 @@ fn offset_binary(cs: &Cs, signals: &[Signal], b: u8) -> Result<Vec<Lc>> {
 
 fn commitment(cs: &Cs, tag: &[u8], salt: &Wire, unsigned: &[Lc], b: u8, values: Option<&[i64]>) -> Result<Wire> {
     let packed_vals = values.map(|v| crate::commit::pack(v, b));
-    let mut e = vec![
-        Wire { lc: constant(domain(tag)), value: Some(domain(tag)) },
-        salt.clone(),
-        Wire { lc: constant(Fr::from(unsigned.len() as u64)), value: Some(Fr::from(unsigned.len() as u64)) },
-        Wire { lc: constant(Fr::from(b as u64)), value: Some(Fr::from(b as u64)) },
-    ];
+    let known = |v: Fr| Wire { lc: constant(v), value: Some(v) };
+    let mut e: Vec<Wire> = COMMITMENT_HEADER
+        .map(|h| match h {
+            CommitmentHeader::Tag => known(domain(tag)),
+            CommitmentHeader::Salt => salt.clone(),
+            CommitmentHeader::Count => known(Fr::from(unsigned.len() as u64)),
+            CommitmentHeader::Width => known(Fr::from(b as u64)),
+        })
+        .to_vec();
     e.extend(pack(unsigned, b, packed_vals));
     hash_chain(cs, &e)
 }
