@@ -19,7 +19,7 @@ ROWS = [
 
 
 def ratio(a, b):
-    """a / b; GNU time reports to 0.01 s, so a zero b is shown as a lower bound."""
+    """a / b; CPU times come from GNU time in 0.01 s steps, so a zero b is shown as a lower bound."""
     return f"{a / b:.1f}x" if b > 0 else (f">{a / 0.01:.0f}x" if a > 0 else "-")
 
 
@@ -165,7 +165,7 @@ def main():
         es = f"{med(e, 0):.2f} | {med(e, 1):.2f} | {med(e, 2) / 1024:.0f}" if e else "- | - | -"
         if model in cached:
             es += " (an earlier run's, reused)" if e else " (reused, time not recorded)"
-        vs = f"{med(v, 0):.2f} | {med(v, 1):.2f} | {med(v, 2) / 1024:.0f}" if v else "- | - | -"
+        vs = f"{med(v, 0):.3f} | {med(v, 1):.2f} | {med(v, 2) / 1024:.0f}" if v else "- | - | -"
         p(f"| {model} | {es} | {vs} |")
     p("")
     p("## Circuits and sizes (bytes)")

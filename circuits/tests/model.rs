@@ -146,3 +146,19 @@ fn the_breakdown_adds_up_and_puts_each_gadget_where_it_belongs() {
         }
     }
 }
+
+#[test]
+fn proving_a_corrupted_witness_is_refused_not_a_bad_proof() {
+    use rand::{rngs::StdRng, SeedableRng};
+    let m = model("iris_mlp", OutputMode::Tensor);
+    let w = honest(&m, "iris_mlp");
+    let (pk, _) = verinfer_circuits::setup(&m, &mut StdRng::seed_from_u64(1)).unwrap();
+    verinfer_circuits::prove(&m, &pk, &w, &mut StdRng::seed_from_u64(2)).unwrap();
+    let ni = m.graph.nodes.iter().position(|n| matches!(n.op, Op::Rescale { .. })).unwrap();
+    let mut bad = w.clone();
+    bad.eval.values[ni][0] += 1;
+    match verinfer_circuits::prove(&m, &pk, &bad, &mut StdRng::seed_from_u64(2)) {
+        Err(BackendError::Unsatisfied(at)) => assert!(at.contains("evaluator and the circuit disagree"), "{at}"),
+        other => panic!("a corrupted witness gave {:?}", other.map(|_| "a proof")),
+    }
+}

@@ -6,7 +6,7 @@ use ark_groth16::Groth16;
 use ark_snark::SNARK;
 use rand::SeedableRng;
 use support::{iris, iris_fixture};
-use verinfer_circuits::groth16::{constraint_count, layout, matrices};
+use verinfer_circuits::groth16::{constraint_count, matrices};
 use verinfer_circuits::qap::{CircomReduction, Qap};
 use verinfer_circuits::r1cs::model::ModelCircuit;
 use verinfer_circuits::{assign, prove, ProvingKey};
@@ -19,7 +19,10 @@ fn circom_setup(m: &CompiledModel) -> (ProvingKey, VerifyingKey) {
     let circuit = ModelCircuit::for_setup(m).unwrap();
     let (pk, vk) = Groth16::<Bn254, CircomReduction>::circuit_specific_setup(circuit, &mut rng).unwrap();
     let model_hash = m.model_hash().unwrap().0;
-    (ProvingKey::from_ark(model_hash, &pk, Qap::Circom).unwrap(), VerifyingKey { model_hash, layout: layout(m), vk })
+    (
+        ProvingKey::from_ark(model_hash, &pk, Qap::Circom).unwrap(),
+        VerifyingKey { model_hash, layout: m.statement_layout(), vk },
+    )
 }
 
 #[test]
@@ -63,7 +66,7 @@ fn the_matrices_are_the_circuit_groth16_sees() {
     let r1cs = matrices(&m).unwrap();
     assert_eq!(r1cs.a.len(), constraint_count(&m).unwrap());
     assert_eq!((r1cs.b.len(), r1cs.c.len()), (r1cs.a.len(), r1cs.a.len()));
-    assert_eq!(r1cs.num_instance, layout(&m).num_public_inputs() + 1);
+    assert_eq!(r1cs.num_instance, m.statement_layout().num_public_inputs() + 1);
     let vars = r1cs.num_instance + r1cs.num_witness;
     for row in r1cs.a.iter().chain(&r1cs.b).chain(&r1cs.c) {
         assert!(row.iter().all(|&(_, i)| i < vars));

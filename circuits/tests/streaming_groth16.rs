@@ -8,7 +8,7 @@ use ark_snark::SNARK;
 use rand::SeedableRng;
 use support::{iris, iris_fixture};
 use verinfer_circuits::groth16::keyfile::HEADER_LEN;
-use verinfer_circuits::groth16::{layout, setup_to_file};
+use verinfer_circuits::groth16::setup_to_file;
 use verinfer_circuits::qap::{CircomReduction, Qap};
 use verinfer_circuits::r1cs::model::ModelCircuit;
 use verinfer_circuits::{assign, check_witness, prove, setup, BackendError, ProverWitness, ProvingKey};
@@ -47,7 +47,7 @@ fn an_arkworks_setup_key_proves_with_the_streaming_prover() {
     let (ark_pk, ark_vk) = Groth16::<Bn254>::circuit_specific_setup(circuit, &mut rng(4)).unwrap();
     let model_hash = m.model_hash().unwrap().0;
     let pk = ProvingKey::from_ark(model_hash, &ark_pk, Qap::Libsnark).unwrap();
-    let vk = VerifyingKey { model_hash, layout: layout(&m), vk: ark_vk };
+    let vk = VerifyingKey { model_hash, layout: m.statement_layout(), vk: ark_vk };
     let w = witness(&m);
     let proof = prove(&m, &pk, &w, &mut rng(5)).unwrap();
     verify(&vk.prepare(), &w.statement, &proof).expect("verifies");

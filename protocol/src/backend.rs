@@ -2,16 +2,22 @@
 use alloc::string::String;
 use core::fmt;
 use core::str::FromStr;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
-/// A proof system verinfer proves with. Serialized as its [`name`](BackendId::name); reading an
-/// unknown name is an [`UnknownBackend`] error that lists the supported ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A proof system verinfer proves with. Serialized as its [`name`](BackendId::name) (the one
+/// spelling, both ways); reading an unknown name is an [`UnknownBackend`] error that lists the
+/// supported ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "String")]
 pub enum BackendId {
     /// Groth16 over BN254 (arkworks), standard enough for snarkjs and EVM verifiers.
-    #[serde(rename = "groth16")]
     Groth16,
+}
+
+impl Serialize for BackendId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 impl BackendId {
@@ -45,6 +51,8 @@ impl fmt::Display for UnknownBackend {
         f.write_str(")")
     }
 }
+
+impl core::error::Error for UnknownBackend {}
 
 impl FromStr for BackendId {
     type Err = UnknownBackend;

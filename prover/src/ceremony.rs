@@ -11,7 +11,7 @@ use verinfer_ceremony::ptau::Ptau;
 use verinfer_ceremony::r1cs::R1cs;
 use verinfer_ceremony::rng::{contribution_rng, ChaCha};
 use verinfer_ceremony::zkey::Zkey;
-use verinfer_circuits::groth16::{layout, matrices};
+use verinfer_circuits::groth16::matrices;
 use verinfer_circuits::qap::Qap;
 use verinfer_circuits::ProvingKey;
 use verinfer_verifier::VerifyingKey;
@@ -133,7 +133,7 @@ fn keys(checked: &Checked, dir: &Path) -> Result<(ProvingKey, VerifyingKey)> {
     let model = load_model(dir)?;
     let model_hash = model.model_hash()?.0;
     let pk = phase2::to_arkworks(&checked.zkey);
-    let vk = VerifyingKey { model_hash, layout: layout(&model), vk: pk.vk.clone() };
+    let vk = VerifyingKey { model_hash, layout: model.statement_layout(), vk: pk.vk.clone() };
     Ok((ProvingKey::from_ark(model_hash, &pk, Qap::Circom)?, vk))
 }
 

@@ -47,6 +47,14 @@ pub struct ReadableOutput {
     pub scale: i8,
 }
 
+/// The fields a proof file is recognized by, read before the rest.
+#[derive(Deserialize)]
+struct Header {
+    format: String,
+    format_version: u32,
+    backend: String,
+}
+
 /// A proof file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProofFile {
@@ -155,19 +163,27 @@ impl ProofFile {
 
     /// Parses a proof file; any defect is a [`VerifyError`] of the "malformed" kind.
     pub fn parse(text: &str) -> Result<ProofFile, VerifyError> {
-        let f: ProofFile = serde_json::from_str(text).map_err(|e| {
+        // The header first, so that another format, version or backend is named as such rather
+        // than as a shape the full parse does not know.
+        let header: Header = serde_json::from_str(text).map_err(|e| {
             VerifyError::MalformedProof(format!("proof file is not valid JSON of the expected shape: {e}"))
         })?;
-        if f.format != PROOF_FORMAT {
-            return Err(VerifyError::MalformedProof(format!("format is '{}', expected '{PROOF_FORMAT}'", f.format)));
-        }
-        if f.format_version != PROOF_VERSION {
+        if header.format != PROOF_FORMAT {
             return Err(VerifyError::MalformedProof(format!(
-                "proof file version {}, this build reads {PROOF_VERSION}",
-                f.format_version
+                "format is '{}', expected '{PROOF_FORMAT}'",
+                header.format
             )));
         }
-        Ok(f)
+        if header.format_version != PROOF_VERSION {
+            return Err(VerifyError::MalformedProof(format!(
+                "proof file version {}, this build reads {PROOF_VERSION}",
+                header.format_version
+            )));
+        }
+        header.backend.parse::<BackendId>().map_err(|e| VerifyError::MalformedProof(e.to_string()))?;
+        serde_json::from_str(text).map_err(|e| {
+            VerifyError::MalformedProof(format!("proof file is not valid JSON of the expected shape: {e}"))
+        })
     }
 
     /// The decoded statement and proof; `public_inputs`, if present, must match the statement.
@@ -183,8 +199,12 @@ impl ProofFile {
         let statement = self.statement.to_statement()?;
         let bytes = unhex(&self.proof).map_err(|_| VerifyError::MalformedProof("proof is not hex".into()))?;
         let proof = V::decode_proof(&bytes)?;
+        // `public_inputs` is the statement in the backend's field: BN254 scalars for Groth16.
+        let encoded = match V::ID {
+            BackendId::Groth16 => statement.public_inputs()?,
+        };
         if !self.public_inputs.is_empty() {
-            let expected: Vec<Vec<u8>> = statement.public_inputs()?.iter().map(|f| fr_to_bytes(f).to_vec()).collect();
+            let expected: Vec<Vec<u8>> = encoded.iter().map(|f| fr_to_bytes(f).to_vec()).collect();
             let given = self
                 .public_inputs
                 .iter()
@@ -213,6 +233,11 @@ mod tests {
         f.decode_as::<Groth16>().unwrap();
         let plonk = PROOF.replacen("\"groth16\"", "\"plonk\"", 1);
         let e = ProofFile::parse(&plonk).unwrap_err().to_string();
-        assert!(e.contains("backend 'plonk' is not supported by this build (supported: groth16)"), "{e}");
+        assert!(e.ends_with("backend 'plonk' is not supported by this build (supported: groth16)"), "{e}");
+        assert!(!e.contains("not valid JSON"), "{e}");
+        // the version is checked before the backend
+        let v2 = plonk.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
+        assert_ne!(v2, plonk, "the seed file spells its version as expected");
+        assert!(ProofFile::parse(&v2).unwrap_err().to_string().contains("proof file version 2"));
     }
 }

@@ -71,7 +71,13 @@ pub trait PublicInputs {
 
 impl PublicInputs for Statement {
     fn public_inputs(&self) -> Result<Vec<Fr>, VerifyError> {
-        self.layout().slots().map(|slot| public_input(self, slot)).collect()
+        let layout = self.layout();
+        if let OutputClaim::Tensor(values) = &self.output {
+            if values.len() != layout.output_len as usize {
+                return Err(VerifyError::MalformedStatement(format!("{} output values", values.len())));
+            }
+        }
+        layout.slots().map(|slot| public_input(self, slot)).collect()
     }
 }
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use thiserror::Error;
 use verinfer_ir::CompiledModel;
-use verinfer_verifier::{Proof, StatementLayout, VerifyingKey};
+use verinfer_verifier::{Proof, VerifyingKey};
 
 pub mod fixed_base;
 pub mod generator;
@@ -247,11 +247,6 @@ impl ProvingKey {
     }
 }
 
-/// The statement layout of a model.
-pub fn layout(model: &CompiledModel) -> StatementLayout {
-    model.statement_layout()
-}
-
 /// Circuit-specific setup, with the proving key in memory (see [`setup_to_file`] for large circuits).
 pub fn setup<R: RngCore + CryptoRng>(
     model: &CompiledModel,
@@ -260,7 +255,7 @@ pub fn setup<R: RngCore + CryptoRng>(
     let model_hash = model.model_hash()?.0;
     let (vk, out) = generator::setup_streaming(setup_system(model)?, &model_hash, Cursor::new(Vec::new()), rng)?;
     let pk = ProvingKey::from_bytes(&out.into_inner())?;
-    Ok((pk, VerifyingKey { model_hash, layout: layout(model), vk }))
+    Ok((pk, VerifyingKey { model_hash, layout: model.statement_layout(), vk }))
 }
 
 /// Circuit-specific setup writing the proving key to `out` as it is computed: the key is never in
@@ -272,7 +267,7 @@ pub fn setup_to_file<W: Write + Seek, R: RngCore + CryptoRng>(
 ) -> Result<VerifyingKey, BackendError> {
     let model_hash = model.model_hash()?.0;
     let (vk, _) = generator::setup_streaming(setup_system(model)?, &model_hash, out, rng)?;
-    Ok(VerifyingKey { model_hash, layout: layout(model), vk })
+    Ok(VerifyingKey { model_hash, layout: model.statement_layout(), vk })
 }
 
 /// Proves the witness's statement, streaming the proving key.
@@ -315,6 +310,11 @@ fn synthesize(model: &CompiledModel, witness: &ProverWitness) -> Result<(RowSink
     RowSink::install(&cs).map_err(synthesis)?;
     circuit.generate_constraints(cs.clone()).map_err(synthesis)?;
     let rows = RowSink::take(&cs).map_err(synthesis)?;
+    if let Some(k) = rows.first_unsatisfied {
+        return Err(BackendError::Unsatisfied(format!(
+            "constraint {k} (the witness breaks it: the integer evaluator and the circuit disagree)"
+        )));
+    }
     Ok((rows, rows::Assignment::take(&cs)?))
 }
 

@@ -43,7 +43,7 @@ pub fn witness_map(rows: RowSink, instance: &[Fr], qap: Qap) -> Result<Vec<Fr>, 
         v.resize(size, Fr::zero());
         v
     };
-    let RowSink { a, b, c } = rows;
+    let RowSink { a, b, c, .. } = rows;
     let mut a = pad(a);
     // The input-consistency constraints after the circuit's own: A = x_i, B = C = 0.
     a[n..n + inputs].copy_from_slice(instance);

@@ -125,9 +125,16 @@ pub fn enforce(cs: &Cs, a: Lc, b: Lc, c: Lc) -> Result<()> {
                 }
                 Ok(acc)
             };
-            sink.a.push(eval(&a)?);
-            sink.b.push(eval(&b)?);
-            sink.c.push(eval(&c)?);
+            let (a, b, c) = (eval(&a)?, eval(&b)?, eval(&c)?);
+            // One product a row (none for the many rows whose B is 1): a witness that breaks a
+            // row is reported by `prove` instead of becoming a proof that does not verify.
+            let holds = if b.is_one() { a == c } else { a * b == c };
+            if !holds && sink.first_unsatisfied.is_none() {
+                sink.first_unsatisfied = Some(sink.a.len());
+            }
+            sink.a.push(a);
+            sink.b.push(b);
+            sink.c.push(c);
             return Ok(());
         }
         if let Some(counter) = cache.get_mut(&TypeId::of::<Counter>()).and_then(|s| s.downcast_mut::<Counter>()) {
@@ -176,6 +183,8 @@ pub struct RowSink {
     pub b: Vec<Fr>,
     /// `C z`.
     pub c: Vec<Fr>,
+    /// The first row with `(A z)(B z) != C z`, if any.
+    pub first_unsatisfied: Option<usize>,
 }
 
 impl RowSink {

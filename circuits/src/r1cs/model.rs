@@ -175,7 +175,6 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
             |slot: Slot| slots.iter().position(|s| *s == slot).map(|i| vars[i]).ok_or(SynthesisError::Unsatisfiable);
         let hash_vars = [var(Slot::ModelHash(Half::High))?, var(Slot::ModelHash(Half::Low))?];
         let commit_var = var(Slot::InputCommitment)?;
-        let seed_vars = [var(Slot::Seed(Half::High))?, var(Slot::Seed(Half::Low))?];
         let index_var = var(Slot::OutputIndex)?;
         let out_vars: Vec<Variable> = slots
             .iter()
@@ -320,24 +319,21 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
         let index = Lc::from(index_var);
         let index_value = st.map(|s| s.output_index as usize);
         if self.model.sampling.is_random() {
-            let half = |h: Half| h as usize;
-            let inputs = RANDOMNESS_INPUTS.map(|input| match input {
-                RandomnessInput::Tag => {
-                    let tag = domain(SAMPLE_DOMAIN);
-                    Wire { lc: constant(tag), value: Some(tag) }
-                }
-                RandomnessInput::Seed(h) => {
-                    Wire { lc: Lc::from(seed_vars[half(h)]), value: st.map(|s| Fr::from(h.of(&s.seed))) }
-                }
-                RandomnessInput::InputCommitment => Wire {
-                    lc: Lc::from(commit_var),
-                    value: st.map(|s| Fr::from_be_bytes_mod_order(&s.input_commitment)),
-                },
-                RandomnessInput::ModelHash(h) => {
-                    Wire { lc: Lc::from(hash_vars[half(h)]), value: Some(Fr::from(h.of(&self.model_hash))) }
-                }
-                RandomnessInput::Step => Wire { lc: Lc::new(), value: Some(Fr::from(0u64)) },
-            });
+            let public = |slot: Slot, value: Option<Fr>| Ok(Wire { lc: Lc::from(var(slot)?), value });
+            let inputs = RANDOMNESS_INPUTS
+                .iter()
+                .map(|&input| match input {
+                    RandomnessInput::Tag => {
+                        Ok(Wire { lc: constant(domain(SAMPLE_DOMAIN)), value: Some(domain(SAMPLE_DOMAIN)) })
+                    }
+                    RandomnessInput::Seed(h) => public(Slot::Seed(h), st.map(|s| Fr::from(h.of(&s.seed)))),
+                    RandomnessInput::InputCommitment => {
+                        public(Slot::InputCommitment, st.map(|s| Fr::from_be_bytes_mod_order(&s.input_commitment)))
+                    }
+                    RandomnessInput::ModelHash(h) => public(Slot::ModelHash(h), Some(Fr::from(h.of(&self.model_hash)))),
+                    RandomnessInput::Step => Ok(Wire { lc: Lc::new(), value: Some(Fr::from(0u64)) }),
+                })
+                .collect::<Result<Vec<_>>>()?;
             let u = hash(&cs, &inputs)?;
             let draw = w.and_then(|w| w.draw.as_ref());
             sample(&cs, outs, out_node.bits.0, &self.model.sampling, &u, index, index_value, draw)?;

@@ -24,7 +24,7 @@ pub fn sum(cs: &Cs, terms: &[(&[Signal], i64)], len: usize, y: Option<&[i64]>) -
 /// `y_i = sum_t x[windows[i * size + t]]`; `y` as in [`sum`].
 pub fn sum_pool(cs: &Cs, x: &[Signal], size: usize, windows: &[u32], y: Option<&[i64]>) -> Result<Vec<Signal>> {
     let x: Vec<Signal> = x.iter().map(|s| materialize(cs, s)).collect::<Result<_>>()?;
-    let values = output_values(y, windows.len() / size.max(1))?;
+    let values = output_values(y, windows.len().div_ceil(size.max(1)))?;
     windows
         .chunks(size.max(1))
         .zip(values)

@@ -46,7 +46,9 @@ pub struct VerifyArgs {
 pub fn candid_text<T: CandidType>(value: &T) -> Result<String> {
     let bytes = candid::encode_one(value)?;
     let args = candid::IDLArgs::from_bytes_with_types(&bytes, &candid::types::TypeEnv::new(), &[T::ty()])?;
-    Ok(args.to_string())
+    // One line: the printer breaks long values over lines, and no literal holds a raw newline
+    // (text escapes it), so the line breaks and their indentation are layout only.
+    Ok(args.to_string().split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
 }
 
 /// The canister's record of how a build's keys were made, from its `setup.json`.
