@@ -32,17 +32,11 @@ OUT="${OUT:-$HERE/prove-results.md}"
 SALT=2a
 SEED=1111111111111111111111111111111111111111111111111111111111111111
 
-die() {
-    echo "prove-bench: error: $*" >&2
-    exit 1
-}
-log() {
-    echo "== [$(date +%H:%M:%S)] $*" >&2
-}
-
-[ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) is needed"
-SNARKJS="${SNARKJS:-$("$ROOT/scripts/install-snarkjs.sh")}"
-[ -x "$SNARKJS" ] || die "snarkjs not found at '$SNARKJS'"
+BENCH=prove-bench
+# shellcheck source=../lib.sh
+. "$ROOT/benches/lib.sh"
+need_gnu_time
+need_snarkjs
 mkdir -p "$WORK/bin" "$WORK/logs" "$WORK/ptau"
 for b in "${VERINFER:-$ROOT/target/release/verinfer}" "${TEST_PTAU:-$ROOT/target/release/test_ptau}"; do
     [ -x "$b" ] || die "missing $b (cargo build --release -p verinfer; cargo build --release -p verinfer-benches --bin test_ptau)"

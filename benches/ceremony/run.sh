@@ -38,17 +38,11 @@ BEACON_HEX=0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 BEACON_EXP=10
 BEACON_NAME="bench beacon"
 
-die() {
-    echo "ceremony-bench: error: $*" >&2
-    exit 1
-}
-log() {
-    echo "== [$(date +%H:%M:%S)] $*" >&2
-}
-
-[ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) is needed"
-SNARKJS="${SNARKJS:-$("$ROOT/scripts/install-snarkjs.sh")}"
-[ -x "$SNARKJS" ] || die "snarkjs not found at '$SNARKJS'"
+BENCH=ceremony-bench
+# shellcheck source=../lib.sh
+. "$ROOT/benches/lib.sh"
+need_gnu_time
+need_snarkjs
 SNARKJS_VERSION="$("$SNARKJS" --version 2>&1 | grep -o 'snarkjs@[0-9.]*' | head -1 || true)"
 [ "$SNARKJS_VERSION" = "snarkjs@0.7.6" ] || die "need snarkjs@0.7.6, '$SNARKJS' is '$SNARKJS_VERSION'"
 

@@ -53,15 +53,10 @@ VERINFER_SRC="${VERINFER:-$ROOT/target/release/verinfer}"
 EZKL_VENV="${EZKL_VENV:-/tmp/ezkl-venv}"
 EZKL_VERSION=23.0.5
 
-die() {
-    echo "ezkl-bench: error: $*" >&2
-    exit 1
-}
-log() {
-    echo "== [$(date +%H:%M:%S)] $*" >&2
-}
-
-[ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) is needed"
+BENCH=ezkl-bench
+# shellcheck source=../lib.sh
+. "$ROOT/benches/lib.sh"
+need_gnu_time
 [ -x "$VERINFER_SRC" ] || die "no verinfer binary at '$VERINFER_SRC' (cargo build --release -p verinfer, or set VERINFER)"
 if [ ! -x "$EZKL_VENV/bin/python" ]; then
     log "creating $EZKL_VENV with ezkl==$EZKL_VERSION from PyPI"
