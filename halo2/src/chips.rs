@@ -1,0 +1,1 @@
+//! One file per gadget, each writing its rows to a [`crate::Layout`].

@@ -1,0 +1,376 @@
+//! The row builder every chip writes to: one PLONKish gate over four advice columns, a range lookup
+//! on three of them, a table lookup, copy constraints and public cells.
+//!
+//! Columns: advice `a, b, c, d` (all with equality), one fixed coefficient column per term of
+//!
+//! ```text
+//! qa a + qb b + qc c + qd d + qm a b + qk + qn d(next row) = 0
+//! ```
+//!
+//! (one gate, degree 3; a row whose coefficients are all zero constrains nothing), and one fixed
+//! tag column per looked-up column: `(ta, ta a)` must lie in `{(0, 0)} + {(t, t v): 1 <= t <= 8,
+//! 0 <= v < 2^t}`, so a row with tag `t` proves `0 <= a < 2^t` and tag 0 proves nothing (`t` is
+//! invertible, so `t a = t v` means `a = v`). A row with table tag `g` (fixed) proves that
+//! `(a, b, c)` is a row `(h, t[h], t[h+1])` of piecewise table `g` the same way.
+//!
+//! A chip asks for rows with [`Layout::row`], giving each advice cell as a copy of an earlier
+//! [`Wire`] (an equality constraint), a new value, or nothing. A gate whose `qn` is set makes the
+//! next row's `d` its output ([`Layout::row_into_next`]): the next row takes it in its `d` when
+//! its own gate leaves `d` alone, so a chain of sums costs one row per three terms. The same
+//! layout is built without values for key generation (every value `None`) and with them for
+//! proving; its shape never depends on the values.
+use crate::field::{fp, pow2, to_i128, Fp};
+use ff::Field;
+use std::collections::HashMap;
+
+/// Bits a range-lookup limb holds.
+pub const LIMB_BITS: u8 = 8;
+
+/// A cell of the advice columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Pos {
+    /// Row.
+    pub row: u32,
+    /// Column: 0..4 for `a, b, c, d`.
+    pub col: u8,
+}
+
+/// A value placed in a cell.
+#[derive(Clone, Copy, Debug)]
+pub struct Wire {
+    /// Where it lives.
+    pub pos: Pos,
+    /// Its value (`None` when building for key generation).
+    pub value: Option<Fp>,
+}
+
+impl Wire {
+    /// The value as a small integer (`None` without a value or when it is not one).
+    pub fn int(&self) -> Option<i128> {
+        self.value.and_then(to_i128)
+    }
+}
+
+/// What goes in an advice cell of a new row.
+#[derive(Clone, Copy, Debug)]
+pub enum Cell {
+    /// Nothing (zero).
+    Empty,
+    /// A new value.
+    New(Option<Fp>),
+    /// The value of an earlier wire, constrained equal to it.
+    Copy(Wire),
+}
+
+/// The gate's coefficients in one row.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Gate {
+    /// Of `a`, `b`, `c`, `d`.
+    pub q: [Fp; 4],
+    /// Of `a b`.
+    pub qm: Fp,
+    /// Constant.
+    pub qk: Fp,
+    /// Of the next row's `d`.
+    pub qn: Fp,
+}
+
+impl Gate {
+    /// `sum q_i x_i + k = 0` over the row's cells.
+    pub fn linear(q: [Fp; 4], k: Fp) -> Gate {
+        Gate { q, qk: k, ..Gate::default() }
+    }
+}
+
+/// One row's fixed columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RowSpec {
+    /// The gate.
+    pub gate: Gate,
+    /// Range-lookup tags of `a`, `b`, `c` (0: none, else the limb's bits).
+    pub tags: [u8; 3],
+    /// Piecewise-table tag (0: none, else the table's number).
+    pub table: u32,
+}
+
+/// A piecewise table as lookup rows `(h, t[h], t[h+1])` for every knot `h`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LookupTable {
+    /// The knot values.
+    pub values: Vec<i64>,
+}
+
+/// The rows of a circuit, with or without values.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    /// Whether values are kept (proving).
+    pub witness: bool,
+    /// Fixed columns, a row at a time.
+    pub rows: Vec<RowSpec>,
+    /// Advice values, a row at a time (empty unless `witness`).
+    pub values: Vec<[Fp; 4]>,
+    /// Equality constraints.
+    pub copies: Vec<(Pos, Pos)>,
+    /// Cells equal to a public input: (cell, instance row).
+    pub public: Vec<(Pos, usize)>,
+    /// The piecewise tables (table tag `g` is `tables[g - 1]`).
+    pub tables: Vec<LookupTable>,
+    /// Values missing while proving (a chip bug; the circuit refuses to prove).
+    pub missing: usize,
+    pending: Option<Wire>,
+    constants: HashMap<[u8; 32], Wire>,
+    table_ids: HashMap<Vec<i64>, u32>,
+}
+
+impl Layout {
+    /// An empty layout: `witness` keeps values (proving) or not (key generation).
+    pub fn new(witness: bool) -> Layout {
+        Layout { witness, ..Layout::default() }
+    }
+
+    /// Rows so far (a pending `d` counts as the row it will need).
+    pub fn len(&self) -> usize {
+        self.rows.len() + usize::from(self.pending.is_some())
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn raw_row(&mut self, cells: [Cell; 4], spec: RowSpec) -> [Wire; 4] {
+        let row = self.rows.len() as u32;
+        let mut out = [Wire { pos: Pos { row, col: 0 }, value: None }; 4];
+        for (col, cell) in cells.iter().enumerate() {
+            let pos = Pos { row, col: col as u8 };
+            let value = match *cell {
+                Cell::Empty => Some(Fp::ZERO),
+                Cell::New(v) => v,
+                Cell::Copy(w) => {
+                    if w.pos != pos {
+                        self.copies.push((w.pos, pos));
+                    }
+                    w.value
+                }
+            };
+            out[col] = Wire { pos, value: if self.witness { value } else { None } };
+        }
+        if self.witness {
+            let vals = out.map(|w| w.value.unwrap_or(Fp::ZERO));
+            self.missing += out.iter().filter(|w| w.value.is_none()).count();
+            self.values.push(vals);
+        }
+        self.rows.push(spec);
+        out
+    }
+
+    /// Places the pending `d` (the output of the previous row's `qn`) in a row of its own.
+    fn flush(&mut self) {
+        if let Some(p) = self.pending.take() {
+            self.raw_row([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Copy(p)], RowSpec::default());
+        }
+    }
+
+    /// Adds a row; returns its four cells.
+    pub fn row(&mut self, mut cells: [Cell; 4], spec: RowSpec) -> [Wire; 4] {
+        if let Some(p) = self.pending {
+            let fits = match cells[3] {
+                Cell::Empty => spec.gate.q[3] == Fp::ZERO,
+                Cell::Copy(w) => w.pos == p.pos,
+                Cell::New(_) => false,
+            };
+            if fits {
+                cells[3] = Cell::Copy(p);
+                self.pending = None;
+            } else {
+                self.flush();
+            }
+        }
+        self.raw_row(cells, spec)
+    }
+
+    /// Adds a row whose gate (`qn` set) determines the next row's `d`, which holds `next`: returns
+    /// the row's cells and that future cell.
+    pub fn row_into_next(&mut self, cells: [Cell; 4], spec: RowSpec, next: Option<Fp>) -> ([Wire; 4], Wire) {
+        let w = self.row(cells, spec);
+        let row = self.rows.len() as u32;
+        let out = Wire { pos: Pos { row, col: 3 }, value: if self.witness { next } else { None } };
+        self.pending = Some(out);
+        (w, out)
+    }
+
+    /// Ends the layout (places a pending cell).
+    pub fn finish(&mut self) {
+        self.flush();
+    }
+
+    /// A new free value in a cell of its own (constrained by whatever uses it).
+    pub fn witness(&mut self, value: Option<Fp>) -> Wire {
+        self.row([Cell::New(value), Cell::Empty, Cell::Empty, Cell::Empty], RowSpec::default())[0]
+    }
+
+    /// A cell fixed to `k` (one row per distinct constant).
+    pub fn constant(&mut self, k: Fp) -> Wire {
+        let key = ff::PrimeField::to_repr(&k);
+        if let Some(w) = self.constants.get(&key) {
+            return *w;
+        }
+        let gate = Gate::linear([Fp::ONE, Fp::ZERO, Fp::ZERO, Fp::ZERO], -k);
+        let w = self
+            .row([Cell::New(Some(k)), Cell::Empty, Cell::Empty, Cell::Empty], RowSpec { gate, ..RowSpec::default() })
+            [0];
+        self.constants.insert(key, w);
+        w
+    }
+
+    /// `sum c_i x_i + k` as a wire. A lone term with coefficient 1 and no constant is the wire
+    /// itself; otherwise one row per three terms, the result in the next row's `d`.
+    pub fn lin(&mut self, terms: &[(Fp, Wire)], k: Fp) -> Wire {
+        match terms {
+            [] => return self.constant(k),
+            [(c, w)] if *c == Fp::ONE && k == Fp::ZERO => return *w,
+            _ => {}
+        }
+        let mut acc: Option<Wire> = None;
+        let mut sum = Some(k);
+        for (i, chunk) in terms.chunks(3).enumerate() {
+            let mut cells = [Cell::Empty; 4];
+            let mut q = [Fp::ZERO; 4];
+            for (j, (c, w)) in chunk.iter().enumerate() {
+                cells[j] = Cell::Copy(*w);
+                q[j] = *c;
+                sum = sum.zip(w.value).map(|(s, v)| s + *c * v);
+            }
+            if let Some(a) = acc {
+                cells[3] = Cell::Copy(a);
+                q[3] = Fp::ONE;
+            }
+            let gate = Gate { q, qk: if i == 0 { k } else { Fp::ZERO }, qn: -Fp::ONE, ..Gate::default() };
+            acc = Some(self.row_into_next(cells, RowSpec { gate, ..RowSpec::default() }, sum).1);
+        }
+        acc.unwrap_or_else(|| unreachable!("terms is not empty"))
+    }
+
+    /// Constrains `sum c_i x_i + k = 0`.
+    pub fn assert_zero(&mut self, terms: &[(Fp, Wire)], k: Fp) {
+        match terms.split_last() {
+            None => {
+                // a constant: 0 = k, i.e. a row that holds iff k is zero
+                let gate = Gate::linear([Fp::ZERO; 4], k);
+                self.row([Cell::Empty; 4], RowSpec { gate, ..RowSpec::default() });
+            }
+            Some((last, rest)) if rest.len() < 3 => {
+                let mut cells = [Cell::Empty; 4];
+                let mut q = [Fp::ZERO; 4];
+                for (j, (c, w)) in terms.iter().enumerate() {
+                    cells[j] = Cell::Copy(*w);
+                    q[j] = *c;
+                }
+                let _ = last;
+                self.row(cells, RowSpec { gate: Gate::linear(q, k), ..RowSpec::default() });
+            }
+            Some((last, rest)) => {
+                let acc = self.lin(rest, k);
+                self.assert_zero(&[(Fp::ONE, acc), *last], Fp::ZERO);
+            }
+        }
+    }
+
+    /// `x y` as a wire (one row).
+    pub fn mul(&mut self, x: Wire, y: Wire) -> Wire {
+        let v = x.value.zip(y.value).map(|(a, b)| a * b);
+        let gate = Gate { q: [Fp::ZERO, Fp::ZERO, -Fp::ONE, Fp::ZERO], qm: Fp::ONE, ..Gate::default() };
+        self.row([Cell::Copy(x), Cell::Copy(y), Cell::New(v), Cell::Empty], RowSpec { gate, ..RowSpec::default() })[2]
+    }
+
+    /// `x y + c z + k` as a wire (one row).
+    pub fn mul_add(&mut self, (x, y): (Wire, Wire), (c, z): (Fp, Wire), k: Fp) -> Wire {
+        let v = x.value.zip(y.value).zip(z.value).map(|((a, b), z)| a * b + c * z + k);
+        let gate = Gate { q: [Fp::ZERO, Fp::ZERO, c, -Fp::ONE], qm: Fp::ONE, qk: k, qn: Fp::ZERO };
+        self.row([Cell::Copy(x), Cell::Copy(y), Cell::Copy(z), Cell::New(v)], RowSpec { gate, ..RowSpec::default() })[3]
+    }
+
+    /// Constrains two wires to be equal (a copy constraint, no row).
+    pub fn assert_equal(&mut self, x: Wire, y: Wire) {
+        if x.pos != y.pos {
+            self.copies.push((x.pos, y.pos));
+        }
+    }
+
+    /// Makes `w` public input number `index`.
+    pub fn public(&mut self, w: Wire, index: usize) {
+        self.public.push((w.pos, index));
+    }
+
+    /// Decomposes `x + offset` into limbs of the given widths (each at most [`LIMB_BITS`]),
+    /// little-endian, each range-looked-up: proves `0 <= x + offset < 2^(sum of widths)` when that
+    /// sum is below the field's 254 bits. Returns the limbs. One row per three limbs.
+    pub fn decompose(&mut self, x: Wire, offset: Fp, widths: &[u8]) -> Vec<Wire> {
+        debug_assert!(widths.iter().all(|&w| (1..=LIMB_BITS).contains(&w)));
+        let total: u32 = widths.iter().map(|&w| w as u32).sum();
+        debug_assert!(total < 250);
+        // u = x + offset as an integer, when known
+        // (a value outside the range gets zero limbs, which the row then refuses)
+        let mut rest: Option<u128> =
+            x.value.map(|v| v + offset).map(|u| to_i128(u).and_then(|u| u128::try_from(u).ok()).unwrap_or(0));
+        let mut limbs = Vec::with_capacity(widths.len());
+        let mut cur = x; // the cell holding what this row decomposes (x itself in row 0)
+        let chunks: Vec<&[u8]> = widths.chunks(3).collect();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let mut cells = [Cell::Empty, Cell::Empty, Cell::Empty, Cell::Copy(cur)];
+            let mut q = [Fp::ZERO, Fp::ZERO, Fp::ZERO, -Fp::ONE];
+            let mut tags = [0u8; 3];
+            let mut shift = 0u32;
+            for (j, &w) in chunk.iter().enumerate() {
+                let limb = rest.map(|r| (r >> shift) & ((1u128 << w) - 1));
+                cells[j] = Cell::New(limb.map(|l| fp(l as i128)));
+                q[j] = pow2(shift);
+                tags[j] = w;
+                shift += w as u32;
+            }
+            let next = rest.map(|r| if shift >= 128 { 0 } else { r >> shift });
+            let k = if i == 0 { -offset } else { Fp::ZERO };
+            let last = i + 1 == chunks.len();
+            let gate = Gate { q, qk: k, qn: if last { Fp::ZERO } else { pow2(shift) }, ..Gate::default() };
+            let spec = RowSpec { gate, tags, table: 0 };
+            let w = if last {
+                self.row(cells, spec)
+            } else {
+                let (w, n) = self.row_into_next(cells, spec, next.map(|n| fp(n as i128)));
+                cur = n;
+                w
+            };
+            limbs.extend_from_slice(&w[..chunk.len()]);
+            rest = next;
+        }
+        limbs
+    }
+
+    /// The number of a piecewise table (registered on first use).
+    pub fn table_id(&mut self, values: &[i64]) -> u32 {
+        if let Some(&g) = self.table_ids.get(values) {
+            return g;
+        }
+        self.tables.push(LookupTable { values: values.to_vec() });
+        let g = self.tables.len() as u32;
+        self.table_ids.insert(values.to_vec(), g);
+        g
+    }
+
+    /// Rows the lookup tables need: the range table, and every piecewise table's knots plus the
+    /// all-zero row.
+    pub fn table_rows(&self) -> usize {
+        let range = crate::circuit::range_table().len();
+        let pieces = 1 + self.tables.iter().map(|t| t.values.len() - 1).sum::<usize>();
+        range.max(pieces)
+    }
+}
+
+/// Widths of the limbs of a `bits`-bit range check: full limbs, then the rest.
+pub fn limb_widths(bits: u8) -> Vec<u8> {
+    let mut v = vec![LIMB_BITS; (bits / LIMB_BITS) as usize];
+    if bits % LIMB_BITS != 0 {
+        v.push(bits % LIMB_BITS);
+    }
+    v
+}
