@@ -123,7 +123,9 @@ impl Circuit<Fp> for LayoutCircuit {
                     }
                     cells.push(row);
                 }
-                let at = |p: crate::layout::Pos| cells[p.row as usize][p.col as usize].ok_or(Error::Synthesis);
+                let at = |p: crate::layout::Pos| {
+                    cells.get(p.row as usize).and_then(|r| r[p.col as usize]).ok_or(Error::Synthesis)
+                };
                 for &(x, y) in &layout.copies {
                     region.constrain_equal(at(x)?, at(y)?)?;
                 }

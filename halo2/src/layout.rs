@@ -199,6 +199,17 @@ impl Layout {
         (w, out)
     }
 
+    /// The first `rows` rows alone (tests: checking part of a long gadget).
+    #[cfg(test)]
+    pub(crate) fn truncate(&mut self, rows: usize) {
+        let inside = |p: &Pos| (p.row as usize) < rows;
+        self.rows.truncate(rows);
+        self.values.truncate(rows);
+        self.copies.retain(|(x, y)| inside(x) && inside(y));
+        self.public.retain(|(x, _)| inside(x));
+        self.pending = None;
+    }
+
     /// Ends the layout (places a pending cell).
     pub fn finish(&mut self) {
         self.flush();
@@ -283,11 +294,66 @@ impl Layout {
         self.row([Cell::Copy(x), Cell::Copy(y), Cell::New(v), Cell::Empty], RowSpec { gate, ..RowSpec::default() })[2]
     }
 
-    /// `x y + c z + k` as a wire (one row).
+    /// `x y` as a new wire holding `value` (the evaluator's, when proving; computed when `None`).
+    pub fn mul_as(&mut self, x: Wire, y: Wire, value: Option<Fp>) -> Wire {
+        let v = value.or_else(|| x.value.zip(y.value).map(|(a, b)| a * b));
+        let gate = Gate { q: [Fp::ZERO, Fp::ZERO, -Fp::ONE, Fp::ZERO], qm: Fp::ONE, ..Gate::default() };
+        self.row([Cell::Copy(x), Cell::Copy(y), Cell::New(v), Cell::Empty], RowSpec { gate, ..RowSpec::default() })[2]
+    }
+
+    /// New booleans, three a row (each a 1-bit range lookup).
+    pub fn bits(&mut self, values: &[Option<Fp>]) -> Vec<Wire> {
+        let mut out = Vec::with_capacity(values.len());
+        for chunk in values.chunks(3) {
+            let mut cells = [Cell::Empty; 4];
+            let mut tags = [0u8; 3];
+            for (j, v) in chunk.iter().enumerate() {
+                cells[j] = Cell::New(*v);
+                tags[j] = 1;
+            }
+            let w = self.row(cells, RowSpec { tags, ..RowSpec::default() });
+            out.extend_from_slice(&w[..chunk.len()]);
+        }
+        out
+    }
+
+    /// `sum_i x_i y_i` as a wire: one row a product, accumulated in `d`.
+    pub fn dot(&mut self, pairs: &[(Wire, Wire)]) -> Wire {
+        let mut acc: Option<Wire> = None;
+        let mut sum = Some(Fp::ZERO);
+        for (x, y) in pairs {
+            sum = sum.zip(x.value).zip(y.value).map(|((s, a), b)| s + a * b);
+            let (d, qd) = match acc {
+                Some(a) => (Cell::Copy(a), Fp::ONE),
+                None => (Cell::Empty, Fp::ZERO),
+            };
+            let gate = Gate { q: [Fp::ZERO, Fp::ZERO, Fp::ZERO, qd], qm: Fp::ONE, qn: -Fp::ONE, ..Gate::default() };
+            let cells = [Cell::Copy(*x), Cell::Copy(*y), Cell::Empty, d];
+            acc = Some(self.row_into_next(cells, RowSpec { gate, ..RowSpec::default() }, sum).1);
+        }
+        acc.unwrap_or_else(|| self.constant(Fp::ZERO))
+    }
+
+    /// Constrains `x y = 0` (one row).
+    pub fn assert_product_zero(&mut self, x: Wire, y: Wire) {
+        let gate = Gate { qm: Fp::ONE, ..Gate::default() };
+        self.row([Cell::Copy(x), Cell::Copy(y), Cell::Empty, Cell::Empty], RowSpec { gate, ..RowSpec::default() });
+    }
+
+    /// A lookup row: `(h, t[h], t[h+1])` of piecewise table `g` (1-based), `h` copied in `a` (and
+    /// `d`), the two knot values new. Returns `(t[h], t[h+1])`.
+    pub fn table_row(&mut self, g: u32, h: Wire, t: (Option<Fp>, Option<Fp>)) -> (Wire, Wire) {
+        let cells = [Cell::Copy(h), Cell::New(t.0), Cell::New(t.1), Cell::Copy(h)];
+        let w = self.row(cells, RowSpec { table: g, ..RowSpec::default() });
+        (w[1], w[2])
+    }
+
+    /// `x y + c z + k` as a wire (one row; the result is the next row's `d`).
     pub fn mul_add(&mut self, (x, y): (Wire, Wire), (c, z): (Fp, Wire), k: Fp) -> Wire {
         let v = x.value.zip(y.value).zip(z.value).map(|((a, b), z)| a * b + c * z + k);
-        let gate = Gate { q: [Fp::ZERO, Fp::ZERO, c, -Fp::ONE], qm: Fp::ONE, qk: k, qn: Fp::ZERO };
-        self.row([Cell::Copy(x), Cell::Copy(y), Cell::Copy(z), Cell::New(v)], RowSpec { gate, ..RowSpec::default() })[3]
+        let gate = Gate { q: [Fp::ZERO, Fp::ZERO, c, Fp::ZERO], qm: Fp::ONE, qk: k, qn: -Fp::ONE };
+        let cells = [Cell::Copy(x), Cell::Copy(y), Cell::Copy(z), Cell::Empty];
+        self.row_into_next(cells, RowSpec { gate, ..RowSpec::default() }, v).1
     }
 
     /// Constrains two wires to be equal (a copy constraint, no row).
@@ -303,47 +369,89 @@ impl Layout {
     }
 
     /// Decomposes `x + offset` into limbs of the given widths (each at most [`LIMB_BITS`]),
-    /// little-endian, each range-looked-up: proves `0 <= x + offset < 2^(sum of widths)` when that
-    /// sum is below the field's 254 bits. Returns the limbs. One row per three limbs.
+    /// little-endian, each range-looked-up: proves `0 <= x + offset < 2^(sum of widths)` (the
+    /// sum is kept below the field's 254 bits). Returns the limbs. One row per three limbs.
     pub fn decompose(&mut self, x: Wire, offset: Fp, widths: &[u8]) -> Vec<Wire> {
+        self.split(Cell::Copy(x), offset, widths, None).1
+    }
+
+    /// A new value `v` range-checked to `bits` signed bits (`-2^(bits-1) <= v < 2^(bits-1)`).
+    pub fn alloc_signed(&mut self, v: Option<Fp>, bits: u8) -> Wire {
+        self.split(Cell::New(v), pow2(bits as u32 - 1), &limb_widths(bits), None).0
+    }
+
+    /// A new value range-checked to `[0, 2^bits)`.
+    pub fn alloc_unsigned(&mut self, v: Option<Fp>, bits: u8) -> Wire {
+        self.split(Cell::New(v), Fp::ZERO, &limb_widths(bits), None).0
+    }
+
+    /// `x + offset = sum_i limb_i 2^(p_i) + 2^S high` with the limbs range-looked-up to `widths`
+    /// (`S` their sum). With `high = None` the high part is proven zero (a range check); with
+    /// `Some(h)` it is a new wire holding `h` (the rescale's quotient: `x + offset` need not be
+    /// non-negative), constrained only by this equation, and the limbs are `x + offset - 2^S h`'s.
+    /// Returns `x`'s cell, the limbs and the high part (`x` itself when `high` is `None`).
+    pub fn split(&mut self, x: Cell, offset: Fp, widths: &[u8], high: Option<Option<Fp>>) -> (Wire, Vec<Wire>, Wire) {
         debug_assert!(widths.iter().all(|&w| (1..=LIMB_BITS).contains(&w)));
+        debug_assert!(widths.iter().map(|&w| w as u32).sum::<u32>() < 250);
+        let x_value = match x {
+            Cell::Empty => Some(Fp::ZERO),
+            Cell::New(v) => v,
+            Cell::Copy(w) => w.value,
+        };
         let total: u32 = widths.iter().map(|&w| w as u32).sum();
-        debug_assert!(total < 250);
-        // u = x + offset as an integer, when known
-        // (a value outside the range gets zero limbs, which the row then refuses)
-        let mut rest: Option<u128> =
-            x.value.map(|v| v + offset).map(|u| to_i128(u).and_then(|u| u128::try_from(u).ok()).unwrap_or(0));
-        let mut limbs = Vec::with_capacity(widths.len());
-        let mut cur = x; // the cell holding what this row decomposes (x itself in row 0)
+        // the part to decompose as an integer (a value that is not one gets zero limbs, which
+        // the rows then refuse)
+        let low_part = |u: Fp| match high {
+            Some(h) => h.map(|h| u - h * pow2(total)),
+            None => Some(u),
+        };
+        let mut rest: Option<i128> = x_value.map(|v| v + offset).and_then(low_part).map(|u| to_i128(u).unwrap_or(0));
         let chunks: Vec<&[u8]> = widths.chunks(3).collect();
+        let (mut cur, mut first, mut limbs) = (x, None, Vec::with_capacity(widths.len()));
+        // the value of what the current row decomposes (x + offset in row 0)
+        let mut cur_value = x_value.map(|v| v + offset);
         for (i, chunk) in chunks.iter().enumerate() {
-            let mut cells = [Cell::Empty, Cell::Empty, Cell::Empty, Cell::Copy(cur)];
+            let mut cells = [Cell::Empty, Cell::Empty, Cell::Empty, cur];
             let mut q = [Fp::ZERO, Fp::ZERO, Fp::ZERO, -Fp::ONE];
             let mut tags = [0u8; 3];
             let mut shift = 0u32;
             for (j, &w) in chunk.iter().enumerate() {
-                let limb = rest.map(|r| (r >> shift) & ((1u128 << w) - 1));
-                cells[j] = Cell::New(limb.map(|l| fp(l as i128)));
+                let limb = rest.map(|r| (r >> shift) & ((1i128 << w) - 1));
+                cur_value = cur_value.zip(limb).map(|(c, l)| c - fp(l) * pow2(shift));
+                cells[j] = Cell::New(limb.map(fp));
                 q[j] = pow2(shift);
                 tags[j] = w;
                 shift += w as u32;
             }
-            let next = rest.map(|r| if shift >= 128 { 0 } else { r >> shift });
-            let k = if i == 0 { -offset } else { Fp::ZERO };
+            rest = rest.map(|r| r >> shift);
             let last = i + 1 == chunks.len();
-            let gate = Gate { q, qk: k, qn: if last { Fp::ZERO } else { pow2(shift) }, ..Gate::default() };
-            let spec = RowSpec { gate, tags, table: 0 };
-            let w = if last {
-                self.row(cells, spec)
-            } else {
-                let (w, n) = self.row_into_next(cells, spec, next.map(|n| fp(n as i128)));
-                cur = n;
-                w
+            let inv = Option::<Fp>::from(pow2(shift).invert()).unwrap_or(Fp::ZERO);
+            cur_value = cur_value.map(|c| c * inv);
+            let next = match (last, high) {
+                (false, _) => Some(cur_value),
+                (true, Some(h)) => Some(h),
+                (true, None) => None,
             };
+            let k = if i == 0 { -offset } else { Fp::ZERO };
+            let gate = Gate { q, qk: k, qn: if next.is_some() { pow2(shift) } else { Fp::ZERO }, ..Gate::default() };
+            let spec = RowSpec { gate, tags, table: 0 };
+            let w = match next {
+                Some(n) => {
+                    let (w, n) = self.row_into_next(cells, spec, n);
+                    cur = Cell::Copy(n);
+                    w
+                }
+                None => self.row(cells, spec),
+            };
+            first.get_or_insert(w[3]);
             limbs.extend_from_slice(&w[..chunk.len()]);
-            rest = next;
         }
-        limbs
+        let x = first.unwrap_or_else(|| unreachable!("widths are not empty"));
+        let high = match cur {
+            Cell::Copy(h) if high.is_some() => h,
+            _ => x,
+        };
+        (x, limbs, high)
     }
 
     /// The number of a piecewise table (registered on first use).
