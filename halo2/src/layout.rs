@@ -237,11 +237,26 @@ impl Layout {
     /// `sum c_i x_i + k` as a wire. A lone term with coefficient 1 and no constant is the wire
     /// itself; otherwise one row per three terms, the result in the next row's `d`.
     pub fn lin(&mut self, terms: &[(Fp, Wire)], k: Fp) -> Wire {
-        match terms {
-            [] => return self.constant(k),
-            [(c, w)] if *c == Fp::ONE && k == Fp::ZERO => return *w,
+        self.lin_as(terms, k, None)
+    }
+
+    /// [`Layout::lin`] whose result cell holds `value` when given (the evaluator's, when proving:
+    /// the rows then check it), else the sum of the terms. With no terms, or a lone copy, it is
+    /// a row of its own that states the equation.
+    pub fn lin_as(&mut self, terms: &[(Fp, Wire)], k: Fp, value: Option<Fp>) -> Wire {
+        match (terms, value) {
+            ([], None) => return self.constant(k),
+            ([(c, w)], None) if *c == Fp::ONE && k == Fp::ZERO => return *w,
+            ([], Some(_)) => {
+                let gate = Gate::linear([Fp::ONE, Fp::ZERO, Fp::ZERO, Fp::ZERO], -k);
+                return self.row(
+                    [Cell::New(value), Cell::Empty, Cell::Empty, Cell::Empty],
+                    RowSpec { gate, ..RowSpec::default() },
+                )[0];
+            }
             _ => {}
         }
+        let last = terms.len().div_ceil(3) - 1;
         let mut acc: Option<Wire> = None;
         let mut sum = Some(k);
         for (i, chunk) in terms.chunks(3).enumerate() {
@@ -257,7 +272,8 @@ impl Layout {
                 q[3] = Fp::ONE;
             }
             let gate = Gate { q, qk: if i == 0 { k } else { Fp::ZERO }, qn: -Fp::ONE, ..Gate::default() };
-            acc = Some(self.row_into_next(cells, RowSpec { gate, ..RowSpec::default() }, sum).1);
+            let out = if i == last { value.or(sum) } else { sum };
+            acc = Some(self.row_into_next(cells, RowSpec { gate, ..RowSpec::default() }, out).1);
         }
         acc.unwrap_or_else(|| unreachable!("terms is not empty"))
     }
@@ -317,11 +333,12 @@ impl Layout {
         out
     }
 
-    /// `sum_i x_i y_i` as a wire: one row a product, accumulated in `d`.
-    pub fn dot(&mut self, pairs: &[(Wire, Wire)]) -> Wire {
+    /// `sum_i x_i y_i` as a wire: one row a product, accumulated in `d`; `value` as in
+    /// [`Layout::lin_as`].
+    pub fn dot(&mut self, pairs: &[(Wire, Wire)], value: Option<Fp>) -> Wire {
         let mut acc: Option<Wire> = None;
         let mut sum = Some(Fp::ZERO);
-        for (x, y) in pairs {
+        for (i, (x, y)) in pairs.iter().enumerate() {
             sum = sum.zip(x.value).zip(y.value).map(|((s, a), b)| s + a * b);
             let (d, qd) = match acc {
                 Some(a) => (Cell::Copy(a), Fp::ONE),
@@ -329,9 +346,10 @@ impl Layout {
             };
             let gate = Gate { q: [Fp::ZERO, Fp::ZERO, Fp::ZERO, qd], qm: Fp::ONE, qn: -Fp::ONE, ..Gate::default() };
             let cells = [Cell::Copy(*x), Cell::Copy(*y), Cell::Empty, d];
-            acc = Some(self.row_into_next(cells, RowSpec { gate, ..RowSpec::default() }, sum).1);
+            let out = if i + 1 == pairs.len() { value.or(sum) } else { sum };
+            acc = Some(self.row_into_next(cells, RowSpec { gate, ..RowSpec::default() }, out).1);
         }
-        acc.unwrap_or_else(|| self.constant(Fp::ZERO))
+        acc.unwrap_or_else(|| self.lin_as(&[], Fp::ZERO, value))
     }
 
     /// Constrains `x y = 0` (one row).

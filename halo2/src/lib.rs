@@ -5,15 +5,22 @@
 //! - [`poseidon`]: the statement's hash (halo2_poseidon's P128Pow5T3), native;
 //! - [`layout`]: the row builder (one gate, range and table lookups, copies);
 //! - [`circuit`]: the halo2 circuit of a layout;
-//! - [`chips`]: one file per gadget, each written to the layout.
+//! - [`chips`]: one file per gadget, each written to the layout;
+//! - [`statement`]: the statement's encoding (commitments, public inputs);
+//! - [`model`]: the whole model's layout, [`witness`]: the statement it proves;
+//! - [`keys`]: parameters, key generation, proving and verification.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod chips;
 pub mod circuit;
 pub mod field;
+pub mod keys;
 pub mod layout;
+pub mod model;
 pub mod poseidon;
+pub mod statement;
+pub mod witness;
 
 pub use circuit::LayoutCircuit;
 pub use field::Fp;

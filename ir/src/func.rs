@@ -41,6 +41,13 @@ pub fn div_round(num: i64, den: i64, shift: u8) -> Option<i128> {
     Some(n.div_euclid(2 * den as i128))
 }
 
+/// Whether clamping a `w`-bit operand to `[lo, hi]` is the identity: the interval covers every
+/// `w`-bit value, so the output is the operand (backends add no constraint and no witness).
+pub fn clamp_is_identity(w: u8, lo: i64, hi: i64) -> bool {
+    let (x_min, x_max) = (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1);
+    lo as i128 <= x_min && hi as i128 >= x_max
+}
+
 /// `floor(sqrt(v))` for `v >= 0`.
 pub fn isqrt(v: u128) -> u128 {
     if v < 2 {

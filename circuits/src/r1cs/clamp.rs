@@ -15,11 +15,7 @@ fn width_for(m: u128) -> u8 {
     (128 - m.leading_zeros() + 1) as u8
 }
 
-/// Whether clamping a `w`-bit operand to `[lo, hi]` is the identity (no constraint, no witness).
-pub fn is_identity(w: u8, lo: i64, hi: i64) -> bool {
-    let (x_min, x_max) = (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1);
-    lo as i128 <= x_min && hi as i128 >= x_max
-}
+pub use verinfer_ir::func::clamp_is_identity as is_identity;
 
 /// `min(max(x, lo), hi)` for a `w`-bit `x` and `lo <= hi`. `y_val` is the output witness (from
 /// the integer evaluator when proving).

@@ -25,7 +25,7 @@ pub fn argmax(l: &mut Layout, outs: &[Wire], w: u8, index: Option<usize>) -> Wir
     let positions: Vec<(Fp, Wire)> = sel.iter().enumerate().map(|(i, s)| (Fp::from(i as u64), *s)).collect();
     let idx = l.lin(&positions, Fp::ZERO);
     let pairs: Vec<(Wire, Wire)> = sel.iter().copied().zip(outs.iter().copied()).collect();
-    let m = l.dot(&pairs);
+    let m = l.dot(&pairs, None);
     // c_j = sum_{l > j} s_l, from the last position down
     let mut later: Option<Wire> = None;
     for j in (0..n).rev() {

@@ -1,0 +1,195 @@
+//! The whole-model layout: every IR node by its chip, the committed input, the revealed output,
+//! the index, and the statement's public cells (in the protocol's slot order).
+use crate::chips::{argmax, clamp, div, linear, max_pool, poseidon, relu, rescale, roots, table};
+use crate::field::{fp, pow2, Fp};
+use crate::layout::{limb_widths, Layout, Wire};
+use crate::statement::{per_element, public_input};
+use ff::{Field, PrimeField};
+use verinfer_ir::{CompiledModel, Op, OutputMode};
+use verinfer_protocol::tags::{CommitmentHeader, COMMITMENT_HEADER, INPUT_DOMAIN, OUTPUT_DOMAIN};
+use verinfer_protocol::{Slot, Statement};
+
+/// What the prover knows: every tensor's value (the IR evaluator's), the salt and the statement.
+#[derive(Clone, Copy, Debug)]
+pub struct Witness<'a> {
+    /// Every node's values, in node order.
+    pub values: &'a [Vec<i64>],
+    /// The commitments' salt.
+    pub salt: Fp,
+    /// The statement proven.
+    pub statement: &'a Statement,
+}
+
+/// Why a model has no halo2 layout.
+#[derive(Debug, thiserror::Error)]
+pub enum LowerError {
+    /// A feature this backend does not prove yet.
+    #[error("the halo2 backend does not prove {0} yet (use --backend groth16)")]
+    Unsupported(&'static str),
+    /// The witness does not fit the model.
+    #[error("the witness does not fit the model: {0}")]
+    Witness(String),
+}
+
+/// The wires of node `ni`, from its operands' wires.
+fn node(l: &mut Layout, m: &CompiledModel, ni: usize, wires: &[Vec<Wire>], w: Option<&Witness>) -> Vec<Wire> {
+    let ir = &m.graph;
+    let n = &ir.nodes[ni];
+    let y = w.map(|w| w.values[ni].as_slice());
+    let yi = |i: usize| y.map(|y| y[i] as i128);
+    let x = |id: &verinfer_ir::TensorId| wires[id.index()].as_slice();
+    let width = |id: &verinfer_ir::TensorId| ir.node(*id).bits.0;
+    let each = |l: &mut Layout, xs: &[Wire], f: &mut dyn FnMut(&mut Layout, Wire, Option<i128>) -> Wire| {
+        xs.iter().enumerate().map(|(i, x)| f(l, *x, yi(i))).collect::<Vec<Wire>>()
+    };
+    match &n.op {
+        Op::Input => (0..n.len()).map(|i| l.alloc_signed(yi(i).map(fp), n.bits.0)).collect(),
+        Op::Linear { input, rows, cols, weights, bias } => {
+            linear::linear(l, x(input), (*rows, *cols), (weights, bias), y)
+        }
+        Op::Conv { input, geometry, weights, bias } => linear::conv(l, x(input), geometry, (weights, bias), y),
+        Op::Affine { input, mul, add } => linear::affine(l, x(input), (mul, add), y),
+        Op::Rescale { input, shift } => each(l, x(input), &mut |l, x, y| rescale::rescale(l, x, *shift, n.bits.0, y)),
+        Op::Relu { input } => each(l, x(input), &mut |l, x, y| relu::relu(l, x, width(input), y)),
+        Op::Clamp { input, lo, hi } => {
+            if verinfer_ir::func::clamp_is_identity(width(input), *lo, *hi) {
+                x(input).to_vec()
+            } else {
+                each(l, x(input), &mut |l, x, y| clamp::clamp(l, x, width(input), (*lo, *hi), y))
+            }
+        }
+        Op::Step { input } => each(l, x(input), &mut |l, x, _| relu::step(l, x, width(input))),
+        Op::ArgMax { input, size, windows } => argmax::argmax_windows(l, x(input), width(input), *size, windows, y),
+        Op::MaxPool { input, size, windows } => {
+            let spread = width(input) - u8::from(ir.nonnegative(*input));
+            max_pool::max_pool(l, x(input), spread, *size, windows, y)
+        }
+        Op::SumPool { input, size, windows } => linear::sum_pool(l, x(input), *size, windows, y),
+        Op::Sum { terms } => {
+            let terms: Vec<(&[Wire], i64)> = terms.iter().map(|(t, c)| (x(t), *c)).collect();
+            linear::sum(l, &terms, n.len(), y)
+        }
+        Op::Mul { a, b } => linear::mul(l, x(a), x(b), y),
+        Op::Gather { sources, map, constants } => {
+            let srcs: Vec<&[Wire]> = sources.iter().map(x).collect();
+            linear::gather(l, &srcs, map, constants)
+        }
+        Op::MatMul { a, b, batch, m, k, n } => linear::matmul(l, x(a), x(b), [*batch, *m, *k, *n], y),
+        Op::Table { input, lo_bits, values } => {
+            each(l, x(input), &mut |l, x, y| table::table(l, x, (width(input), *lo_bits), values, n.bits.0, y))
+        }
+        Op::Div { num, den, shift } => {
+            let (ns, ds) = (x(num), x(den));
+            (0..n.len()).map(|i| div::div(l, (ns[i], ds[i]), *shift, width(den), n.bits.0, yi(i))).collect()
+        }
+        Op::Sqrt { input, exp } => {
+            each(l, x(input), &mut |l, x, y| roots::sqrt(l, x, *exp, (width(input), n.bits.0), y))
+        }
+        Op::Rsqrt { input, exp } => {
+            each(l, x(input), &mut |l, x, y| roots::rsqrt(l, x, *exp, (width(input), n.bits.0), y))
+        }
+    }
+}
+
+/// Whether node values of `op` are read by its rows (a corrupted value breaks them). Gather's
+/// outputs are its operands' cells, an identity clamp's its operand's, and Step's the sign limb
+/// of its operand's decomposition: no cell holds their evaluator values.
+pub fn reads_node_values(ir: &verinfer_ir::CircuitIr, op: &Op) -> bool {
+    match op {
+        Op::Gather { .. } | Op::Step { .. } => false,
+        Op::Clamp { input, lo, hi } => !verinfer_ir::func::clamp_is_identity(ir.node(*input).bits.0, *lo, *hi),
+        Op::Input
+        | Op::Linear { .. }
+        | Op::Conv { .. }
+        | Op::Affine { .. }
+        | Op::Rescale { .. }
+        | Op::Relu { .. }
+        | Op::ArgMax { .. }
+        | Op::MaxPool { .. }
+        | Op::SumPool { .. }
+        | Op::Sum { .. }
+        | Op::Mul { .. }
+        | Op::MatMul { .. }
+        | Op::Table { .. }
+        | Op::Div { .. }
+        | Op::Sqrt { .. }
+        | Op::Rsqrt { .. } => true,
+    }
+}
+
+/// `Poseidon(tag, salt, n, b, packed values)` of `b`-bit wires (range-checked by the caller).
+fn commitment(l: &mut Layout, tag: &[u8], salt: Wire, values: &[Wire], b: u8) -> Wire {
+    let mut e: Vec<Wire> = COMMITMENT_HEADER
+        .map(|h| match h {
+            CommitmentHeader::Tag => l.constant(crate::field::from_tag(tag)),
+            CommitmentHeader::Salt => salt,
+            CommitmentHeader::Count => l.constant(Fp::from(values.len() as u64)),
+            CommitmentHeader::Width => l.constant(Fp::from(b as u64)),
+        })
+        .to_vec();
+    for chunk in values.chunks(per_element(b)) {
+        let mut terms = Vec::with_capacity(chunk.len());
+        let mut k = Fp::ZERO;
+        for (j, v) in chunk.iter().enumerate() {
+            let place = pow2(b as u32 * j as u32);
+            terms.push((place, *v));
+            k += place * pow2(b as u32 - 1);
+        }
+        e.push(l.lin(&terms, k));
+    }
+    poseidon::hash(l, &e)
+}
+
+/// The layout of `m`'s circuit (`model_hash` its hash); with a witness, with its values.
+pub fn lower(m: &CompiledModel, model_hash: &[u8; 32], w: Option<&Witness>) -> Result<Layout, LowerError> {
+    if m.sampling.is_random() {
+        return Err(LowerError::Unsupported("seeded sampling"));
+    }
+    let ir = &m.graph;
+    if let Some(w) = w {
+        if w.values.len() != ir.nodes.len() || w.values.iter().zip(&ir.nodes).any(|(v, n)| v.len() != n.len()) {
+            return Err(LowerError::Witness("the tensor values do not match the graph".into()));
+        }
+    }
+    let mut l = Layout::new(w.is_some());
+    let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(ir.nodes.len());
+    for ni in 0..ir.nodes.len() {
+        let out = node(&mut l, m, ni, &wires, w);
+        wires.push(out);
+    }
+    let slots: Vec<Slot> = m.statement_layout().slots().collect();
+    let value = |slot: Slot| -> Result<Option<Fp>, LowerError> {
+        w.map(|w| public_input(w.statement, slot).map_err(LowerError::Witness)).transpose()
+    };
+    let salt = l.witness(w.map(|w| w.salt));
+    let in_bits = ir.nodes[0].bits.0;
+    let input_commitment = commitment(&mut l, INPUT_DOMAIN, salt, &wires[0], in_bits);
+    let outs = wires[ir.output.index()].clone();
+    let out_bits = ir.output_node().bits.0;
+    let output_commitment = match m.output_mode {
+        OutputMode::Tensor => None,
+        OutputMode::Commitment => {
+            for o in &outs {
+                l.decompose(*o, pow2(out_bits as u32 - 1), &limb_widths(out_bits));
+            }
+            Some(commitment(&mut l, OUTPUT_DOMAIN, salt, &outs, out_bits))
+        }
+    };
+    let index = argmax::argmax(&mut l, &outs, out_bits, w.map(|w| w.statement.output_index as usize));
+    for (i, &slot) in slots.iter().enumerate() {
+        let wire = match slot {
+            Slot::ModelHash(h) => l.constant(Fp::from_u128(h.of(model_hash))),
+            Slot::Seed(_) => l.witness(value(slot)?),
+            Slot::InputCommitment => input_commitment,
+            Slot::OutputIndex => index,
+            Slot::OutputValue(j) => *outs.get(j as usize).ok_or(LowerError::Witness("output index".into()))?,
+            Slot::OutputCommitment => output_commitment.ok_or(LowerError::Witness("output mode".into()))?,
+        };
+        l.public(wire, i);
+    }
+    l.finish();
+    if l.missing > 0 {
+        return Err(LowerError::Witness(format!("{} cells have no value", l.missing)));
+    }
+    Ok(l)
+}
