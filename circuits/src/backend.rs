@@ -7,10 +7,13 @@
 use crate::groth16::{self, BackendError, ProvingKey};
 use crate::timings::Timings;
 use crate::witness::ProverWitness;
+use ark_bn254::Fr;
 use rand::{CryptoRng, RngCore};
 use std::collections::BTreeMap;
 use std::io::{Seek, Write};
-use verinfer_ir::CompiledModel;
+use verinfer_halo2::verifier::{KeyFile, PreparedKey};
+use verinfer_halo2::Halo2;
+use verinfer_ir::{CompiledModel, EvalError};
 use verinfer_verifier::{Groth16, Verifier};
 
 /// A proof system's setup and prover, over its [`Verifier`].
@@ -26,6 +29,10 @@ pub trait Backend: Verifier {
         rng: &mut R,
     ) -> Result<Self::VerifyingKey, BackendError>;
 
+    /// The witness of `input` (quantized): the IR's evaluation and the statement in this
+    /// backend's encoding (its commitments salted by `salt`, the draw seeded by `seed`).
+    fn assign(model: &CompiledModel, input: Vec<i64>, salt: Fr, seed: [u8; 32]) -> Result<ProverWitness, EvalError>;
+
     /// Proves the witness's statement, adding the time of its phases to `timings`.
     fn prove<R: RngCore + CryptoRng>(
         model: &CompiledModel,
@@ -40,7 +47,7 @@ pub trait Backend: Verifier {
     fn check_witness(model: &CompiledModel, witness: &ProverWitness) -> Result<(), BackendError>;
 
     /// The circuit's size by part (every gadget kind, and `statement`, `input_commitment`,
-    /// `output`, `sampling`), in the backend's unit (R1CS constraints for Groth16).
+    /// `output`, `sampling`), in the backend's unit (R1CS constraints for Groth16, rows for halo2).
     fn circuit_size(model: &CompiledModel) -> Result<BTreeMap<String, usize>, BackendError>;
 }
 
@@ -53,6 +60,10 @@ impl Backend for Groth16 {
         rng: &mut R,
     ) -> Result<Self::VerifyingKey, BackendError> {
         groth16::setup_to_file(model, out, rng)
+    }
+
+    fn assign(model: &CompiledModel, input: Vec<i64>, salt: Fr, seed: [u8; 32]) -> Result<ProverWitness, EvalError> {
+        crate::witness::assign(model, input, salt, seed)
     }
 
     fn prove<R: RngCore + CryptoRng>(
@@ -71,5 +82,77 @@ impl Backend for Groth16 {
 
     fn circuit_size(model: &CompiledModel) -> Result<BTreeMap<String, usize>, BackendError> {
         groth16::constraint_breakdown(model)
+    }
+}
+
+/// The salt as a Pasta element: the same integer (a BN254 scalar is below the Pasta modulus).
+pub fn pasta_salt(salt: &Fr) -> Result<verinfer_halo2::Fp, BackendError> {
+    verinfer_halo2::field::from_bytes(&verinfer_verifier::fr_to_bytes(salt))
+        .ok_or_else(|| BackendError::Halo2("the salt is not a Pasta field element".into()))
+}
+
+fn halo2_error(e: impl std::fmt::Display) -> BackendError {
+    BackendError::Halo2(e.to_string())
+}
+
+/// halo2 (IPA over the Pasta curves): the "proving key" is the prepared verifying-key file (the
+/// model and the parameters), from which each proof regenerates halo2's keys.
+impl Backend for Halo2 {
+    type ProvingKey = PreparedKey;
+
+    /// Writes the key file (the model, the parameters generated from `k`, the key's digest) to
+    /// `out`; `rng` is not used (there is no secret).
+    fn setup<W: Write + Seek, R: RngCore + CryptoRng>(
+        model: &CompiledModel,
+        mut out: W,
+        _rng: &mut R,
+    ) -> Result<KeyFile, BackendError> {
+        let key = verinfer_halo2::prover::setup(model).map_err(halo2_error)?;
+        out.write_all(&key.to_bytes().map_err(halo2_error)?).map_err(halo2_error)?;
+        out.flush().map_err(halo2_error)?;
+        Ok(key)
+    }
+
+    fn assign(model: &CompiledModel, input: Vec<i64>, salt: Fr, seed: [u8; 32]) -> Result<ProverWitness, EvalError> {
+        let eval = verinfer_ir::evaluate(&model.graph, &input)?;
+        let hash = model.model_hash().map_err(|e| EvalError::Malformed(e.to_string()))?.0;
+        let pasta = pasta_salt(&salt).map_err(|e| EvalError::Malformed(e.to_string()))?;
+        let statement = verinfer_halo2::witness::statement(model, hash, &eval, pasta, seed)
+            .map_err(|e| EvalError::Malformed(e.to_string()))?;
+        Ok(ProverWitness { input, eval, salt, statement, draw: None })
+    }
+
+    fn prove<R: RngCore + CryptoRng>(
+        model: &CompiledModel,
+        pk: &PreparedKey,
+        witness: &ProverWitness,
+        rng: &mut R,
+        timings: &mut Timings,
+    ) -> Result<Vec<u8>, BackendError> {
+        let mut blinding = [0u8; 32];
+        rng.fill_bytes(&mut blinding);
+        let salt = pasta_salt(&witness.salt)?;
+        timings.time("prove", || {
+            verinfer_halo2::prover::prove(pk, model, &witness.eval, (salt, &witness.statement), blinding)
+                .map_err(halo2_error)
+        })
+    }
+
+    fn check_witness(model: &CompiledModel, witness: &ProverWitness) -> Result<(), BackendError> {
+        let hash = model.model_hash()?.0;
+        let w = verinfer_halo2::model::Witness {
+            values: &witness.eval.values,
+            salt: pasta_salt(&witness.salt)?,
+            statement: &witness.statement,
+        };
+        let layout = verinfer_halo2::model::lower(model, &hash, Some(&w)).map_err(halo2_error)?;
+        let public = verinfer_halo2::statement::public_inputs(&witness.statement).map_err(BackendError::Halo2)?;
+        verinfer_halo2::keys::check(layout, public).map_err(BackendError::Unsatisfied)
+    }
+
+    fn circuit_size(model: &CompiledModel) -> Result<BTreeMap<String, usize>, BackendError> {
+        let hash = model.model_hash()?.0;
+        let layout = verinfer_halo2::model::lower(model, &hash, None).map_err(halo2_error)?;
+        Ok(layout.parts.iter().map(|(k, v)| (k.to_string(), *v)).collect())
     }
 }

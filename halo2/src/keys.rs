@@ -112,3 +112,15 @@ pub fn verify(
     let mut transcript = Blake2bRead::<_, EqAffine, Challenge255<_>>::init(proof);
     verify_proof(params, vk, strategy, &[&[instance]], &mut transcript).map_err(h2)
 }
+
+/// Checks every constraint of a layout with values against the instance (halo2's MockProver):
+/// `Ok(())` or the first failures, described.
+pub fn check(layout: Layout, instance: Vec<Fp>) -> Result<(), String> {
+    let k = crate::k_for(&layout, instance.len());
+    let prover =
+        halo2_proofs::dev::MockProver::run(k, &circuit(layout), vec![instance]).map_err(|e| format!("{e:?}"))?;
+    prover.verify().map_err(|failures| {
+        let first: Vec<String> = failures.iter().take(3).map(|f| f.to_string()).collect();
+        format!("{} constraint(s) fail, first: {}", failures.len(), first.join("; "))
+    })
+}

@@ -117,6 +117,9 @@ pub struct Layout {
     pub tables: Vec<LookupTable>,
     /// Values missing while proving (a chip bug; the circuit refuses to prove).
     pub missing: usize,
+    /// Rows by part of the circuit (see [`Layout::count`]).
+    pub parts: std::collections::BTreeMap<&'static str, usize>,
+    mark: usize,
     pending: Option<Wire>,
     constants: HashMap<[u8; 32], Wire>,
     table_ids: HashMap<Vec<i64>, u32>,
@@ -208,6 +211,13 @@ impl Layout {
         self.copies.retain(|(x, y)| inside(x) && inside(y));
         self.public.retain(|(x, _)| inside(x));
         self.pending = None;
+    }
+
+    /// Adds the rows made since the last count to `part`.
+    pub fn count(&mut self, part: &'static str) {
+        let now = self.len();
+        *self.parts.entry(part).or_default() += now - self.mark;
+        self.mark = now;
     }
 
     /// Ends the layout (places a pending cell).

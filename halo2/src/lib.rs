@@ -8,7 +8,9 @@
 //! - [`chips`]: one file per gadget, each written to the layout;
 //! - [`statement`]: the statement's encoding (commitments, public inputs);
 //! - [`model`]: the whole model's layout, [`witness`]: the statement it proves;
-//! - [`keys`]: parameters, key generation, proving and verification.
+//! - [`keys`]: parameters, key generation, proving and verification;
+//! - [`prover`]: setup and proving of a model;
+//! - [`verifier`]: the verifier core's `Verifier` for halo2, and the key file.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -19,12 +21,15 @@ pub mod keys;
 pub mod layout;
 pub mod model;
 pub mod poseidon;
+pub mod prover;
 pub mod statement;
+pub mod verifier;
 pub mod witness;
 
 pub use circuit::LayoutCircuit;
 pub use field::Fp;
 pub use layout::Layout;
+pub use verifier::Halo2;
 
 use halo2_proofs::plonk::{Circuit, ConstraintSystem};
 

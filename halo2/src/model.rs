@@ -155,6 +155,7 @@ pub fn lower(m: &CompiledModel, model_hash: &[u8; 32], w: Option<&Witness>) -> R
     let mut wires: Vec<Vec<Wire>> = Vec::with_capacity(ir.nodes.len());
     for ni in 0..ir.nodes.len() {
         let out = node(&mut l, m, ni, &wires, w);
+        l.count(ir.nodes[ni].op.kind());
         wires.push(out);
     }
     let slots: Vec<Slot> = m.statement_layout().slots().collect();
@@ -164,6 +165,7 @@ pub fn lower(m: &CompiledModel, model_hash: &[u8; 32], w: Option<&Witness>) -> R
     let salt = l.witness(w.map(|w| w.salt));
     let in_bits = ir.nodes[0].bits.0;
     let input_commitment = commitment(&mut l, INPUT_DOMAIN, salt, &wires[0], in_bits);
+    l.count("input_commitment");
     let outs = wires[ir.output.index()].clone();
     let out_bits = ir.output_node().bits.0;
     let output_commitment = match m.output_mode {
@@ -175,7 +177,9 @@ pub fn lower(m: &CompiledModel, model_hash: &[u8; 32], w: Option<&Witness>) -> R
             Some(commitment(&mut l, OUTPUT_DOMAIN, salt, &outs, out_bits))
         }
     };
+    l.count("output");
     let index = argmax::argmax(&mut l, &outs, out_bits, w.map(|w| w.statement.output_index as usize));
+    l.count("sampling");
     for (i, &slot) in slots.iter().enumerate() {
         let wire = match slot {
             Slot::ModelHash(h) => l.constant(Fp::from_u128(h.of(model_hash))),
@@ -188,6 +192,7 @@ pub fn lower(m: &CompiledModel, model_hash: &[u8; 32], w: Option<&Witness>) -> R
         l.public(wire, i);
     }
     l.finish();
+    l.count("statement");
     if l.missing > 0 {
         return Err(LowerError::Witness(format!("{} cells have no value", l.missing)));
     }

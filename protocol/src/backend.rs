@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize, Serializer};
 pub enum BackendId {
     /// Groth16 over BN254 (arkworks), standard enough for snarkjs and EVM verifiers.
     Groth16,
+    /// halo2 (PLONKish with lookups, IPA over the Pasta curves): no trusted setup at all.
+    Halo2,
 }
 
 impl Serialize for BackendId {
@@ -22,12 +24,13 @@ impl Serialize for BackendId {
 
 impl BackendId {
     /// Every backend this build knows.
-    pub const ALL: &'static [BackendId] = &[BackendId::Groth16];
+    pub const ALL: &'static [BackendId] = &[BackendId::Groth16, BackendId::Halo2];
 
     /// The backend's name in files and interfaces.
     pub fn name(self) -> &'static str {
         match self {
             BackendId::Groth16 => "groth16",
+            BackendId::Halo2 => "halo2",
         }
     }
 }
@@ -82,6 +85,6 @@ mod tests {
             assert_eq!(b.to_string(), b.name());
         }
         let e = "plonk".parse::<BackendId>().unwrap_err();
-        assert_eq!(e.to_string(), "backend 'plonk' is not supported by this build (supported: groth16)");
+        assert_eq!(e.to_string(), "backend 'plonk' is not supported by this build (supported: groth16 halo2)");
     }
 }

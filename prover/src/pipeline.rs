@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use verinfer_circuits::{assign, lowering_version, Backend, ProvingKey, Timings};
 use verinfer_compiler::data::{read_samples, samples_of, split_samples};
 use verinfer_compiler::{compile, CompileOptions, Report};
+use verinfer_halo2::Halo2;
 use verinfer_ir::{quantize_input, CompiledModel};
 use verinfer_verifier::{BackendId, Fr, Groth16, Statement, Verifier, VerifyError, VerifyingKey};
 
@@ -122,6 +123,8 @@ pub enum Provenance {
     CallerRng,
     /// `verinfer ceremony finalize`: a Powers of Tau file and a multi-party phase 2.
     Ceremony,
+    /// `verinfer setup --backend halo2`: no secret at all (IPA parameters derived from `k`).
+    Transparent,
 }
 
 impl Provenance {
@@ -132,6 +135,7 @@ impl Provenance {
             Provenance::InsecureDeterministicSeed => "INSECURE deterministic seed",
             Provenance::CallerRng => "single-party setup, randomness supplied by the calling program",
             Provenance::Ceremony => "ceremony: powers of tau, then a multi-party phase 2 (snarkjs .zkey)",
+            Provenance::Transparent => "none: halo2 IPA parameters derived deterministically from the circuit size",
         }
     }
 
@@ -139,6 +143,7 @@ impl Provenance {
     pub fn kind(self) -> SetupKind {
         match self {
             Provenance::Ceremony => SetupKind::Ceremony,
+            Provenance::Transparent => SetupKind::Transparent,
             _ => SetupKind::SingleParty,
         }
     }
@@ -153,6 +158,7 @@ impl Provenance {
             Provenance::Ceremony => {
                 "nobody can forge proofs unless every phase-1 contributor or every phase-2 contributor kept their secret"
             }
+            Provenance::Transparent => "nobody: there is no setup secret (anyone can regenerate and compare the parameters)",
         }
     }
 }
@@ -166,6 +172,8 @@ pub enum SetupKind {
     SingleParty,
     /// Powers of tau and a multi-party phase 2.
     Ceremony,
+    /// No secret (halo2).
+    Transparent,
 }
 
 /// The ceremony behind a `ceremony` setup, as `verinfer ceremony verify` checked it.
@@ -233,6 +241,98 @@ pub struct SetupRecord {
     /// version 3: 1).
     #[serde(default = "first_lowering")]
     pub lowering: u32,
+    /// The proof system the keys are for (records without it: groth16). A halo2 setup writes
+    /// `verifying.key` only (the model and the parameters, from which proving regenerates the
+    /// keys); its `proving_key_sha256` is empty.
+    #[serde(default = "groth16")]
+    pub backend: BackendId,
+}
+
+fn groth16() -> BackendId {
+    BackendId::Groth16
+}
+
+/// `verinfer setup --backend halo2`: writes `verifying.key` (the halo2 key file) and `setup.json`,
+/// and removes a Groth16 `proving.key` left from an earlier setup.
+pub fn setup_dir_halo2(dir: &Path) -> Result<SetupOutput> {
+    let model = load_model(dir)?;
+    let vk_path = dir.join(artifacts::VERIFYING_KEY);
+    write_atomic_with(&vk_path, |file| {
+        Ok(<Halo2 as Backend>::setup(&model, std::io::BufWriter::new(file), &mut rand::rngs::OsRng)?)
+    })?;
+    let vkb = read(&vk_path)?;
+    let record = SetupRecord {
+        format: SETUP_FORMAT.into(),
+        format_version: SETUP_VERSION,
+        model_hash: hex::encode(model.model_hash()?.0),
+        kind: SetupKind::Transparent,
+        provenance: Provenance::Transparent.describe().into(),
+        proving_key_sha256: String::new(),
+        verifying_key_sha256: sha256_hex(&vkb),
+        ceremony: None,
+        lowering: lowering_version(&model.graph),
+        backend: BackendId::Halo2,
+    };
+    let pk_path = dir.join(artifacts::PROVING_KEY);
+    if pk_path.exists() {
+        std::fs::remove_file(&pk_path).with_context(|| format!("removing the old {}", pk_path.display()))?;
+    }
+    write_atomic(&dir.join(artifacts::SETUP), serde_json::to_string_pretty(&record)?.as_bytes())?;
+    Ok(SetupOutput { proving_key_bytes: 0, verifying_key_bytes: vkb.len() })
+}
+
+/// The backend a build directory's keys are for (`setup.json`).
+pub fn setup_backend(dir: &Path) -> Result<BackendId> {
+    Ok(read_setup_record(&dir.join(artifacts::SETUP))?.backend)
+}
+
+/// Loads and prepares a halo2 build directory's key (checked against `setup.json`, then the
+/// regenerated verifying key against the key file's record).
+pub fn load_halo2_key(dir: &Path, model: &CompiledModel) -> Result<verinfer_halo2::verifier::PreparedKey> {
+    let vk_path = dir.join(artifacts::VERIFYING_KEY);
+    let record_path = dir.join(artifacts::SETUP);
+    let record = read_setup_record(&record_path)?;
+    let bytes = read(&vk_path).context("run `verinfer setup --backend halo2` first")?;
+    let actual = sha256_hex(&bytes);
+    if !actual.eq_ignore_ascii_case(&record.verifying_key_sha256) {
+        let recorded = record.verifying_key_sha256.clone();
+        return Err(KeyError::DigestMismatch { file: vk_path, record: record_path, recorded, actual }.into());
+    }
+    let key = Halo2::decode_key(&bytes).with_context(|| format!("reading {}", vk_path.display()))?;
+    if key.model.model_hash()? != model.model_hash()? {
+        bail!("{} is for another model: run `verinfer setup --backend halo2` again", vk_path.display());
+    }
+    Ok(Halo2::prepare(&key).with_context(|| format!("preparing {}", vk_path.display()))?)
+}
+
+/// [`prove_sample_timed`] with halo2.
+pub fn prove_sample_halo2(
+    model: &CompiledModel,
+    key: &verinfer_halo2::verifier::PreparedKey,
+    input: &[f64],
+    (seed, salt): ([u8; 32], Fr),
+    timings: &mut Timings,
+) -> Result<ProveOutput> {
+    let (q, witness) = timings.time("witness", || -> Result<_> {
+        let q = quantize_input(&model.graph, input).context("quantizing the input")?;
+        let witness = <Halo2 as Backend>::assign(model, q.clone(), salt, seed).context("evaluating the model")?;
+        Ok((q, witness))
+    })?;
+    let proof = <Halo2 as Backend>::prove(model, key, &witness, &mut rand::rngs::OsRng, timings)?;
+    let file = ProofFile::new_for::<Halo2>(&model.name, &witness.statement, &proof, readable_output(model, &witness))?;
+    Ok(ProveOutput { file, quantized_input: q })
+}
+
+/// The proof file's readable output of a witness.
+fn readable_output(model: &CompiledModel, witness: &verinfer_circuits::ProverWitness) -> ReadableOutput {
+    let out_node = model.graph.output_node();
+    let values = match model.output_mode {
+        verinfer_ir::OutputMode::Tensor => {
+            Some(witness.eval.output(&model.graph).iter().map(|&v| out_node.scale.dequantize(v)).collect())
+        }
+        verinfer_ir::OutputMode::Commitment => None,
+    };
+    ReadableOutput { index: witness.statement.output_index, values, scale: out_node.scale.0 }
 }
 
 fn first_lowering() -> u32 {
@@ -317,6 +417,7 @@ fn write_vk_and_record(
         verifying_key_sha256: sha256_hex(vkb),
         ceremony,
         lowering,
+        backend: BackendId::Groth16,
     };
     write_atomic(&dir.join(artifacts::VERIFYING_KEY), vkb)?;
     write_atomic(&dir.join(artifacts::SETUP), serde_json::to_string_pretty(&record)?.as_bytes())
@@ -405,15 +506,7 @@ pub fn prove_sample_timed<R: RngCore + CryptoRng>(
         Ok((q, witness))
     })?;
     let proof = Groth16::prove(model, pk, &witness, rng, timings).map_err(|e| key_digest_error(pk, e))?;
-    let out_node = model.graph.output_node();
-    let values = match model.output_mode {
-        verinfer_ir::OutputMode::Tensor => {
-            Some(witness.eval.output(&model.graph).iter().map(|&v| out_node.scale.dequantize(v)).collect())
-        }
-        verinfer_ir::OutputMode::Commitment => None,
-    };
-    let readable = ReadableOutput { index: witness.statement.output_index, values, scale: out_node.scale.0 };
-    let file = ProofFile::new(&model.name, &witness.statement, &proof, readable)?;
+    let file = ProofFile::new(&model.name, &witness.statement, &proof, readable_output(model, &witness))?;
     Ok(ProveOutput { file, quantized_input: q })
 }
 
@@ -632,6 +725,7 @@ pub fn verify_bytes_for_model(
     let file = ProofFile::parse(proof_json)?;
     let statement = match file.backend {
         BackendId::Groth16 => verify_file::<Groth16>(key, &file)?,
+        BackendId::Halo2 => verify_file::<Halo2>(key, &file)?,
     };
     if let Some(model) = model {
         check_model_fields(&file, &statement, model)?;
@@ -642,7 +736,7 @@ pub fn verify_bytes_for_model(
 
 /// Checks `file`'s proof with backend `V`'s verifier and key bytes; returns the proven statement.
 fn verify_file<V: Verifier>(key: &[u8], file: &ProofFile) -> Result<Statement, VerifyError> {
-    let key = V::prepare(&V::decode_key(key)?);
+    let key = V::prepare(&V::decode_key(key)?)?;
     let (statement, proof) = file.decode_as::<V>()?;
     V::verify(&key, &statement, &proof)?;
     Ok(statement)

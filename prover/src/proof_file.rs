@@ -1,9 +1,7 @@
 //! `proof.json`: a versioned proof with its statement in hex and the output for people to read.
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
-use verinfer_verifier::{
-    fr_to_bytes, BackendId, Groth16, OutputClaim, Proof, PublicInputs, Statement, Verifier, VerifyError,
-};
+use verinfer_verifier::{BackendId, Groth16, OutputClaim, Proof, Statement, Verifier, VerifyError};
 use verinfer_verifier_canister::types as canister;
 
 /// `format` of proof files.
@@ -142,21 +140,31 @@ impl ProofFile {
         })
     }
 
-    /// Builds the file for a proven statement.
+    /// Builds the file for a proven Groth16 statement.
     pub fn new(
         model_name: &str,
         statement: &Statement,
         proof: &Proof,
         output: ReadableOutput,
     ) -> Result<ProofFile, VerifyError> {
+        ProofFile::new_for::<Groth16>(model_name, statement, &proof.to_bytes()?, output)
+    }
+
+    /// Builds the file for a statement proven with backend `V` (`proof` in its encoding).
+    pub fn new_for<V: Verifier>(
+        model_name: &str,
+        statement: &Statement,
+        proof: &[u8],
+        output: ReadableOutput,
+    ) -> Result<ProofFile, VerifyError> {
         Ok(ProofFile {
             format: PROOF_FORMAT.into(),
             format_version: PROOF_VERSION,
-            backend: BackendId::Groth16,
+            backend: V::ID,
             model_name: model_name.into(),
             statement: StatementJson::from_statement(statement),
-            public_inputs: statement.public_inputs()?.iter().map(|f| hex::encode(fr_to_bytes(f))).collect(),
-            proof: hex::encode(proof.to_bytes()?),
+            public_inputs: V::public_input_bytes(statement)?.iter().map(hex::encode).collect(),
+            proof: hex::encode(proof),
             output,
         })
     }
@@ -199,12 +207,9 @@ impl ProofFile {
         let statement = self.statement.to_statement()?;
         let bytes = unhex(&self.proof).map_err(|_| VerifyError::MalformedProof("proof is not hex".into()))?;
         let proof = V::decode_proof(&bytes)?;
-        // `public_inputs` is the statement in the backend's field: BN254 scalars for Groth16.
-        let encoded = match V::ID {
-            BackendId::Groth16 => statement.public_inputs()?,
-        };
+        // `public_inputs` is the statement in the backend's field
         if !self.public_inputs.is_empty() {
-            let expected: Vec<Vec<u8>> = encoded.iter().map(|f| fr_to_bytes(f).to_vec()).collect();
+            let expected: Vec<Vec<u8>> = V::public_input_bytes(&statement)?.iter().map(|b| b.to_vec()).collect();
             let given = self
                 .public_inputs
                 .iter()

@@ -290,6 +290,10 @@ fn check(args: &VerifyArgs, owner: Option<&Principal>, caller: Principal) -> Res
             let proof = Groth16::decode_proof(&args.proof).map_err(from_core)?;
             Groth16::verify(&prepared(&hash, &record)?, &statement, &proof).map_err(from_core)?;
         }
+        // registration accepts Groth16 keys only in this build, so no record names halo2
+        Backend::Halo2 => {
+            return Err(Error::InvalidArgument { reason: "this canister build does not verify halo2 proofs".into() })
+        }
     }
     let s = &args.statement;
     let verified = Verified {

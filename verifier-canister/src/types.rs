@@ -9,6 +9,9 @@ pub enum Backend {
     /// Groth16 over BN254 (ark-groth16).
     #[serde(rename = "groth16")]
     Groth16,
+    /// halo2 over the Pasta curves (IPA; no trusted setup).
+    #[serde(rename = "halo2")]
+    Halo2,
 }
 
 /// The candid face of the protocol's [`verinfer_verifier::BackendId`] (candid names a type by its
@@ -17,6 +20,7 @@ impl From<verinfer_verifier::BackendId> for Backend {
     fn from(b: verinfer_verifier::BackendId) -> Self {
         match b {
             verinfer_verifier::BackendId::Groth16 => Backend::Groth16,
+            verinfer_verifier::BackendId::Halo2 => Backend::Halo2,
         }
     }
 }

@@ -20,8 +20,12 @@ pub trait Verifier {
 
     /// Reads a verifying-key file; malformed bytes are an error, never a panic.
     fn decode_key(bytes: &[u8]) -> Result<Self::VerifyingKey, VerifyError>;
-    /// Prepares a key for checking.
-    fn prepare(key: &Self::VerifyingKey) -> Self::PreparedKey;
+    /// Prepares a key for checking (for a backend whose key is regenerated, this is where the
+    /// regenerated key is compared with the recorded one).
+    fn prepare(key: &Self::VerifyingKey) -> Result<Self::PreparedKey, VerifyError>;
+    /// The statement's public inputs in the backend's field, each as 32 big-endian bytes (what
+    /// `proof.json` lists).
+    fn public_input_bytes(statement: &Statement) -> Result<alloc::vec::Vec<[u8; 32]>, VerifyError>;
     /// Reads a proof.
     fn decode_proof(bytes: &[u8]) -> Result<Self::Proof, VerifyError>;
     /// Checks that `proof` proves `statement` under `key` ([`VerifyError::is_rejection`] tells a
@@ -43,8 +47,13 @@ impl Verifier for Groth16 {
         VerifyingKey::from_bytes(bytes)
     }
 
-    fn prepare(key: &VerifyingKey) -> PreparedVerifyingKey {
-        key.prepare()
+    fn prepare(key: &VerifyingKey) -> Result<PreparedVerifyingKey, VerifyError> {
+        Ok(key.prepare())
+    }
+
+    fn public_input_bytes(statement: &Statement) -> Result<alloc::vec::Vec<[u8; 32]>, VerifyError> {
+        use crate::statement::PublicInputs;
+        Ok(statement.public_inputs()?.iter().map(crate::statement::fr_to_bytes).collect())
     }
 
     fn decode_proof(bytes: &[u8]) -> Result<Proof, VerifyError> {

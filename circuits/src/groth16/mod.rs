@@ -72,6 +72,9 @@ pub enum BackendError {
     /// The compiled model could not be encoded, so it has no hash to prove against.
     #[error(transparent)]
     Artifact(#[from] verinfer_ir::ArtifactError),
+    /// The halo2 backend refused the model, the key or the witness.
+    #[error("halo2: {0}")]
+    Halo2(String),
 }
 
 /// A Groth16 proving key for one model: its header and verifying key, read up front, and where its

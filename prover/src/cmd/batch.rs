@@ -125,6 +125,9 @@ enum Outcome {
 /// Runs `prove --batch`.
 pub fn run(job: &Job, args: &prove::Args, json: bool) -> Result<()> {
     let model = load_model(job.dir)?;
+    if crate::pipeline::setup_backend(job.dir)? != verinfer_verifier::BackendId::Groth16 {
+        anyhow::bail!("prove --batch proves with groth16 keys only; for halo2, run `verinfer prove` once per input");
+    }
     let pk = load_proving_key_with(job.dir, &model, prove::validation(args))?;
     let text = read_string(job.batch)?;
     let requests = parse_requests(&text, &model.graph.input).with_context(|| job.batch.display().to_string())?;

@@ -28,8 +28,11 @@ fn setup_provenance(dir: &std::path::Path) -> Result<serde_json::Value> {
         crate::pipeline::SetupKind::Ceremony => {
             "sound if one phase-1 and one phase-2 contributor destroyed their secret; re-check with `verinfer ceremony verify FINAL.zkey --ptau FILE.ptau BUILD`"
         }
+        crate::pipeline::SetupKind::Transparent => "nobody can forge: halo2 has no setup secret",
     };
-    Ok(serde_json::json!({ "kind": r.kind, "provenance": r.provenance, "trust": trust, "ceremony": r.ceremony }))
+    Ok(serde_json::json!({
+        "backend": r.backend, "kind": r.kind, "provenance": r.provenance, "trust": trust, "ceremony": r.ceremony
+    }))
 }
 
 /// Runs `inspect`.

@@ -3,15 +3,15 @@
 use crate::artifacts;
 use crate::fsutil::write_atomic;
 use crate::pipeline::{
-    load_model, load_proving_key_with, parse_hex32, parse_salt, prove_sample_timed, random_salt, read_input,
-    PointValidation, ProveOutput,
+    load_halo2_key, load_model, load_proving_key_with, parse_hex32, parse_salt, prove_sample_halo2, prove_sample_timed,
+    random_salt, read_input, setup_backend, PointValidation, ProveOutput,
 };
 use crate::progress::Step;
 use anyhow::Result;
 use rand::RngCore;
 use std::path::{Path, PathBuf};
 use verinfer_circuits::Timings;
-use verinfer_verifier::{fr_to_bytes, Fr};
+use verinfer_verifier::{fr_to_bytes, BackendId, Fr};
 
 /// Arguments of `prove`.
 #[derive(clap::Args, Debug)]
@@ -75,7 +75,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let mut timings = Timings::default();
     let started = std::time::Instant::now();
     let model = timings.time("load model", || load_model(&args.dir))?;
-    let pk = timings.time("load key", || load_proving_key_with(&args.dir, &model, validation(args)))?;
+    let backend = setup_backend(&args.dir)?;
     let input_path = args.input.as_deref().ok_or_else(|| anyhow::anyhow!("give --input FILE or --batch FILE"))?;
     let input = read_input(input_path, &model.graph.input)?;
     let seed = match &args.seed {
@@ -87,7 +87,16 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         None => random_salt(&mut rand::rngs::OsRng)?,
     };
     let step = Step::start("proving");
-    let proved = prove_sample_timed(&model, &pk, &input, (seed, salt), &mut rand::rngs::OsRng, &mut timings)?;
+    let proved = match backend {
+        BackendId::Groth16 => {
+            let pk = timings.time("load key", || load_proving_key_with(&args.dir, &model, validation(args)))?;
+            prove_sample_timed(&model, &pk, &input, (seed, salt), &mut rand::rngs::OsRng, &mut timings)?
+        }
+        BackendId::Halo2 => {
+            let key = timings.time("load key", || load_halo2_key(&args.dir, &model))?;
+            prove_sample_halo2(&model, &key, &input, (seed, salt), &mut timings)?
+        }
+    };
     let secs = step.finish().as_secs_f64();
     let opening_path = timings.time("write", || write_proof(&out, &proved, salt))?;
     let wall = started.elapsed();
