@@ -28,10 +28,15 @@ fn model_hash(m: &CompiledModel) -> Result<[u8; 32], ProveError> {
 /// The key file of `m`: parameters for the smallest `k` that holds its layout (generated
 /// deterministically) and the digest of the verifying key they give.
 pub fn setup(m: &CompiledModel) -> Result<KeyFile, ProveError> {
+    setup_with(m, &mut |k| keys::params(k))
+}
+
+/// [`setup`] taking the parameters of size `k` from `params` (a cache: they depend on `k` only).
+pub fn setup_with(m: &CompiledModel, params: &mut dyn FnMut(u32) -> keys::Halo2Params) -> Result<KeyFile, ProveError> {
     let hash = model_hash(m)?;
     let layout = lower(m, &hash, None)?;
     let k = crate::k_for(&layout, m.statement_layout().num_public_inputs());
-    let params = keys::params(k);
+    let params = params(k);
     let vk = keys::verifying_key(&params, &keys::circuit(layout))?;
     let (bytes, digest) = keys::params_bytes(&params)?;
     let header = KeyHeader {

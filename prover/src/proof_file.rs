@@ -238,7 +238,7 @@ mod tests {
         f.decode_as::<Groth16>().unwrap();
         let plonk = PROOF.replacen("\"groth16\"", "\"plonk\"", 1);
         let e = ProofFile::parse(&plonk).unwrap_err().to_string();
-        assert!(e.ends_with("backend 'plonk' is not supported by this build (supported: groth16)"), "{e}");
+        assert!(e.ends_with("backend 'plonk' is not supported by this build (supported: groth16 halo2)"), "{e}");
         assert!(!e.contains("not valid JSON"), "{e}");
         // the version is checked before the backend
         let v2 = plonk.replacen("\"format_version\": 1", "\"format_version\": 2", 1);

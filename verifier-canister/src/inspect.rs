@@ -8,7 +8,7 @@
 //! - `request_seed` and `verify`: controllers only. Everyone else pays with attached cycles, which
 //!   ingress messages cannot carry, so they call from a canister (their contract or a cycles wallet).
 //! - Query methods called as updates: refused (call them as queries; `get_verification` is certified).
-use crate::registry::{authorized, MAX_BEACON_HASH, MAX_KEY_BYTES, MAX_METADATA, MAX_TEXT};
+use crate::registry::{authorized, MAX_BEACON_HASH, MAX_HALO2_KEY_BYTES, MAX_KEY_BYTES, MAX_METADATA, MAX_TEXT};
 use candid::Principal;
 use ic_cdk::api::is_controller;
 
@@ -21,8 +21,10 @@ const KEY_ARG_SLACK: usize = 64 * 1024;
 const _: () = assert!(4096 + 2 * MAX_TEXT + MAX_METADATA * (MAX_TEXT + 8) + MAX_SETUP_ARG <= KEY_ARG_SLACK);
 /// Largest argument of a small admin call.
 pub const MAX_SMALL_ARG: usize = 1024;
+/// Largest proof in a `verify` argument (a halo2 proof is about 3.5 KB; Groth16's 256 bytes).
+pub const MAX_PROOF_ARG: usize = 16 * 1024;
 /// Largest `verify` argument: 8,192 output values of 8 bytes each, the proof and the framing.
-pub const MAX_VERIFY_ARG: usize = 80 * 1024;
+pub const MAX_VERIFY_ARG: usize = 80 * 1024 + MAX_PROOF_ARG;
 
 /// Whether an ingress message from `caller` to `method` with a `size`-byte argument is accepted.
 pub fn admits(caller: &Principal, method: &str, size: usize) -> bool {
@@ -30,7 +32,7 @@ pub fn admits(caller: &Principal, method: &str, size: usize) -> bool {
         return false;
     }
     match method {
-        "register_model" => authorized(caller) && size <= MAX_KEY_BYTES + KEY_ARG_SLACK,
+        "register_model" => authorized(caller) && size <= MAX_KEY_BYTES.max(MAX_HALO2_KEY_BYTES) + KEY_ARG_SLACK,
         "rotate_key" => is_controller(caller) && size <= MAX_KEY_BYTES + KEY_ARG_SLACK,
         "retire_model" => authorized(caller) && size <= MAX_SMALL_ARG,
         "add_registrar" | "remove_registrar" => is_controller(caller) && size <= MAX_SMALL_ARG,

@@ -21,11 +21,10 @@ use ic_cdk::api::{msg_caller, performance_counter, time};
 use ic_cdk::call::Call;
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
-use state::{config, set_config, ModelRecord, PREPARED};
+use state::{config, set_config, ModelRecord, Prepared, PREPARED};
 use types::*;
-use verinfer_verifier::{
-    fr_from_bytes, Groth16, OutputClaim, PreparedVerifyingKey, Verifier, VerifyError, PROOF_BYTES,
-};
+use verinfer_halo2::Halo2;
+use verinfer_verifier::{fr_from_bytes, Groth16, OutputClaim, Verifier, VerifyError, PROOF_BYTES};
 
 /// Most output values a statement may carry.
 pub const MAX_OUTPUT_VALUES: usize = 8192;
@@ -84,7 +83,9 @@ fn post_upgrade(args: Option<InitArgs>) {
     let mut live: Vec<([u8; 32], ModelRecord)> =
         or_trap(state::models()).into_iter().filter(|(_, r)| !r.info.retired).collect();
     live.sort_by_key(|(_, r)| std::cmp::Reverse(r.info.registered_at));
-    for (hash, record) in live.into_iter().take(PREPARE_AT_UPGRADE) {
+    // (halo2 keys regenerate their key, billions of instructions: on their first verify instead)
+    let groth16 = live.into_iter().filter(|(_, r)| r.info.backend == Backend::Groth16);
+    for (hash, record) in groth16.take(PREPARE_AT_UPGRADE) {
         if let Ok(pvk) = registry::prepare(&hash, &record.key) {
             PREPARED.with(|p| p.borrow_mut().insert(hash, pvk));
         }
@@ -153,7 +154,18 @@ fn list_registrars() -> Vec<Principal> {
 fn check_seed_request(args: &SeedRequest) -> Result<tickets::Request, Error> {
     let model = bytes32(&args.model_hash, "model_hash")?;
     let commitment = bytes32(&args.input_commitment, "input_commitment")?;
-    fr_from_bytes(&commitment, "input_commitment").map_err(|e| Error::InvalidArgument { reason: e.to_string() })?;
+    // a field element of the model's backend (BN254's scalar field, or Pasta's for halo2)
+    match registry::live_model(&model).map(|r| r.info.backend) {
+        Ok(Backend::Halo2) => {
+            if verinfer_halo2::field::from_bytes(&commitment).is_none() {
+                return Err(Error::InvalidArgument { reason: "input_commitment is not a Pasta field element".into() });
+            }
+        }
+        _ => {
+            fr_from_bytes(&commitment, "input_commitment")
+                .map_err(|e| Error::InvalidArgument { reason: e.to_string() })?;
+        }
+    }
     if let Some(e) = &args.event {
         if e.len() > tickets::MAX_EVENT {
             return Err(too_large("event", e.len(), tickets::MAX_EVENT));
@@ -257,7 +269,7 @@ fn check_ticket(t: &Ticket, s: &verinfer_verifier::Statement) -> Result<(), Erro
     Ok(())
 }
 
-fn prepared(hash: &[u8; 32], record: &ModelRecord) -> Result<PreparedVerifyingKey, Error> {
+fn prepared(hash: &[u8; 32], record: &ModelRecord) -> Result<Prepared, Error> {
     if let Some(p) = PREPARED.with(|p| p.borrow().get(hash).cloned()) {
         return Ok(p);
     }
@@ -269,12 +281,8 @@ fn prepared(hash: &[u8; 32], record: &ModelRecord) -> Result<PreparedVerifyingKe
 /// The checks shared by `verify` and `verify_query`: the verified result (id 0, not stored) and the
 /// ticket it may consume. `owner` is checked against the ticket's requester and consumer.
 fn check(args: &VerifyArgs, owner: Option<&Principal>, caller: Principal) -> Result<(Verified, Option<Ticket>), Error> {
-    if args.proof.len() != PROOF_BYTES {
-        return Err(if args.proof.len() > PROOF_BYTES {
-            too_large("proof", args.proof.len(), PROOF_BYTES)
-        } else {
-            Error::MalformedProof { reason: format!("{} bytes, a Groth16 proof has {PROOF_BYTES}", args.proof.len()) }
-        });
+    if args.proof.len() > inspect::MAX_PROOF_ARG {
+        return Err(too_large("proof", args.proof.len(), inspect::MAX_PROOF_ARG));
     }
     let statement = to_core(&args.statement)?;
     let hash = statement.model_hash;
@@ -285,15 +293,20 @@ fn check(args: &VerifyArgs, owner: Option<&Principal>, caller: Principal) -> Res
         check_ticket(t, &statement)?;
     }
     // The registered key's backend picks the verifier (static dispatch: one arm a backend).
-    match record.info.backend {
-        Backend::Groth16 => {
+    match (record.info.backend, prepared(&hash, &record)?) {
+        (Backend::Groth16, Prepared::Groth16(key)) => {
+            if args.proof.len() != PROOF_BYTES {
+                let reason = format!("{} bytes, a Groth16 proof has {PROOF_BYTES}", args.proof.len());
+                return Err(Error::MalformedProof { reason });
+            }
             let proof = Groth16::decode_proof(&args.proof).map_err(from_core)?;
-            Groth16::verify(&prepared(&hash, &record)?, &statement, &proof).map_err(from_core)?;
+            Groth16::verify(&key, &statement, &proof).map_err(from_core)?;
         }
-        // registration accepts Groth16 keys only in this build, so no record names halo2
-        Backend::Halo2 => {
-            return Err(Error::InvalidArgument { reason: "this canister build does not verify halo2 proofs".into() })
+        (Backend::Halo2, Prepared::Halo2(key)) => {
+            let proof = Halo2::decode_proof(&args.proof).map_err(from_core)?;
+            Halo2::verify(&key, &statement, &proof).map_err(from_core)?;
         }
+        _ => return Err(Error::MalformedKey { reason: "the stored key is not of the model's backend".into() }),
     }
     let s = &args.statement;
     let verified = Verified {

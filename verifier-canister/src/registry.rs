@@ -1,16 +1,43 @@
 //! The model registry: registration (controllers and registrars), key rotation (controllers),
 //! retirement (controllers, or the registrar that registered the model) and the registrar list.
-use crate::state::{self, ModelRecord, PREPARED, REGISTRARS};
+use crate::state::{self, ModelRecord, Prepared, PREPARED, REGISTRARS};
 use crate::types::{Error, ModelInfo, RegisterArgs, RotateArgs, SetupKind, SetupProvenance};
 use crate::{bytes32, sha256, too_large};
 use ark_ec::AffineRepr;
 use candid::Principal;
 use ic_cdk::api::{is_controller, performance_counter, time};
 use serde_bytes::ByteBuf;
-use verinfer_verifier::{PreparedVerifyingKey, VerifyingKey};
+use std::rc::Rc;
+use verinfer_halo2::verifier::{KeyFile, KEY_MAGIC};
+use verinfer_verifier::VerifyingKey;
 
-/// Largest verifying key accepted (a key grows by 32 bytes per public input).
+/// Largest Groth16 verifying key accepted (a key grows by 32 bytes per public input).
 pub const MAX_KEY_BYTES: usize = 256 * 1024;
+/// Largest halo2 key file accepted (the model and the parameters, 64 bytes a row: `2^k` rows
+/// take `2^(k+6)` bytes; one ingress message carries 2 MiB).
+pub const MAX_HALO2_KEY_BYTES: usize = 2 * 1024 * 1024 - 64 * 1024;
+/// The largest halo2 circuit (`2^k` rows) whose registration, and whose first verification after
+/// an upgrade (the key regenerated, then the proof checked), fit one message's 40 B instructions.
+/// Measured in the harness (ic-harness/tests/verifier_canister.rs): registration 16 B at `k = 11`
+/// and 28 B at `k = 12`, about doubling with each `k`; a verification 3.6 B at `k = 12`.
+pub const MAX_HALO2_K: u32 = 12;
+
+/// Whether key bytes are a halo2 key file (else Groth16).
+pub fn is_halo2(key: &[u8]) -> bool {
+    key.starts_with(KEY_MAGIC)
+}
+
+/// Reads a halo2 key file and regenerates its verifying key (the expensive part of registering).
+fn prepare_halo2(key: &[u8]) -> Result<verinfer_halo2::verifier::PreparedKey, Error> {
+    if key.len() > MAX_HALO2_KEY_BYTES {
+        return Err(too_large("verifying_key", key.len(), MAX_HALO2_KEY_BYTES));
+    }
+    let file = KeyFile::from_bytes(key).map_err(|e| Error::MalformedKey { reason: e.to_string() })?;
+    if file.header.k > MAX_HALO2_K {
+        return Err(Error::CircuitTooLarge { k: file.header.k, max_k: MAX_HALO2_K });
+    }
+    file.prepare().map_err(|e| Error::MalformedKey { reason: e.to_string() })
+}
 /// Largest name, version, reason or metadata text.
 pub const MAX_TEXT: usize = 1024;
 /// Most metadata entries.
@@ -34,12 +61,17 @@ fn controller(caller: Principal) -> Result<(), Error> {
 }
 
 /// Decodes and prepares a stored key, checking it names `model_hash`.
-pub fn prepare(model_hash: &[u8; 32], key: &[u8]) -> Result<PreparedVerifyingKey, Error> {
+pub fn prepare(model_hash: &[u8; 32], key: &[u8]) -> Result<Prepared, Error> {
+    let other = || Error::MalformedKey { reason: "the stored key names another model".into() };
+    if is_halo2(key) {
+        let p = prepare_halo2(key)?;
+        return if &p.model_hash == model_hash { Ok(Prepared::Halo2(Rc::new(p))) } else { Err(other()) };
+    }
     let vk = decode_key(key)?;
     if &vk.model_hash != model_hash {
-        return Err(Error::MalformedKey { reason: "the stored key names another model".into() });
+        return Err(other());
     }
-    Ok(vk.prepare())
+    Ok(Prepared::Groth16(vk.prepare()))
 }
 
 fn decode_key(key: &[u8]) -> Result<VerifyingKey, Error> {
@@ -83,6 +115,9 @@ pub fn check_setup(setup: Option<SetupProvenance>, vk: &VerifyingKey) -> Result<
             if setup.beacon.is_some() {
                 return invalid("single_party with a beacon".into());
             }
+        }
+        SetupKind::Transparent => {
+            return invalid("transparent is for halo2 keys: a Groth16 key has a setup secret".into());
         }
         SetupKind::Ceremony => {
             if setup.contributions == 0 {
@@ -136,21 +171,26 @@ pub fn register(caller: Principal, args: RegisterArgs) -> Result<ModelInfo, Erro
         return Err(Error::NotAuthorized { caller });
     }
     check_texts(&args)?;
-    let vk = decode_key(&args.verifying_key)?;
-    let hash = vk.model_hash;
+    let (hash, layout, backend, setup, prepared) = if is_halo2(&args.verifying_key) {
+        let p = prepare_halo2(&args.verifying_key)?;
+        let setup = check_transparent(args.setup)?;
+        (p.model_hash, p.layout, verinfer_verifier::BackendId::Halo2, setup, Prepared::Halo2(Rc::new(p)))
+    } else {
+        let vk = decode_key(&args.verifying_key)?;
+        let setup = check_setup(args.setup, &vk)?;
+        (vk.model_hash, vk.layout, verinfer_verifier::BackendId::Groth16, setup, Prepared::Groth16(vk.prepare()))
+    };
     if state::MODELS.with(|m| m.borrow().contains_key(&hash)) {
         return Err(Error::AlreadyRegistered { model_hash: ByteBuf::from(hash.to_vec()) });
     }
-    let setup = check_setup(args.setup, &vk)?;
-    let pvk = vk.prepare();
     let info = ModelInfo {
         model_hash: ByteBuf::from(hash.to_vec()),
         name: args.name,
         version: args.version,
-        backend: verinfer_verifier::BackendId::Groth16.into(),
-        output_mode: vk.layout.output_mode.into(),
-        output_len: vk.layout.output_len,
-        public_inputs: vk.layout.num_public_inputs() as u32,
+        backend: backend.into(),
+        output_mode: layout.output_mode.into(),
+        output_len: layout.output_len,
+        public_inputs: layout.num_public_inputs() as u32,
         metadata: args.metadata,
         registered_by: caller,
         registered_at: time(),
@@ -167,8 +207,20 @@ pub fn register(caller: Principal, args: RegisterArgs) -> Result<ModelInfo, Erro
         })?;
     }
     state::put_model(hash, &ModelRecord { info: info.clone(), key: args.verifying_key })?;
-    PREPARED.with(|p| p.borrow_mut().insert(hash, pvk));
+    PREPARED.with(|p| p.borrow_mut().insert(hash, prepared));
     Ok(info)
+}
+
+/// A halo2 key's declared provenance: none, or `transparent` (it has no setup secret, so the
+/// canister's `require_ceremony` does not apply).
+fn check_transparent(setup: Option<SetupProvenance>) -> Result<SetupProvenance, Error> {
+    match setup {
+        None => Ok(SetupProvenance::transparent()),
+        Some(s) if s == SetupProvenance::transparent() => Ok(s),
+        Some(s) => Err(Error::InvalidProvenance {
+            reason: format!("a halo2 key has no setup ceremony: declare none or transparent, not {:?}", s.kind),
+        }),
+    }
 }
 
 /// `rotate_key`: controllers replace a model's key; the model is live again afterwards.
@@ -176,6 +228,12 @@ pub fn rotate(caller: Principal, args: RotateArgs) -> Result<ModelInfo, Error> {
     controller(caller)?;
     if args.reason.len() > MAX_TEXT {
         return Err(too_large("reason", args.reason.len(), MAX_TEXT));
+    }
+    if is_halo2(&args.verifying_key) {
+        return Err(Error::InvalidArgument {
+            reason: "a halo2 key is derived from its model (no secret to rotate): register the model's key instead"
+                .into(),
+        });
     }
     let vk = decode_key(&args.verifying_key)?;
     let hash = vk.model_hash;
@@ -201,7 +259,7 @@ pub fn rotate(caller: Principal, args: RotateArgs) -> Result<ModelInfo, Error> {
     info.metadata.push(("rotated".into(), args.reason));
     record.key = args.verifying_key;
     state::put_model(hash, &record)?;
-    PREPARED.with(|p| p.borrow_mut().insert(hash, pvk));
+    PREPARED.with(|p| p.borrow_mut().insert(hash, Prepared::Groth16(pvk)));
     Ok(record.info)
 }
 

@@ -14,10 +14,19 @@ use serde::Deserialize;
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
+use std::rc::Rc;
+
+/// A registered key ready to check proofs, by backend (the heap cache [`PREPARED`]).
+#[derive(Clone)]
+pub enum Prepared {
+    /// Groth16.
+    Groth16(verinfer_verifier::PreparedVerifyingKey),
+    /// halo2 (its parameters and regenerated key: shared, not copied, by each verify).
+    Halo2(Rc<verinfer_halo2::verifier::PreparedKey>),
+}
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
-use verinfer_verifier::PreparedVerifyingKey;
 
 type Mem = VirtualMemory<DefaultMemoryImpl>;
 
@@ -361,7 +370,7 @@ thread_local! {
     /// Verification records by id.
     pub static VERIFICATIONS: RefCell<StableBTreeMap<u64, Stored<Verified>, Mem>> = RefCell::new(StableBTreeMap::init(memory(8)));
     /// Prepared verifying keys (heap): rebuilt lazily from the stored key bytes.
-    pub static PREPARED: RefCell<BTreeMap<[u8; 32], PreparedVerifyingKey>> = const { RefCell::new(BTreeMap::new()) };
+    pub static PREPARED: RefCell<BTreeMap<[u8; 32], Prepared>> = const { RefCell::new(BTreeMap::new()) };
     /// Certified tree of verification records (heap): id (8 bytes big-endian) -> SHA-256 of the
     /// record's candid; rebuilt from `VERIFICATIONS` after an upgrade.
     pub static CERTIFIED: RefCell<RbTree<Vec<u8>, Hash>> = const { RefCell::new(RbTree::new()) };

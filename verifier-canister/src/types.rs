@@ -56,6 +56,9 @@ pub enum SetupKind {
     /// format, optionally a random beacon. Sound if one contributor destroyed its randomness.
     #[serde(rename = "ceremony")]
     Ceremony,
+    /// No setup secret at all (halo2: parameters derived from the circuit size).
+    #[serde(rename = "transparent")]
+    Transparent,
 }
 
 /// The random beacon applied last in a ceremony (snarkjs `zkey beacon`).
@@ -98,6 +101,11 @@ impl SetupProvenance {
             ptau_hash: ByteBuf::new(),
             beacon: None,
         }
+    }
+
+    /// A halo2 key's: no setup secret.
+    pub fn transparent() -> SetupProvenance {
+        SetupProvenance { kind: SetupKind::Transparent, ..SetupProvenance::single_party() }
     }
 }
 
@@ -566,6 +574,14 @@ pub enum Error {
     CeremonyRequired {
         /// The model hash the key names.
         model_hash: ByteBuf,
+    },
+    /// A halo2 circuit too large to verify within one message's instruction limit (40 B): the key
+    /// has `2^k` rows, this canister verifies up to `2^max_k`.
+    CircuitTooLarge {
+        /// The key's `k`.
+        k: u32,
+        /// The largest `k` accepted.
+        max_k: u32,
     },
     /// An error this interface version does not name yet (clients should treat it as a refusal).
     Other {

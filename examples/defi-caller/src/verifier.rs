@@ -18,6 +18,9 @@ pub enum Backend {
     /// Groth16 over BN254 (ark-groth16).
     #[serde(rename = "groth16")]
     Groth16,
+    /// halo2 over the Pasta curves (IPA; no trusted setup).
+    #[serde(rename = "halo2")]
+    Halo2,
 }
 
 /// What a statement reveals of the output tensor.
@@ -41,6 +44,9 @@ pub enum SetupKind {
     /// format, optionally a random beacon. Sound if one contributor destroyed its randomness.
     #[serde(rename = "ceremony")]
     Ceremony,
+    /// No setup secret at all (halo2 keys).
+    #[serde(rename = "transparent")]
+    Transparent,
 }
 
 /// The random beacon applied last in a ceremony.
@@ -377,6 +383,13 @@ pub enum Error {
     CeremonyRequired {
         /// The model hash the key names.
         model_hash: ByteBuf,
+    },
+    /// A halo2 circuit too large to verify within one message (`2^k` rows, at most `2^max_k`).
+    CircuitTooLarge {
+        /// The key's `k`.
+        k: u32,
+        /// The largest `k` accepted.
+        max_k: u32,
     },
     /// An error this interface version does not name yet (clients should treat it as a refusal).
     Other {

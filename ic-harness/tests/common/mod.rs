@@ -116,6 +116,18 @@ impl Model {
         Model { _tmp: tmp, build, name, key, setup }
     }
 
+    /// The model with a halo2 key (`verinfer setup --backend halo2`: the model and the
+    /// parameters); [`Model::prove`] then makes halo2 proofs.
+    pub fn halo2(name: &'static str) -> Model {
+        let tmp = tempfile::tempdir().unwrap();
+        let build = tmp.path().join("build");
+        let onnx = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name).join("model.onnx");
+        compile_to_dir(&onnx, None, &build, &CompileOptions::default()).unwrap();
+        verinfer::pipeline::setup_dir_halo2(&build).unwrap();
+        let key = std::fs::read(build.join("verifying.key")).unwrap();
+        Model { _tmp: tmp, build, name, key, setup: SetupProvenance::transparent() }
+    }
+
     /// The same model with keys from another setup (another RNG seed): same model hash, other key.
     pub fn rekeyed(&self, rng_seed: u64) -> Model {
         let tmp = tempfile::tempdir().unwrap();
@@ -165,6 +177,13 @@ impl Model {
 
     pub fn prove(&self, seed: [u8; 32], salt: u64) -> ProofFile {
         let model = load_model(&self.build).unwrap();
+        if self.setup.kind == SetupKind::Transparent {
+            let key = verinfer::pipeline::load_halo2_key(&self.build, &model).unwrap();
+            let mut t = Default::default();
+            return verinfer::pipeline::prove_sample_halo2(&model, &key, &self.input(), (seed, Fr::from(salt)), &mut t)
+                .unwrap()
+                .file;
+        }
         let pk = load_proving_key(&self.build, &model).unwrap();
         prove_sample(
             &model,
@@ -177,6 +196,12 @@ impl Model {
         .unwrap()
         .file
     }
+}
+
+/// The digits MLP with a halo2 key.
+pub fn digits_halo2() -> &'static Model {
+    static M: OnceLock<Model> = OnceLock::new();
+    M.get_or_init(|| Model::halo2("digits_mlp"))
 }
 
 pub fn digits() -> &'static Model {

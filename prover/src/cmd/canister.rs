@@ -53,6 +53,9 @@ pub fn candid_text<T: CandidType>(value: &T) -> Result<String> {
 
 /// The canister's record of how a build's keys were made, from its `setup.json`.
 pub fn provenance(record: &crate::pipeline::SetupRecord) -> Result<t::SetupProvenance> {
+    if record.kind == crate::pipeline::SetupKind::Transparent {
+        return Ok(t::SetupProvenance::transparent());
+    }
     let Some(c) = record.ceremony.as_ref().filter(|_| record.kind == crate::pipeline::SetupKind::Ceremony) else {
         return Ok(t::SetupProvenance::single_party());
     };
