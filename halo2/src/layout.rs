@@ -247,24 +247,25 @@ impl Layout {
     /// `sum c_i x_i + k` as a wire. A lone term with coefficient 1 and no constant is the wire
     /// itself; otherwise one row per three terms, the result in the next row's `d`.
     pub fn lin(&mut self, terms: &[(Fp, Wire)], k: Fp) -> Wire {
-        self.lin_as(terms, k, None)
+        match terms {
+            [] => self.constant(k),
+            [(c, w)] if *c == Fp::ONE && k == Fp::ZERO => *w,
+            _ => self.lin_rows(terms, k, None),
+        }
     }
 
     /// [`Layout::lin`] whose result cell holds `value` when given (the evaluator's, when proving:
-    /// the rows then check it), else the sum of the terms. With no terms, or a lone copy, it is
-    /// a row of its own that states the equation.
+    /// the rows then check it), else the sum of the terms. Always rows of its own (a lone copy or
+    /// no terms included), so that its shape is the same with and without values.
     pub fn lin_as(&mut self, terms: &[(Fp, Wire)], k: Fp, value: Option<Fp>) -> Wire {
-        match (terms, value) {
-            ([], None) => return self.constant(k),
-            ([(c, w)], None) if *c == Fp::ONE && k == Fp::ZERO => return *w,
-            ([], Some(_)) => {
-                let gate = Gate::linear([Fp::ONE, Fp::ZERO, Fp::ZERO, Fp::ZERO], -k);
-                return self.row(
-                    [Cell::New(value), Cell::Empty, Cell::Empty, Cell::Empty],
-                    RowSpec { gate, ..RowSpec::default() },
-                )[0];
-            }
-            _ => {}
+        self.lin_rows(terms, k, value)
+    }
+
+    fn lin_rows(&mut self, terms: &[(Fp, Wire)], k: Fp, value: Option<Fp>) -> Wire {
+        if terms.is_empty() {
+            let v = if self.witness { value.or(Some(k)) } else { None };
+            let gate = Gate::linear([Fp::ONE, Fp::ZERO, Fp::ZERO, Fp::ZERO], -k);
+            return self.row([Cell::New(v), Cell::Empty, Cell::Empty, Cell::Empty], RowSpec { gate, ..RowSpec::default() })[0];
         }
         let last = terms.len().div_ceil(3) - 1;
         let mut acc: Option<Wire> = None;

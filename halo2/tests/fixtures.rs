@@ -44,9 +44,16 @@ fn honest_witnesses_satisfy_every_fixture() {
             let m = model(name, mode);
             let (eval, st) = honest(&m, name);
             let hash = m.model_hash().unwrap().0;
-            let rows = lower(&m, &hash, None).unwrap().len();
-            println!("{name} {mode:?}: {rows} rows");
+            let shape = lower(&m, &hash, None).unwrap();
+            println!("{name} {mode:?}: {} rows", shape.len());
             assert!(satisfied(&m, &eval.values, &st), "{name} {mode:?}");
+            // the key is made from the layout without values, the proof from the one with them:
+            // the two must be the same circuit
+            let w = Witness { values: &eval.values, salt: Fp::from(99), statement: &st };
+            let full = lower(&m, &hash, Some(&w)).unwrap();
+            assert!(shape.rows == full.rows, "{name} {mode:?}: the rows depend on the witness");
+            assert!(shape.copies == full.copies && shape.public == full.public, "{name} {mode:?}: copies differ");
+            assert_eq!(shape.tables, full.tables, "{name} {mode:?}");
         }
     }
 }
