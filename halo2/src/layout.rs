@@ -265,7 +265,8 @@ impl Layout {
         if terms.is_empty() {
             let v = if self.witness { value.or(Some(k)) } else { None };
             let gate = Gate::linear([Fp::ONE, Fp::ZERO, Fp::ZERO, Fp::ZERO], -k);
-            return self.row([Cell::New(v), Cell::Empty, Cell::Empty, Cell::Empty], RowSpec { gate, ..RowSpec::default() })[0];
+            return self
+                .row([Cell::New(v), Cell::Empty, Cell::Empty, Cell::Empty], RowSpec { gate, ..RowSpec::default() })[0];
         }
         let last = terms.len().div_ceil(3) - 1;
         let mut acc: Option<Wire> = None;

@@ -641,3 +641,52 @@ fn report_gives_the_layers_constraints_per_activation() {
     let per = a["per_activation"].as_f64().unwrap();
     assert!((per - a["constraints"].as_f64().unwrap() / 42.0).abs() < 1e-9, "{a}");
 }
+
+#[test]
+fn halo2_setup_prove_and_verify_follow_the_build_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let build = d.path().join("build");
+    assert!(run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(&build)).status.success());
+    // a Groth16 setup first: switching to halo2 removes its proving key
+    assert!(run(bin().args(["setup", "--insecure-deterministic-seed", "3"]).arg(&build)).status.success());
+    let o = run(bin().args(["setup", "--backend", "halo2", "--insecure-deterministic-seed", "3"]).arg(&build));
+    assert!(!o.status.success() && text(&o).contains("halo2 has no setup secret"), "{}", text(&o));
+    let o = run(bin().args(["setup", "--backend", "plonk"]).arg(&build));
+    assert!(!o.status.success() && text(&o).contains("supported: groth16 halo2"), "{}", text(&o));
+    let o = run(bin().args(["--json", "setup", "--backend", "halo2"]).arg(&build));
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["backend"].as_str(), v["kind"].as_str()), (Some("halo2"), Some("transparent")));
+    assert!(!build.join("proving.key").exists());
+
+    let proof = d.path().join("proof.json");
+    let input = fixture("iris_mlp").join("input.json");
+    let o = run(bin().arg("prove").arg(&build).arg("--input").arg(&input).args(["--salt", "2a", "-o"]).arg(&proof));
+    assert!(o.status.success(), "{}", text(&o));
+    let p: serde_json::Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    assert_eq!(p["backend"], "halo2");
+    // `commit` gives the commitment the proof carries (in the Pasta field)
+    let o = run(bin().arg("--json").arg("commit").arg(&build).arg("--input").arg(&input).args(["--salt", "2a"]));
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(c["input_commitment"], p["statement"]["input_commitment"]);
+
+    let o = run(bin().arg("verify").arg(&build).arg(&proof));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let mut bad = p.clone();
+    bad["statement"]["output_index"] = serde_json::json!((p["statement"]["output_index"].as_u64().unwrap() + 1) % 3);
+    bad["public_inputs"] = serde_json::json!([]);
+    let bad_path = d.path().join("tampered.json");
+    std::fs::write(&bad_path, bad.to_string()).unwrap();
+    let o = run(bin().arg("verify").arg(&build).arg(&bad_path));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // a halo2 proof against a Groth16 key is unreadable, not valid
+    let g = d.path().join("g");
+    compile_and_setup_iris(&g, "4");
+    let o = run(bin().arg("verify").arg(&g).arg(&proof));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // batch proving is Groth16's only, and says so
+    let batch = d.path().join("batch.jsonl");
+    std::fs::write(&batch, "[5.1, 3.5, 1.4, 0.2]\n").unwrap();
+    let o = run(bin().arg("prove").arg(&build).arg("--batch").arg(&batch).arg("-o").arg(d.path().join("out")));
+    assert!(!o.status.success() && text(&o).contains("groth16 keys only"), "{}", text(&o));
+}

@@ -27,7 +27,16 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let salt = parse_salt(&args.salt)?;
     let q = verinfer_ir::quantize_input(&model.graph, &read_input(&args.input, &model.graph.input)?)
         .context("quantizing the input")?;
-    let c_bytes = fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, model.graph.nodes[0].bits.0));
+    let bits = model.graph.nodes[0].bits.0;
+    // the commitment in the build directory's backend's field (Groth16's before any setup)
+    let backend = crate::pipeline::setup_backend(&args.dir).unwrap_or(verinfer_verifier::BackendId::Groth16);
+    let c_bytes = match backend {
+        verinfer_verifier::BackendId::Groth16 => fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, bits)),
+        verinfer_verifier::BackendId::Halo2 => {
+            let salt = verinfer_circuits::backend::pasta_salt(&salt)?;
+            verinfer_halo2::statement::commit(INPUT_DOMAIN, salt, &q, bits)
+        }
+    };
     let c = hex::encode(c_bytes);
     let hash = model.model_hash()?;
     let request_seed = super::canister::candid_text(&verinfer_verifier_canister::types::SeedRequest {
