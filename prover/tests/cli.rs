@@ -646,7 +646,9 @@ fn report_gives_the_layers_constraints_per_activation() {
 fn halo2_setup_prove_and_verify_follow_the_build_directory() {
     let d = tempfile::tempdir().unwrap();
     let build = d.path().join("build");
-    assert!(run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(&build)).status.success());
+    assert!(run(bin().arg("compile").arg(fixture("iris_mlp").join("model.onnx")).arg("-o").arg(&build))
+        .status
+        .success());
     // a Groth16 setup first: switching to halo2 removes its proving key
     assert!(run(bin().args(["setup", "--insecure-deterministic-seed", "3"]).arg(&build)).status.success());
     let o = run(bin().args(["setup", "--backend", "halo2", "--insecure-deterministic-seed", "3"]).arg(&build));
