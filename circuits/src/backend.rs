@@ -117,9 +117,9 @@ impl Backend for Halo2 {
         let eval = verinfer_ir::evaluate(&model.graph, &input)?;
         let hash = model.model_hash().map_err(|e| EvalError::Malformed(e.to_string()))?.0;
         let pasta = pasta_salt(&salt).map_err(|e| EvalError::Malformed(e.to_string()))?;
-        let statement = verinfer_halo2::witness::statement(model, hash, &eval, pasta, seed)
+        let (statement, draw) = verinfer_halo2::witness::statement(model, hash, &eval, pasta, seed)
             .map_err(|e| EvalError::Malformed(e.to_string()))?;
-        Ok(ProverWitness { input, eval, salt, statement, draw: None })
+        Ok(ProverWitness { input, eval, salt, statement, draw })
     }
 
     fn prove<R: RngCore + CryptoRng>(
@@ -133,7 +133,8 @@ impl Backend for Halo2 {
         rng.fill_bytes(&mut blinding);
         let salt = pasta_salt(&witness.salt)?;
         timings.time("prove", || {
-            verinfer_halo2::prover::prove(pk, model, &witness.eval, (salt, &witness.statement), blinding)
+            let draw = witness.draw.as_ref();
+            verinfer_halo2::prover::prove(pk, model, &witness.eval, (salt, &witness.statement, draw), blinding)
                 .map_err(halo2_error)
         })
     }
@@ -144,6 +145,7 @@ impl Backend for Halo2 {
             values: &witness.eval.values,
             salt: pasta_salt(&witness.salt)?,
             statement: &witness.statement,
+            draw: witness.draw.as_ref(),
         };
         let layout = verinfer_halo2::model::lower(model, &hash, Some(&w)).map_err(halo2_error)?;
         let public = verinfer_halo2::statement::public_inputs(&witness.statement).map_err(BackendError::Halo2)?;

@@ -10,4 +10,5 @@ pub mod poseidon;
 pub mod relu;
 pub mod rescale;
 pub mod roots;
+pub mod sampling;
 pub mod table;

@@ -422,7 +422,7 @@ impl Layout {
     /// Returns `x`'s cell, the limbs and the high part (`x` itself when `high` is `None`).
     pub fn split(&mut self, x: Cell, offset: Fp, widths: &[u8], high: Option<Option<Fp>>) -> (Wire, Vec<Wire>, Wire) {
         debug_assert!(widths.iter().all(|&w| (1..=LIMB_BITS).contains(&w)));
-        debug_assert!(widths.iter().map(|&w| w as u32).sum::<u32>() < 250);
+        debug_assert!(widths.iter().map(|&w| w as u32).sum::<u32>() <= 255);
         let x_value = match x {
             Cell::Empty => Some(Fp::ZERO),
             Cell::New(v) => v,
@@ -435,7 +435,9 @@ impl Layout {
             Some(h) => h.map(|h| u - h * pow2(total)),
             None => Some(u),
         };
-        let mut rest: Option<i128> = x_value.map(|v| v + offset).and_then(low_part).map(|u| to_i128(u).unwrap_or(0));
+        // signed (floor) limbs when a high part is split off, else the canonical integer's
+        let low: Option<Int> = x_value.map(|v| v + offset).and_then(low_part).map(|u| Int::of(u, high.is_some()));
+        let mut pos = 0u32;
         let chunks: Vec<&[u8]> = widths.chunks(3).collect();
         let (mut cur, mut first, mut limbs) = (x, None, Vec::with_capacity(widths.len()));
         // the value of what the current row decomposes (x + offset in row 0)
@@ -446,14 +448,14 @@ impl Layout {
             let mut tags = [0u8; 3];
             let mut shift = 0u32;
             for (j, &w) in chunk.iter().enumerate() {
-                let limb = rest.map(|r| (r >> shift) & ((1i128 << w) - 1));
+                let limb = low.as_ref().map(|v| v.bits(pos + shift, w));
                 cur_value = cur_value.zip(limb).map(|(c, l)| c - fp(l) * pow2(shift));
                 cells[j] = Cell::New(limb.map(fp));
                 q[j] = pow2(shift);
                 tags[j] = w;
                 shift += w as u32;
             }
-            rest = rest.map(|r| r >> shift);
+            pos += shift;
             let last = i + 1 == chunks.len();
             let inv = Option::<Fp>::from(pow2(shift).invert()).unwrap_or(Fp::ZERO);
             cur_value = cur_value.map(|c| c * inv);
@@ -501,6 +503,36 @@ impl Layout {
         let range = crate::circuit::range_table().len();
         let pieces = 1 + self.tables.iter().map(|t| t.values.len() - 1).sum::<usize>();
         range.max(pieces)
+    }
+}
+
+/// A value to decompose: a small integer (negative ones in two's complement, as floor division
+/// wants), or a field element's canonical integer.
+enum Int {
+    Small(i128),
+    Big([u8; 32]),
+}
+
+impl Int {
+    /// `f` as a small integer when it is one (negative ones only if `signed`), else canonical.
+    fn of(f: Fp, signed: bool) -> Int {
+        match to_i128(f) {
+            Some(v) if v >= 0 || signed => Int::Small(v),
+            _ => Int::Big(ff::PrimeField::to_repr(&f)),
+        }
+    }
+
+    /// Bits `[from, from + w)` (`w <= 8`).
+    fn bits(&self, from: u32, w: u8) -> i128 {
+        let mask = (1i128 << w) - 1;
+        match self {
+            Int::Small(v) => v.checked_shr(from).unwrap_or(if *v < 0 { -1 } else { 0 }) & mask,
+            Int::Big(le) => {
+                let byte = |i: u32| le.get(i as usize).copied().unwrap_or(0) as i128;
+                let (i, off) = (from / 8, from % 8);
+                ((byte(i) | (byte(i + 1) << 8)) >> off) & mask
+            }
+        }
     }
 }
 

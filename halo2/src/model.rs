@@ -1,13 +1,15 @@
 //! The whole-model layout: every IR node by its chip, the committed input, the revealed output,
 //! the index, and the statement's public cells (in the protocol's slot order).
-use crate::chips::{argmax, clamp, div, linear, max_pool, poseidon, relu, rescale, roots, table};
+use crate::chips::{argmax, clamp, div, linear, max_pool, poseidon, relu, rescale, roots, sampling, table};
 use crate::field::{fp, pow2, Fp};
 use crate::layout::{limb_widths, Layout, Wire};
-use crate::statement::{per_element, public_input};
+use crate::statement::per_element;
 use ff::{Field, PrimeField};
 use verinfer_ir::{CompiledModel, Op, OutputMode};
-use verinfer_protocol::tags::{CommitmentHeader, COMMITMENT_HEADER, INPUT_DOMAIN, OUTPUT_DOMAIN};
-use verinfer_protocol::{Slot, Statement};
+use verinfer_protocol::tags::{
+    CommitmentHeader, RandomnessInput, COMMITMENT_HEADER, INPUT_DOMAIN, OUTPUT_DOMAIN, RANDOMNESS_INPUTS, SAMPLE_DOMAIN,
+};
+use verinfer_protocol::{Half, Slot, Statement};
 
 /// What the prover knows: every tensor's value (the IR evaluator's), the salt and the statement.
 #[derive(Clone, Copy, Debug)]
@@ -18,6 +20,8 @@ pub struct Witness<'a> {
     pub salt: Fp,
     /// The statement proven.
     pub statement: &'a Statement,
+    /// The seeded draw's intermediate values (models that sample).
+    pub draw: Option<&'a verinfer_ir::sampling::Draw>,
 }
 
 /// Why a model has no halo2 layout.
@@ -142,9 +146,6 @@ fn commitment(l: &mut Layout, tag: &[u8], salt: Wire, values: &[Wire], b: u8) ->
 
 /// The layout of `m`'s circuit (`model_hash` its hash); with a witness, with its values.
 pub fn lower(m: &CompiledModel, model_hash: &[u8; 32], w: Option<&Witness>) -> Result<Layout, LowerError> {
-    if m.sampling.is_random() {
-        return Err(LowerError::Unsupported("seeded sampling"));
-    }
     let ir = &m.graph;
     if let Some(w) = w {
         if w.values.len() != ir.nodes.len() || w.values.iter().zip(&ir.nodes).any(|(v, n)| v.len() != n.len()) {
@@ -159,9 +160,6 @@ pub fn lower(m: &CompiledModel, model_hash: &[u8; 32], w: Option<&Witness>) -> R
         wires.push(out);
     }
     let slots: Vec<Slot> = m.statement_layout().slots().collect();
-    let value = |slot: Slot| -> Result<Option<Fp>, LowerError> {
-        w.map(|w| public_input(w.statement, slot).map_err(LowerError::Witness)).transpose()
-    };
     let salt = l.witness(w.map(|w| w.salt));
     let in_bits = ir.nodes[0].bits.0;
     let input_commitment = commitment(&mut l, INPUT_DOMAIN, salt, &wires[0], in_bits);
@@ -178,12 +176,40 @@ pub fn lower(m: &CompiledModel, model_hash: &[u8; 32], w: Option<&Witness>) -> R
         }
     };
     l.count("output");
-    let index = argmax::argmax(&mut l, &outs, out_bits, w.map(|w| w.statement.output_index as usize));
+    // the seed's halves: public cells, and inputs of the draw's randomness
+    let seed_high = l.witness(w.map(|w| Fp::from_u128(Half::High.of(&w.statement.seed))));
+    let seed_low = l.witness(w.map(|w| Fp::from_u128(Half::Low.of(&w.statement.seed))));
+    let seed = |h: Half| match h {
+        Half::High => seed_high,
+        Half::Low => seed_low,
+    };
+    let index = if m.sampling.is_random() {
+        let hash_half = |l: &mut Layout, h: Half| l.constant(Fp::from_u128(h.of(model_hash)));
+        let inputs: Vec<Wire> = RANDOMNESS_INPUTS
+            .iter()
+            .map(|input| match *input {
+                RandomnessInput::Tag => l.constant(crate::field::from_tag(SAMPLE_DOMAIN)),
+                RandomnessInput::Seed(h) => seed(h),
+                RandomnessInput::InputCommitment => input_commitment,
+                RandomnessInput::ModelHash(h) => hash_half(&mut l, h),
+                RandomnessInput::Step => l.constant(Fp::ZERO),
+            })
+            .collect();
+        let u = poseidon::hash(&mut l, &inputs);
+        let draw = w.and_then(|w| w.draw);
+        if w.is_some() && draw.is_none() {
+            return Err(LowerError::Witness("the model samples but the witness has no draw".into()));
+        }
+        sampling::sample(&mut l, &outs, out_bits, &m.sampling, u, draw)
+            .ok_or(LowerError::Witness("a random sampling mode without a softmax".into()))?
+    } else {
+        argmax::argmax(&mut l, &outs, out_bits, w.map(|w| w.statement.output_index as usize))
+    };
     l.count("sampling");
     for (i, &slot) in slots.iter().enumerate() {
         let wire = match slot {
             Slot::ModelHash(h) => l.constant(Fp::from_u128(h.of(model_hash))),
-            Slot::Seed(_) => l.witness(value(slot)?),
+            Slot::Seed(h) => seed(h),
             Slot::InputCommitment => input_commitment,
             Slot::OutputIndex => index,
             Slot::OutputValue(j) => *outs.get(j as usize).ok_or(LowerError::Witness("output index".into()))?,

@@ -4,6 +4,7 @@ use crate::keys::{self, KeyError};
 use crate::model::{lower, LowerError, Witness};
 use crate::statement::public_inputs;
 use crate::verifier::{KeyFile, KeyHeader, PreparedKey};
+use verinfer_ir::sampling::Draw;
 use verinfer_ir::{CompiledModel, Evaluation};
 use verinfer_protocol::{BackendId, Statement};
 
@@ -50,13 +51,14 @@ pub fn setup_with(m: &CompiledModel, params: &mut dyn FnMut(u32) -> keys::Halo2P
     Ok(KeyFile { header, model: m.clone(), params: bytes })
 }
 
-/// Proves `statement` for `eval` (the evaluation of the key's model), salted by `salt`;
+/// Proves `statement` for `eval` (the evaluation of the key's model), salted by `salt`, with the
+/// seeded draw `draw` for a model that samples;
 /// `blinding` seeds the prover's randomness (32 bytes from a secure generator).
 pub fn prove(
     key: &PreparedKey,
     m: &CompiledModel,
     eval: &Evaluation,
-    (salt, statement): (Fp, &Statement),
+    (salt, statement, draw): (Fp, &Statement, Option<&Draw>),
     blinding: [u8; 32],
 ) -> Result<Vec<u8>, ProveError> {
     let hash = model_hash(m)?;
@@ -65,7 +67,7 @@ pub fn prove(
     }
     let structure = keys::circuit(lower(m, &hash, None)?);
     let pk = keys::proving_key(&key.params, &structure)?;
-    let w = Witness { values: &eval.values, salt, statement };
+    let w = Witness { values: &eval.values, salt, statement, draw };
     let c = keys::circuit(lower(m, &hash, Some(&w))?);
     let instance = public_inputs(statement).map_err(LowerError::Witness)?;
     Ok(keys::prove(&key.params, &pk, &c, &instance, blinding)?)

@@ -40,6 +40,27 @@ pub fn commit(tag: &[u8], salt: Fp, values: &[i64], b: u8) -> [u8; 32] {
     to_bytes(&hash(&elements(tag, salt, values, b)))
 }
 
+/// The Poseidon inputs of draw `step` (the protocol's randomness inputs, in the Pasta field).
+pub fn randomness_inputs(seed: &[u8; 32], input_commitment: Fp, model_hash: &[u8; 32], step: u64) -> Vec<Fp> {
+    use verinfer_protocol::tags::{RandomnessInput, RANDOMNESS_INPUTS, SAMPLE_DOMAIN};
+    RANDOMNESS_INPUTS
+        .iter()
+        .map(|input| match *input {
+            RandomnessInput::Tag => from_tag(SAMPLE_DOMAIN),
+            RandomnessInput::Seed(h) => Fp::from_u128(h.of(seed)),
+            RandomnessInput::InputCommitment => input_commitment,
+            RandomnessInput::ModelHash(h) => Fp::from_u128(h.of(model_hash)),
+            RandomnessInput::Step => Fp::from(step),
+        })
+        .collect()
+}
+
+/// `u mod 2^64` of the canonical integer of `u`.
+pub fn low_u64(u: Fp) -> u64 {
+    let r = u.to_repr();
+    u64::from_le_bytes([r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]])
+}
+
 /// A statement's value in `slot`.
 pub fn public_input(s: &Statement, slot: Slot) -> Result<Fp, String> {
     let element =

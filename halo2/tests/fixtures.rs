@@ -6,6 +6,7 @@ use verinfer_compiler::{compile, data::read_samples, CompileOptions};
 use verinfer_halo2::model::{lower, reads_node_values, Witness};
 use verinfer_halo2::statement::public_inputs;
 use verinfer_halo2::{k_for, keys, witness, Fp};
+use verinfer_ir::sampling::Draw;
 use verinfer_ir::{evaluate, quantize_input, CompiledModel, Evaluation, OutputMode};
 use verinfer_protocol::Statement;
 include!("../../fixtures/models.rs");
@@ -22,16 +23,25 @@ fn model(name: &str, mode: OutputMode) -> CompiledModel {
 }
 
 fn honest(m: &CompiledModel, name: &str) -> (Evaluation, Statement) {
-    let x = read_samples(&fixture(name, "input.json")).unwrap().remove(0);
-    let eval = evaluate(&m.graph, &quantize_input(&m.graph, &x).unwrap()).unwrap();
-    let hash = m.model_hash().unwrap().0;
-    let st = witness::statement(m, hash, &eval, Fp::from(99), [3; 32]).unwrap();
+    let (eval, st, _) = honest_draw(m, name);
     (eval, st)
 }
 
-fn satisfied(m: &CompiledModel, values: &[Vec<i64>], st: &Statement) -> bool {
+fn honest_draw(m: &CompiledModel, name: &str) -> (Evaluation, Statement, Option<Draw>) {
+    let x = read_samples(&fixture(name, "input.json")).unwrap().remove(0);
+    let eval = evaluate(&m.graph, &quantize_input(&m.graph, &x).unwrap()).unwrap();
     let hash = m.model_hash().unwrap().0;
-    let layout = lower(m, &hash, Some(&Witness { values, salt: Fp::from(99), statement: st })).unwrap();
+    let (st, draw) = witness::statement(m, hash, &eval, Fp::from(99), [3; 32]).unwrap();
+    (eval, st, draw)
+}
+
+fn satisfied(m: &CompiledModel, values: &[Vec<i64>], st: &Statement) -> bool {
+    satisfied_with_draw(m, values, st, None)
+}
+
+fn satisfied_with_draw(m: &CompiledModel, values: &[Vec<i64>], st: &Statement, draw: Option<&Draw>) -> bool {
+    let hash = m.model_hash().unwrap().0;
+    let layout = lower(m, &hash, Some(&Witness { values, salt: Fp::from(99), statement: st, draw })).unwrap();
     let public = public_inputs(st).unwrap();
     let k = k_for(&layout, public.len());
     MockProver::run(k, &keys::circuit(layout), vec![public]).unwrap().verify().is_ok()
@@ -49,7 +59,7 @@ fn honest_witnesses_satisfy_every_fixture() {
             assert!(satisfied(&m, &eval.values, &st), "{name} {mode:?}");
             // the key is made from the layout without values, the proof from the one with them:
             // the two must be the same circuit
-            let w = Witness { values: &eval.values, salt: Fp::from(99), statement: &st };
+            let w = Witness { values: &eval.values, salt: Fp::from(99), statement: &st, draw: None };
             let full = lower(&m, &hash, Some(&w)).unwrap();
             assert!(shape.rows == full.rows, "{name} {mode:?}: the rows depend on the witness");
             assert!(shape.copies == full.copies && shape.public == full.public, "{name} {mode:?}: copies differ");
@@ -90,4 +100,48 @@ fn corrupted_activations_are_caught(name: &str) {
         checked += 1;
     }
     assert!(checked * 2 > m.graph.nodes.len(), "{name}: only {checked} nodes checked");
+}
+
+#[test]
+fn a_seeded_draw_is_proven_and_a_wrong_class_or_seed_is_caught() {
+    use verinfer_ir::SamplingSpec;
+    let onnx = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/digits_mlp/model.onnx")).unwrap();
+    let cal = read_samples(&fixture("digits_mlp", "calibration.json")).unwrap();
+    for sampling in [SamplingSpec::Categorical { temperature: 4.0 }, SamplingSpec::TopK { k: 3, temperature: 2.0 }] {
+        let opts = CompileOptions { sampling, ..CompileOptions::default() };
+        let m = compile(&onnx, &cal, &opts).unwrap().model;
+        let (eval, st, draw) = honest_draw(&m, "digits_mlp");
+        let draw = draw.expect("a draw");
+        assert!(satisfied_with_draw(&m, &eval.values, &st, Some(&draw)), "{sampling:?}");
+        // another class (with its own, consistent claim) or another seed is refused
+        let mut other = st.clone();
+        other.output_index = (st.output_index + 1) % 10;
+        let mut d = draw.clone();
+        d.index = other.output_index as usize;
+        assert!(!satisfied_with_draw(&m, &eval.values, &other, Some(&d)), "{sampling:?}");
+        // a seed that draws another class cannot claim this one
+        let hash = m.model_hash().unwrap().0;
+        let (other, mut d) = (1..=255u8)
+            .map(|b| {
+                let mut seed = st.seed;
+                seed[31] ^= b;
+                witness::statement(&m, hash, &eval, Fp::from(99), seed).unwrap()
+            })
+            .find(|(s, _)| s.output_index != st.output_index)
+            .map(|(s, d)| (s, d.unwrap()))
+            .expect("some seed draws another class");
+        let mut claim = other.clone();
+        claim.output_index = st.output_index;
+        d.index = st.output_index as usize;
+        assert!(!satisfied_with_draw(&m, &eval.values, &claim, Some(&d)), "{sampling:?}");
+        assert!(satisfied_with_draw(&m, &eval.values, &other, Some(&draw_of(&m, &eval, &other))), "{sampling:?}");
+        // the layout's shape is the witness's
+        let w = Witness { values: &eval.values, salt: Fp::from(99), statement: &st, draw: Some(&draw) };
+        assert!(lower(&m, &hash, None).unwrap().rows == lower(&m, &hash, Some(&w)).unwrap().rows);
+    }
+}
+
+fn draw_of(m: &CompiledModel, eval: &Evaluation, st: &Statement) -> Draw {
+    let hash = m.model_hash().unwrap().0;
+    witness::statement(m, hash, eval, Fp::from(99), st.seed).unwrap().1.unwrap()
 }

@@ -27,8 +27,8 @@ fn a_fixture_proves_and_verifies_and_tampering_is_refused() {
     let x = read_samples(&std::fs::read_to_string(fixture(name, "input.json")).unwrap()).unwrap().remove(0);
     let eval = evaluate(&m.graph, &quantize_input(&m.graph, &x).unwrap()).unwrap();
     let hash = m.model_hash().unwrap().0;
-    let st = witness::statement(&m, hash, &eval, Fp::from(7), [5; 32]).unwrap();
-    let proof = prove(&key, &m, &eval, (Fp::from(7), &st), [9; 32]).unwrap();
+    let (st, draw) = witness::statement(&m, hash, &eval, Fp::from(7), [5; 32]).unwrap();
+    let proof = prove(&key, &m, &eval, (Fp::from(7), &st, draw.as_ref()), [9; 32]).unwrap();
     println!("k = {}, proof {} bytes", key_file.header.k, proof.len());
     let proof = Halo2::decode_proof(&proof).unwrap();
     Halo2::verify(&key, &st, &proof).unwrap();
@@ -66,4 +66,24 @@ fn a_fixture_proves_and_verifies_and_tampering_is_refused() {
                 || KeyFile::from_bytes(&bytes[..cut]).unwrap().prepare().is_err()
         );
     }
+}
+
+#[test]
+fn a_seeded_draw_proves_and_verifies_and_another_seed_is_refused() {
+    let name = "digits_mlp";
+    let onnx = std::fs::read(fixture(name, "model.onnx")).unwrap();
+    let cal = read_samples(&std::fs::read_to_string(fixture(name, "calibration.json")).unwrap()).unwrap();
+    let sampling = verinfer_ir::SamplingSpec::TopK { k: 4, temperature: 2.0 };
+    let m = compile(&onnx, &cal, &CompileOptions { sampling, ..CompileOptions::default() }).unwrap().model;
+    let key = Halo2::prepare(&Halo2::decode_key(&setup(&m).unwrap().to_bytes().unwrap()).unwrap()).unwrap();
+    let x = read_samples(&std::fs::read_to_string(fixture(name, "input.json")).unwrap()).unwrap().remove(0);
+    let eval = evaluate(&m.graph, &quantize_input(&m.graph, &x).unwrap()).unwrap();
+    let hash = m.model_hash().unwrap().0;
+    let (st, draw) = witness::statement(&m, hash, &eval, Fp::from(3), [8; 32]).unwrap();
+    assert!(draw.is_some());
+    let proof = prove(&key, &m, &eval, (Fp::from(3), &st, draw.as_ref()), [1; 32]).unwrap();
+    Halo2::verify(&key, &st, &proof).unwrap();
+    let mut other = st.clone();
+    other.seed[0] ^= 1;
+    assert_eq!(Halo2::verify(&key, &other, &proof), Err(VerifyError::Rejected));
 }
