@@ -25,6 +25,8 @@ use std::collections::HashMap;
 
 /// Bits a range-lookup limb holds.
 pub const LIMB_BITS: u8 = 8;
+/// The widest range check: a sum of limbs below `2^254` is below the Pasta modulus (`2^254 + ...`).
+pub const MAX_RANGE_BITS: u32 = 254;
 
 /// A cell of the advice columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -400,9 +402,18 @@ impl Layout {
 
     /// Decomposes `x + offset` into limbs of the given widths (each at most [`LIMB_BITS`]),
     /// little-endian, each range-looked-up: proves `0 <= x + offset < 2^(sum of widths)` (the
-    /// sum is kept below the field's 254 bits). Returns the limbs. One row per three limbs.
+    /// sum is at most [`MAX_RANGE_BITS`], so it cannot wrap the field). Returns the limbs. One row
+    /// per three limbs.
     pub fn decompose(&mut self, x: Wire, offset: Fp, widths: &[u8]) -> Vec<Wire> {
         self.split(Cell::Copy(x), offset, widths, None).1
+    }
+
+    /// The 32 byte limbs (the last of 7 bits) of a field element: 255 bits, which do NOT make the
+    /// decomposition unique (`x` and `x + p` both fit): the caller must prove it canonical.
+    pub fn decompose_field_element(&mut self, x: Wire) -> Vec<Wire> {
+        let mut widths = vec![8u8; 31];
+        widths.push(7);
+        self.split_bits(Cell::Copy(x), Fp::ZERO, &widths, None, 255).1
     }
 
     /// A new value `v` range-checked to `bits` signed bits (`-2^(bits-1) <= v < 2^(bits-1)`).
@@ -421,8 +432,39 @@ impl Layout {
     /// non-negative), constrained only by this equation, and the limbs are `x + offset - 2^S h`'s.
     /// Returns `x`'s cell, the limbs and the high part (`x` itself when `high` is `None`).
     pub fn split(&mut self, x: Cell, offset: Fp, widths: &[u8], high: Option<Option<Fp>>) -> (Wire, Vec<Wire>, Wire) {
-        debug_assert!(widths.iter().all(|&w| (1..=LIMB_BITS).contains(&w)));
-        debug_assert!(widths.iter().map(|&w| w as u32).sum::<u32>() <= 255);
+        self.split_bits(x, offset, widths, high, MAX_RANGE_BITS)
+    }
+
+    fn split_bits(
+        &mut self,
+        x: Cell,
+        offset: Fp,
+        widths: &[u8],
+        high: Option<Option<Fp>>,
+        max_bits: u32,
+    ) -> (Wire, Vec<Wire>, Wire) {
+        // the chips derive widths from a validated model: a violation is a bug, never input
+        assert!(
+            widths.iter().all(|&w| (1..=LIMB_BITS).contains(&w)),
+            "limb widths {widths:?}: each must be 1 to {LIMB_BITS}"
+        );
+        if widths.is_empty() {
+            // a zero-width range: x + offset is the high part, or zero
+            let xw = match x {
+                Cell::Copy(w) => w,
+                Cell::New(v) => self.witness(v),
+                Cell::Empty => self.constant(Fp::ZERO),
+            };
+            return match high {
+                Some(h) => (xw, Vec::new(), self.lin_as(&[(Fp::ONE, xw)], offset, h)),
+                None => {
+                    self.assert_zero(&[(Fp::ONE, xw)], offset);
+                    (xw, Vec::new(), xw)
+                }
+            };
+        }
+        let total_bits: u32 = widths.iter().map(|&w| w as u32).sum();
+        assert!(total_bits <= max_bits, "a {total_bits}-bit decomposition could wrap the field (at most {max_bits})");
         let x_value = match x {
             Cell::Empty => Some(Fp::ZERO),
             Cell::New(v) => v,
@@ -478,7 +520,7 @@ impl Layout {
             first.get_or_insert(w[3]);
             limbs.extend_from_slice(&w[..chunk.len()]);
         }
-        let x = first.unwrap_or_else(|| unreachable!("widths are not empty"));
+        let x = first.unwrap_or_else(|| unreachable!("widths are not empty (handled above)"));
         let high = match cur {
             Cell::Copy(h) if high.is_some() => h,
             _ => x,

@@ -125,6 +125,21 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_width_range_is_zero_and_a_zero_width_split_is_its_high_part() {
+        for (v, ok) in [(0i128, true), (1, false)] {
+            let mut l = Layout::new(true);
+            let x = value(&mut l, v);
+            assert!(l.decompose(x, fp(0), &[]).is_empty());
+            assert_eq!(satisfied(l), ok);
+        }
+        let mut l = Layout::new(true);
+        let x = value(&mut l, 5);
+        let (_, limbs, h) = l.split(layout::Cell::Copy(x), fp(2), &[], Some(Some(fp(7))));
+        assert!(limbs.is_empty() && h.int() == Some(7));
+        assert!(satisfied(l));
+    }
+
+    #[test]
     fn a_value_outside_its_range_is_refused() {
         for (v, bits, ok) in
             [(255i128, 8u8, true), (256, 8, false), (-1, 8, false), ((1 << 30) - 1, 30, true), (1 << 30, 30, false)]

@@ -33,6 +33,9 @@ pub enum LowerError {
     /// The witness does not fit the model.
     #[error("the witness does not fit the model: {0}")]
     Witness(String),
+    /// The model breaks a bound its circuit relies on (it did not come from `model.compiled`'s reader).
+    #[error("the model is malformed: {0}")]
+    Model(String),
 }
 
 /// The wires of node `ni`, from its operands' wires.
@@ -147,6 +150,10 @@ fn commitment(l: &mut Layout, tag: &[u8], salt: Wire, values: &[Wire], b: u8) ->
 /// The layout of `m`'s circuit (`model_hash` its hash); with a witness, with its values.
 pub fn lower(m: &CompiledModel, model_hash: &[u8; 32], w: Option<&Witness>) -> Result<Layout, LowerError> {
     let ir = &m.graph;
+    // the bounds every chip's widths come from (`CompiledModel::from_bytes` checks the same)
+    ir.validate().map_err(LowerError::Model)?;
+    let out = ir.output_node();
+    m.sampling.check(out.scale, out.bits.0, out.len()).map_err(|e| LowerError::Model(e.to_string()))?;
     if let Some(w) = w {
         if w.values.len() != ir.nodes.len() || w.values.iter().zip(&ir.nodes).any(|(v, n)| v.len() != n.len()) {
             return Err(LowerError::Witness("the tensor values do not match the graph".into()));

@@ -118,7 +118,8 @@ impl KeyFile {
         let header: KeyHeader = serde_json::from_slice(take(header_len, "header")?)
             .map_err(|e| malformed(format!("the halo2 key header is not valid: {e}")))?;
         let model_len = u32_at(take(4, "model length")?) as usize;
-        let model: CompiledModel = serde_json::from_slice(take(model_len, "model")?)
+        // read as `model.compiled` is: format, version, graph bounds and sampling all checked
+        let model = CompiledModel::from_bytes(take(model_len, "model")?)
             .map_err(|e| malformed(format!("the halo2 key's model is not valid: {e}")))?;
         if header.backend != BackendId::Halo2 {
             return Err(malformed(format!("the key header names backend {}", header.backend)));

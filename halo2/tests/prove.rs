@@ -75,7 +75,15 @@ fn a_seeded_draw_proves_and_verifies_and_another_seed_is_refused() {
     let cal = read_samples(&std::fs::read_to_string(fixture(name, "calibration.json")).unwrap()).unwrap();
     let sampling = verinfer_ir::SamplingSpec::TopK { k: 4, temperature: 2.0 };
     let m = compile(&onnx, &cal, &CompileOptions { sampling, ..CompileOptions::default() }).unwrap().model;
-    let key = Halo2::prepare(&Halo2::decode_key(&setup(&m).unwrap().to_bytes().unwrap()).unwrap()).unwrap();
+    let file = setup(&m).unwrap();
+    let key = Halo2::prepare(&Halo2::decode_key(&file.to_bytes().unwrap()).unwrap()).unwrap();
+    // a key whose model breaks the sampler's bounds is refused when read (a 254-bit fraction
+    // would let a range check wrap the field)
+    let mut bad = file.clone();
+    if let verinfer_ir::Sampling::TopK { softmax, .. } = &mut bad.model.sampling {
+        softmax.exp_frac_bits = 254;
+    }
+    assert!(matches!(KeyFile::from_bytes(&bad.to_bytes().unwrap()), Err(VerifyError::MalformedKey(_))));
     let x = read_samples(&std::fs::read_to_string(fixture(name, "input.json")).unwrap()).unwrap().remove(0);
     let eval = evaluate(&m.graph, &quantize_input(&m.graph, &x).unwrap()).unwrap();
     let hash = m.model_hash().unwrap().0;

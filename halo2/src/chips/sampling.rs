@@ -59,9 +59,9 @@ pub fn random_u64(l: &mut Layout, u: Wire) -> Wire {
     let h_max = Option::<Fp>::from(Fp::from_repr(hi)).unwrap_or(Fp::ZERO);
     let p_low = u64::from_le_bytes(p1[..8].try_into().unwrap_or([0; 8]));
     // u = r + 2^64 h in 32 byte limbs (255 bits; canonical by the checks below)
+    let limbs = l.decompose_field_element(u);
     let mut widths = vec![8u8; 31];
     widths.push(7);
-    let limbs = l.decompose(u, Fp::ZERO, &widths);
     let r = recompose(l, &limbs[..8], &widths[..8], 0);
     let h = recompose(l, &limbs[8..], &widths[8..], 0);
     // h <= h_max
