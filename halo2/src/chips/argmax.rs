@@ -14,16 +14,23 @@ use crate::field::Fp;
 use crate::layout::{limb_widths, Layout, Wire};
 use ff::Field;
 
-/// The index of the first largest of `outs` (each `w` bits), as a wire; `index` is its value
-/// when proving.
-pub fn argmax(l: &mut Layout, outs: &[Wire], w: u8, index: Option<usize>) -> Wire {
-    let n = outs.len();
+/// A one-hot selector of `n` positions (booleans summing to 1) and the position it selects
+/// (`sum i s_i`), as wires; `index` is the position when proving. Shared with the sampler.
+pub fn one_hot(l: &mut Layout, n: usize, index: Option<usize>) -> (Vec<Wire>, Wire) {
     let sel_values: Vec<Option<Fp>> = (0..n).map(|i| index.map(|k| Fp::from(u64::from(k == i)))).collect();
     let sel = l.bits(&sel_values);
     let ones: Vec<(Fp, Wire)> = sel.iter().map(|s| (Fp::ONE, *s)).collect();
     l.assert_zero(&ones, -Fp::ONE);
     let positions: Vec<(Fp, Wire)> = sel.iter().enumerate().map(|(i, s)| (Fp::from(i as u64), *s)).collect();
     let idx = l.lin(&positions, Fp::ZERO);
+    (sel, idx)
+}
+
+/// The index of the first largest of `outs` (each `w` bits), as a wire; `index` is its value
+/// when proving.
+pub fn argmax(l: &mut Layout, outs: &[Wire], w: u8, index: Option<usize>) -> Wire {
+    let n = outs.len();
+    let (sel, idx) = one_hot(l, n, index);
     let pairs: Vec<(Wire, Wire)> = sel.iter().copied().zip(outs.iter().copied()).collect();
     let m = l.dot(&pairs, None);
     // c_j = sum_{l > j} s_l, from the last position down

@@ -193,12 +193,7 @@ pub fn top_k_mask(l: &mut Layout, outs: &[Wire], w: u8, k: u32, draw: Option<&Dr
 /// Proves `C(k-1) 2^64 <= r C(n-1) < C(k) 2^64` for the index `k`; returns the index's wire.
 pub fn select(l: &mut Layout, prefix: &[Wire], r: Wire, index: Option<usize>) -> Wire {
     let n = prefix.len();
-    let sel_values: Vec<Option<Fp>> = (0..n).map(|i| index.map(|k| Fp::from(u64::from(k == i)))).collect();
-    let sel = l.bits(&sel_values);
-    let ones: Vec<(Fp, Wire)> = sel.iter().map(|s| (Fp::ONE, *s)).collect();
-    l.assert_zero(&ones, -Fp::ONE);
-    let positions: Vec<(Fp, Wire)> = sel.iter().enumerate().map(|(i, s)| (Fp::from(i as u64), *s)).collect();
-    let idx = l.lin(&positions, Fp::ZERO);
+    let (sel, idx) = super::argmax::one_hot(l, n, index);
     let lo_pairs: Vec<(Wire, Wire)> = sel.iter().skip(1).zip(prefix).map(|(s, c)| (*s, *c)).collect();
     let hi_pairs: Vec<(Wire, Wire)> = sel.iter().zip(prefix).map(|(s, c)| (*s, *c)).collect();
     let lo = l.dot(&lo_pairs, None);
