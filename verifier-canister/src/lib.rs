@@ -295,6 +295,9 @@ fn check(args: &VerifyArgs, owner: Option<&Principal>, caller: Principal) -> Res
     // The registered key's backend picks the verifier (static dispatch: one arm a backend).
     match (record.info.backend, prepared(&hash, &record)?) {
         (Backend::Groth16, Prepared::Groth16(key)) => {
+            if args.proof.len() > PROOF_BYTES {
+                return Err(too_large("proof", args.proof.len(), PROOF_BYTES));
+            }
             if args.proof.len() != PROOF_BYTES {
                 let reason = format!("{} bytes, a Groth16 proof has {PROOF_BYTES}", args.proof.len());
                 return Err(Error::MalformedProof { reason });
