@@ -18,10 +18,7 @@ pub fn domain(tag: &[u8]) -> Fr {
     Fr::from_be_bytes_mod_order(tag)
 }
 
-/// Values packed per field element at width `b`.
-pub fn per_element(b: u8) -> usize {
-    (253 / b as usize).max(1)
-}
+pub use verinfer_protocol::tags::per_element;
 
 /// Packs `values` (each in `[-2^(b-1), 2^(b-1))`) into field elements.
 pub fn pack(values: &[i64], b: u8) -> Vec<Fr> {

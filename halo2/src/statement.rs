@@ -11,10 +11,7 @@ use ff::{Field, PrimeField};
 use verinfer_protocol::tags::{CommitmentHeader, COMMITMENT_HEADER};
 use verinfer_protocol::{OutputClaim, Slot, Statement};
 
-/// Values packed per element at width `b` (the protocol's rule, as in Groth16).
-pub fn per_element(b: u8) -> usize {
-    (253 / b as usize).max(1)
-}
+pub use verinfer_protocol::tags::per_element;
 
 /// The elements a commitment hashes: the protocol's header, then the packed values.
 pub fn elements(tag: &[u8], salt: Fp, values: &[i64], b: u8) -> Vec<Fp> {

@@ -24,6 +24,13 @@ pub enum CommitmentHeader {
     Width,
 }
 
+/// Values packed per field element at width `b` in a commitment: `floor(253 / b)` offset values
+/// `q + 2^(b-1)` little-endian (at least one), so a packed element stays below both backends'
+/// moduli (BN254's scalar field and Pasta's, both above `2^253`).
+pub fn per_element(b: u8) -> usize {
+    (253 / b.max(1) as usize).max(1)
+}
+
 /// The elements before the packed values, in order: `hash_chain([tag, salt, n, b, P_0, P_1, ...])`.
 pub const COMMITMENT_HEADER: [CommitmentHeader; 4] =
     [CommitmentHeader::Tag, CommitmentHeader::Salt, CommitmentHeader::Count, CommitmentHeader::Width];
