@@ -9,4 +9,5 @@ pub mod fsutil;
 pub mod pipeline;
 pub mod progress;
 pub mod proof_file;
+pub mod setup_record;
 pub mod snarkjs;
