@@ -8,7 +8,9 @@ use common::*;
 use verinfer_circuits::commit::{commit, OUTPUT_DOMAIN};
 use verinfer_circuits::{assign, check_witness, BackendError, ProverWitness};
 use verinfer_compiler::{compile, CompileOptions};
-use verinfer_ir::{quantize_input, Bits, CircuitIr, CompiledModel, InputSpec, Node, Op, OutputMode, Scale, TensorId};
+use verinfer_ir::{
+    op, quantize_input, Bits, CircuitIr, CompiledModel, InputSpec, Node, Op, OutputMode, Scale, TensorId,
+};
 use verinfer_verifier::{fr_to_bytes, Fr, OutputClaim};
 
 /// `y = Concat(x, Gemm(x))` with x [1, 3] and Gemm weights [3, 2]: the output gathers the input
@@ -52,7 +54,7 @@ fn concat_of_different_widths_commits_at_the_output_width() {
     let cal = calibration();
     let m = compile(&concat_of_input_and_gemm(), &cal, &opts).unwrap().model;
     let ir = &m.graph;
-    let Op::Gather { sources, map, .. } = &ir.output_node().op else { panic!("the output is a gather") };
+    let Op::Gather(op::Gather { sources, map, .. }) = &ir.output_node().op else { panic!("the output is a gather") };
     let source_bits: Vec<u8> = map.iter().map(|&(s, _)| ir.node(sources[s as usize]).bits.0).collect();
     let b = ir.output_node().bits.0;
     assert!(source_bits.iter().any(|&c| c != b), "the test needs sources narrower than the output: {source_bits:?}");
@@ -86,11 +88,18 @@ fn with_graph(graph: CircuitIr, mode: OutputMode) -> CompiledModel {
 #[test]
 fn gather_of_8_and_11_bit_sources_commits_at_11_bits() {
     let input = node_of("x", Op::Input, 3, 8);
-    let lin = Op::Linear { input: TensorId(0), rows: 2, cols: 3, weights: vec![3, -5, 2, 7, 1, -4], bias: vec![1, -2] };
+    let lin = Op::Linear(op::Linear {
+        input: TensorId(0),
+        rows: 2,
+        cols: 3,
+        weights: vec![3, -5, 2, 7, 1, -4],
+        bias: vec![1, -2],
+    });
     let linear = node_of("l", lin, 2, 13);
-    let rescale = node_of("r", Op::Rescale { input: TensorId(1), shift: 1 }, 2, 11);
+    let rescale = node_of("r", Op::Rescale(op::Rescale { input: TensorId(1), shift: 1 }), 2, 11);
     let map = vec![(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)];
-    let gather = node_of("y", Op::Gather { sources: vec![TensorId(0), TensorId(2)], map, constants: vec![] }, 5, 11);
+    let gather =
+        node_of("y", Op::Gather(op::Gather { sources: vec![TensorId(0), TensorId(2)], map, constants: vec![] }), 5, 11);
     let ir = CircuitIr {
         input: InputSpec::new("x", vec![1, 3]),
         nodes: vec![input, linear, rescale, gather],
@@ -115,8 +124,12 @@ fn gather_of_8_and_11_bit_sources_commits_at_11_bits() {
 #[test]
 fn an_output_wider_than_its_bits_commits_at_its_own_width() {
     let input = node_of("x", Op::Input, 3, 8);
-    let gather =
-        node_of("y", Op::Gather { sources: vec![TensorId(0)], map: vec![(0, 2), (0, 0)], constants: vec![] }, 2, 12);
+    let gather = node_of(
+        "y",
+        Op::Gather(op::Gather { sources: vec![TensorId(0)], map: vec![(0, 2), (0, 0)], constants: vec![] }),
+        2,
+        12,
+    );
     let ir = CircuitIr { input: InputSpec::new("x", vec![1, 3]), nodes: vec![input, gather], output: TensorId(1) };
     let m = with_graph(ir, OutputMode::Commitment);
     let w = assign(&m, vec![-100, 5, 127], Fr::from(3u64), [0; 32]).unwrap();
@@ -148,16 +161,16 @@ fn provable_at(ir: CircuitIr, inputs: &[[i64; 2]]) {
 fn division_at_the_largest_shift_validate_allows_is_provable() {
     // b_num + shift + 3 <= 120 and w_out + b_den + 2 <= 120: the 4-bit input over
     // d = 2^50 x + 2^55 (57 bits, always positive) with shift 113 gives a 61-bit quotient.
-    let lin = Op::Linear {
+    let lin = Op::Linear(op::Linear {
         input: TensorId(0),
         rows: 2,
         cols: 2,
         weights: vec![1 << 50, 0, 0, 1 << 50],
         bias: vec![1 << 55; 2],
-    };
+    });
     let den = node_of("d", lin, 2, 57);
     provable_at(
-        limit_graph(Op::Div { num: TensorId(0), den: TensorId(1), shift: 113 }, 4, 61, Some(den)),
+        limit_graph(Op::Div(op::Div { num: TensorId(0), den: TensorId(1), shift: 113 }), 4, 61, Some(den)),
         &[[1, -1], [3, 0]],
     );
 }
@@ -165,23 +178,31 @@ fn division_at_the_largest_shift_validate_allows_is_provable() {
 #[test]
 fn square_root_at_the_largest_exponent_validate_allows_is_provable() {
     // b_x + exp + 2 <= 120 and 2 w_out + 2 <= 120: a 4-bit operand, exp 114, a 59-bit root.
-    provable_at(limit_graph(Op::Sqrt { input: TensorId(0), exp: 114 }, 4, 59, None), &[[3, 0], [1, 2]]);
+    provable_at(limit_graph(Op::Sqrt(op::Sqrt { input: TensorId(0), exp: 114 }), 4, 59, None), &[[3, 0], [1, 2]]);
 }
 
 #[test]
 fn reciprocal_root_at_the_largest_exponent_validate_allows_is_provable() {
     // exp <= 120 and 2 w_out + b_v + 2 <= 120: with a 4-bit operand the root fits 57 bits only up to
     // exp 114 (2^57 / sqrt(v) < 2^56 for v >= 5); larger exponents are valid but no input fits.
-    provable_at(limit_graph(Op::Rsqrt { input: TensorId(0), exp: 114 }, 4, 57, None), &[[5, 7], [6, 5]]);
+    provable_at(limit_graph(Op::Rsqrt(op::Rsqrt { input: TensorId(0), exp: 114 }), 4, 57, None), &[[5, 7], [6, 5]]);
 }
 
 #[test]
 fn rescale_at_the_largest_shift_validate_allows_is_provable() {
     // shift + w <= 126 with a 62-bit operand made by a linear map of the input
-    let lin =
-        Op::Linear { input: TensorId(0), rows: 2, cols: 2, weights: vec![1 << 40, 3, -(1 << 40), 1], bias: vec![0, 0] };
+    let lin = Op::Linear(op::Linear {
+        input: TensorId(0),
+        rows: 2,
+        cols: 2,
+        weights: vec![1 << 40, 3, -(1 << 40), 1],
+        bias: vec![0, 0],
+    });
     let wide = node_of("l", lin, 2, 62);
-    provable_at(limit_graph(Op::Rescale { input: TensorId(1), shift: 124 }, 8, 2, Some(wide)), &[[127, -128], [0, 1]]);
+    provable_at(
+        limit_graph(Op::Rescale(op::Rescale { input: TensorId(1), shift: 124 }), 8, 2, Some(wide)),
+        &[[127, -128], [0, 1]],
+    );
 }
 
 /// A Clip bound beyond the operand's calibrated range on the other side binds for every value: the

@@ -4,7 +4,7 @@ use std::path::Path;
 use verinfer_circuits::r1cs::model::reads_node_values;
 use verinfer_circuits::{assign, check_witness, constraint_breakdown, constraint_count, BackendError, ProverWitness};
 use verinfer_compiler::{compile, data::read_samples, CompileOptions};
-use verinfer_ir::{quantize_input, CompiledModel, Op, OutputMode};
+use verinfer_ir::{op, quantize_input, CompiledModel, Op, OutputMode};
 use verinfer_verifier::{Fr, OutputClaim};
 include!("../../fixtures/models.rs");
 
@@ -110,8 +110,8 @@ fn constraint_counts_are_the_documented_sums() {
     expect += 3 * (8 * t + verinfer_circuits::poseidon::params(elements).partial_rounds);
     for n in &ir.nodes {
         match n.op {
-            Op::Rescale { shift, .. } => expect += n.len() * (n.bits.0 as usize + shift as usize + 1),
-            Op::Relu { .. } => expect += n.len(),
+            Op::Rescale(op::Rescale { shift, .. }) => expect += n.len() * (n.bits.0 as usize + shift as usize + 1),
+            Op::Relu(_) => expect += n.len(),
             _ => {}
         }
     }
@@ -133,7 +133,7 @@ fn the_breakdown_adds_up_and_puts_each_gadget_where_it_belongs() {
             .nodes
             .iter()
             .filter_map(|n| match n.op {
-                Op::Rescale { shift, .. } => Some(n.len() * (n.bits.0 as usize + shift as usize + 1)),
+                Op::Rescale(op::Rescale { shift, .. }) => Some(n.len() * (n.bits.0 as usize + shift as usize + 1)),
                 _ => None,
             })
             .sum();
@@ -154,7 +154,7 @@ fn proving_a_corrupted_witness_is_refused_not_a_bad_proof() {
     let w = honest(&m, "iris_mlp");
     let (pk, _) = verinfer_circuits::setup(&m, &mut StdRng::seed_from_u64(1)).unwrap();
     verinfer_circuits::prove(&m, &pk, &w, &mut StdRng::seed_from_u64(2)).unwrap();
-    let ni = m.graph.nodes.iter().position(|n| matches!(n.op, Op::Rescale { .. })).unwrap();
+    let ni = m.graph.nodes.iter().position(|n| matches!(n.op, Op::Rescale(_))).unwrap();
     let mut bad = w.clone();
     bad.eval.values[ni][0] += 1;
     match verinfer_circuits::prove(&m, &pk, &bad, &mut StdRng::seed_from_u64(2)) {

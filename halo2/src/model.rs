@@ -5,7 +5,7 @@ use crate::field::{fp, pow2, Fp};
 use crate::layout::{limb_widths, Layout, Wire};
 use crate::statement::per_element;
 use ff::{Field, PrimeField};
-use verinfer_ir::{CompiledModel, Op, OutputMode};
+use verinfer_ir::{op, CompiledModel, Op, OutputMode};
 use verinfer_protocol::tags::{
     CommitmentHeader, RandomnessInput, COMMITMENT_HEADER, INPUT_DOMAIN, OUTPUT_DOMAIN, RANDOMNESS_INPUTS, SAMPLE_DOMAIN,
 };
@@ -51,48 +51,54 @@ fn node(l: &mut Layout, m: &CompiledModel, ni: usize, wires: &[Vec<Wire>], w: Op
     };
     match &n.op {
         Op::Input => (0..n.len()).map(|i| l.alloc_signed(yi(i).map(fp), n.bits.0)).collect(),
-        Op::Linear { input, rows, cols, weights, bias } => {
+        Op::Linear(op::Linear { input, rows, cols, weights, bias }) => {
             linear::linear(l, x(input), (*rows, *cols), (weights, bias), y)
         }
-        Op::Conv { input, geometry, weights, bias } => linear::conv(l, x(input), geometry, (weights, bias), y),
-        Op::Affine { input, mul, add } => linear::affine(l, x(input), (mul, add), y),
-        Op::Rescale { input, shift } => each(l, x(input), &mut |l, x, y| rescale::rescale(l, x, *shift, n.bits.0, y)),
-        Op::Relu { input } => each(l, x(input), &mut |l, x, y| relu::relu(l, x, width(input), y)),
-        Op::Clamp { input, lo, hi } => {
+        Op::Conv(op::Conv { input, geometry, weights, bias }) => {
+            linear::conv(l, x(input), geometry, (weights, bias), y)
+        }
+        Op::Affine(op::Affine { input, mul, add }) => linear::affine(l, x(input), (mul, add), y),
+        Op::Rescale(op::Rescale { input, shift }) => {
+            each(l, x(input), &mut |l, x, y| rescale::rescale(l, x, *shift, n.bits.0, y))
+        }
+        Op::Relu(op::Relu { input }) => each(l, x(input), &mut |l, x, y| relu::relu(l, x, width(input), y)),
+        Op::Clamp(op::Clamp { input, lo, hi }) => {
             if verinfer_ir::func::clamp_is_identity(width(input), *lo, *hi) {
                 x(input).to_vec()
             } else {
                 each(l, x(input), &mut |l, x, y| clamp::clamp(l, x, width(input), (*lo, *hi), y))
             }
         }
-        Op::Step { input } => each(l, x(input), &mut |l, x, _| relu::step(l, x, width(input))),
-        Op::ArgMax { input, size, windows } => argmax::argmax_windows(l, x(input), width(input), *size, windows, y),
-        Op::MaxPool { input, size, windows } => {
+        Op::Step(op::Step { input }) => each(l, x(input), &mut |l, x, _| relu::step(l, x, width(input))),
+        Op::ArgMax(op::ArgMax { input, size, windows }) => {
+            argmax::argmax_windows(l, x(input), width(input), *size, windows, y)
+        }
+        Op::MaxPool(op::MaxPool { input, size, windows }) => {
             let spread = width(input) - u8::from(ir.nonnegative(*input));
             max_pool::max_pool(l, x(input), spread, *size, windows, y)
         }
-        Op::SumPool { input, size, windows } => linear::sum_pool(l, x(input), *size, windows, y),
-        Op::Sum { terms } => {
+        Op::SumPool(op::SumPool { input, size, windows }) => linear::sum_pool(l, x(input), *size, windows, y),
+        Op::Sum(op::Sum { terms }) => {
             let terms: Vec<(&[Wire], i64)> = terms.iter().map(|(t, c)| (x(t), *c)).collect();
             linear::sum(l, &terms, n.len(), y)
         }
-        Op::Mul { a, b } => linear::mul(l, x(a), x(b), y),
-        Op::Gather { sources, map, constants } => {
+        Op::Mul(op::Mul { a, b }) => linear::mul(l, x(a), x(b), y),
+        Op::Gather(op::Gather { sources, map, constants }) => {
             let srcs: Vec<&[Wire]> = sources.iter().map(x).collect();
             linear::gather(l, &srcs, map, constants)
         }
-        Op::MatMul { a, b, batch, m, k, n } => linear::matmul(l, x(a), x(b), [*batch, *m, *k, *n], y),
-        Op::Table { input, lo_bits, values } => {
+        Op::MatMul(op::MatMul { a, b, batch, m, k, n }) => linear::matmul(l, x(a), x(b), [*batch, *m, *k, *n], y),
+        Op::Table(op::Table { input, lo_bits, values }) => {
             each(l, x(input), &mut |l, x, y| table::table(l, x, (width(input), *lo_bits), values, n.bits.0, y))
         }
-        Op::Div { num, den, shift } => {
+        Op::Div(op::Div { num, den, shift }) => {
             let (ns, ds) = (x(num), x(den));
             (0..n.len()).map(|i| div::div(l, (ns[i], ds[i]), *shift, width(den), n.bits.0, yi(i))).collect()
         }
-        Op::Sqrt { input, exp } => {
+        Op::Sqrt(op::Sqrt { input, exp }) => {
             each(l, x(input), &mut |l, x, y| roots::sqrt(l, x, *exp, (width(input), n.bits.0), y))
         }
-        Op::Rsqrt { input, exp } => {
+        Op::Rsqrt(op::Rsqrt { input, exp }) => {
             each(l, x(input), &mut |l, x, y| roots::rsqrt(l, x, *exp, (width(input), n.bits.0), y))
         }
     }
@@ -103,24 +109,26 @@ fn node(l: &mut Layout, m: &CompiledModel, ni: usize, wires: &[Vec<Wire>], w: Op
 /// of its operand's decomposition: no cell holds their evaluator values.
 pub fn reads_node_values(ir: &verinfer_ir::CircuitIr, op: &Op) -> bool {
     match op {
-        Op::Gather { .. } | Op::Step { .. } => false,
-        Op::Clamp { input, lo, hi } => !verinfer_ir::func::clamp_is_identity(ir.node(*input).bits.0, *lo, *hi),
+        Op::Gather(_) | Op::Step(_) => false,
+        Op::Clamp(op::Clamp { input, lo, hi }) => {
+            !verinfer_ir::func::clamp_is_identity(ir.node(*input).bits.0, *lo, *hi)
+        }
         Op::Input
-        | Op::Linear { .. }
-        | Op::Conv { .. }
-        | Op::Affine { .. }
-        | Op::Rescale { .. }
-        | Op::Relu { .. }
-        | Op::ArgMax { .. }
-        | Op::MaxPool { .. }
-        | Op::SumPool { .. }
-        | Op::Sum { .. }
-        | Op::Mul { .. }
-        | Op::MatMul { .. }
-        | Op::Table { .. }
-        | Op::Div { .. }
-        | Op::Sqrt { .. }
-        | Op::Rsqrt { .. } => true,
+        | Op::Linear(_)
+        | Op::Conv(_)
+        | Op::Affine(_)
+        | Op::Rescale(_)
+        | Op::Relu(_)
+        | Op::ArgMax(_)
+        | Op::MaxPool(_)
+        | Op::SumPool(_)
+        | Op::Sum(_)
+        | Op::Mul(_)
+        | Op::MatMul(_)
+        | Op::Table(_)
+        | Op::Div(_)
+        | Op::Sqrt(_)
+        | Op::Rsqrt(_) => true,
     }
 }
 

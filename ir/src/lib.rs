@@ -14,6 +14,7 @@ pub mod error;
 pub mod eval;
 pub mod func;
 pub mod graph;
+pub mod op;
 pub mod sampling;
 pub mod types;
 

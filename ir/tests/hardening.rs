@@ -1,7 +1,7 @@
 //! Crafted artifacts must be refused by `validate`, never wrap around in the bounds or the evaluator,
 //! and out-of-range inputs must be reported with their real value (issue 12).
 use verinfer_ir::error::real;
-use verinfer_ir::{evaluate, quantize_input, Bits, CircuitIr, EvalError, InputSpec, Node, Op, Scale, TensorId};
+use verinfer_ir::{evaluate, op, quantize_input, Bits, CircuitIr, EvalError, InputSpec, Node, Op, Scale, TensorId};
 
 fn node(name: &str, op: Op, shape: Vec<usize>, bits: u8) -> Node {
     Node { name: name.into(), op, shape, scale: Scale(0), bits: Bits(bits) }
@@ -16,7 +16,8 @@ fn graph(nodes: Vec<Node>, input_shape: Vec<usize>) -> CircuitIr {
 /// declared 20 bits wide.
 fn overflowing_linear() -> CircuitIr {
     let cols = 16;
-    let linear = Op::Linear { input: TensorId(0), rows: 1, cols, weights: vec![i64::MIN; cols], bias: vec![0] };
+    let linear =
+        Op::Linear(op::Linear { input: TensorId(0), rows: 1, cols, weights: vec![i64::MIN; cols], bias: vec![0] });
     graph(vec![node("x", Op::Input, vec![1, cols], 62), node("y", linear, vec![1, 1], 20)], vec![1, cols])
 }
 
@@ -40,11 +41,11 @@ fn the_evaluator_reports_an_overflowing_accumulator_instead_of_wrapping() {
 fn matmul_and_sum_accumulators_do_not_wrap() {
     let k = 40;
     let x = node("x", Op::Input, vec![1, k], 62);
-    let matmul = Op::MatMul { a: TensorId(0), b: TensorId(0), batch: 1, m: 1, k, n: 1 };
+    let matmul = Op::MatMul(op::MatMul { a: TensorId(0), b: TensorId(0), batch: 1, m: 1, k, n: 1 });
     let ir = graph(vec![x.clone(), node("y", matmul, vec![1, 1], 62)], vec![1, k]);
     assert!(ir.validate().is_err());
     assert!(matches!(evaluate(&ir, &vec![(1i64 << 61) - 1; k]), Err(EvalError::Malformed(_))));
-    let sum = Op::Sum { terms: vec![(TensorId(0), i64::MAX); 40] };
+    let sum = Op::Sum(op::Sum { terms: vec![(TensorId(0), i64::MAX); 40] });
     let ir = graph(vec![x, node("y", sum, vec![1, k], 62)], vec![1, k]);
     assert!(ir.validate().is_err());
     assert!(matches!(evaluate(&ir, &vec![(1i64 << 61) - 1; k]), Err(EvalError::Malformed(_))));
@@ -56,7 +57,10 @@ fn shapes_whose_product_overflows_are_refused() {
     let ir = graph(vec![node("x", Op::Input, huge.clone(), 8)], huge);
     assert!(ir.validate().unwrap_err().contains("elements"));
     let ir = graph(
-        vec![node("x", Op::Input, vec![1, 2], 8), node("y", Op::Relu { input: TensorId(0) }, vec![usize::MAX, 3], 8)],
+        vec![
+            node("x", Op::Input, vec![1, 2], 8),
+            node("y", Op::Relu(op::Relu { input: TensorId(0) }), vec![usize::MAX, 3], 8),
+        ],
         vec![1, 2],
     );
     assert!(ir.validate().unwrap_err().contains("elements"));
@@ -64,7 +68,8 @@ fn shapes_whose_product_overflows_are_refused() {
 
 #[test]
 fn a_linear_map_whose_size_overflows_is_refused() {
-    let linear = Op::Linear { input: TensorId(0), rows: usize::MAX, cols: 2, weights: vec![1, 1], bias: vec![0] };
+    let linear =
+        Op::Linear(op::Linear { input: TensorId(0), rows: usize::MAX, cols: 2, weights: vec![1, 1], bias: vec![0] });
     let ir = graph(vec![node("x", Op::Input, vec![1, 2], 8), node("y", linear, vec![1, 1], 20)], vec![1, 2]);
     assert!(ir.validate().is_err());
 }

@@ -21,7 +21,7 @@ use crate::witness::ProverWitness;
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError, Variable};
-use verinfer_ir::{ArtifactError, CircuitIr, CompiledModel, Op, OutputMode, TensorId};
+use verinfer_ir::{op, ArtifactError, CircuitIr, CompiledModel, Op, OutputMode, TensorId};
 use verinfer_protocol::tags::{
     CommitmentHeader, RandomnessInput, COMMITMENT_HEADER, INPUT_DOMAIN, OUTPUT_DOMAIN, RANDOMNESS_INPUTS, SAMPLE_DOMAIN,
 };
@@ -68,25 +68,25 @@ impl<'a> ModelCircuit<'a> {
 pub fn reads_node_values(ir: &CircuitIr, op: &Op) -> bool {
     match op {
         Op::Input
-        | Op::Rescale { .. }
-        | Op::Relu { .. }
-        | Op::MaxPool { .. }
-        | Op::ArgMax { .. }
-        | Op::Table { .. }
-        | Op::Div { .. }
-        | Op::Sqrt { .. }
-        | Op::Rsqrt { .. }
-        | Op::Mul { .. } => true,
+        | Op::Rescale(_)
+        | Op::Relu(_)
+        | Op::MaxPool(_)
+        | Op::ArgMax(_)
+        | Op::Table(_)
+        | Op::Div(_)
+        | Op::Sqrt(_)
+        | Op::Rsqrt(_)
+        | Op::Mul(_) => true,
         // a clamp whose interval covers its operand's range is the operand itself
-        Op::Clamp { input, lo, hi } => !super::clamp::is_identity(ir.node(*input).bits.0, *lo, *hi),
-        Op::Linear { .. }
-        | Op::Conv { .. }
-        | Op::Affine { .. }
-        | Op::Sum { .. }
-        | Op::SumPool { .. }
-        | Op::Gather { .. }
-        | Op::MatMul { .. }
-        | Op::Step { .. } => false,
+        Op::Clamp(op::Clamp { input, lo, hi }) => !super::clamp::is_identity(ir.node(*input).bits.0, *lo, *hi),
+        Op::Linear(_)
+        | Op::Conv(_)
+        | Op::Affine(_)
+        | Op::Sum(_)
+        | Op::SumPool(_)
+        | Op::Gather(_)
+        | Op::MatMul(_)
+        | Op::Step(_) => false,
     }
 }
 
@@ -209,60 +209,62 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                         Ok(Signal { bits: Some(bits), ..s })
                     })
                     .collect::<Result<_>>()?,
-                Op::Linear { input, rows, cols, weights, bias } => {
+                Op::Linear(op::Linear { input, rows, cols, weights, bias }) => {
                     linear(&cs, operand(input)?, (*rows, *cols), (weights, bias), y(ni))?
                 }
-                Op::Conv { input, geometry, weights, bias } => {
+                Op::Conv(op::Conv { input, geometry, weights, bias }) => {
                     conv(&cs, operand(input)?, geometry, (weights, bias), y(ni))?
                 }
-                Op::Affine { input, mul, add } => affine(operand(input)?, (mul, add), y(ni))?,
-                Op::Rescale { input, shift } => operand(input)?
+                Op::Affine(op::Affine { input, mul, add }) => affine(operand(input)?, (mul, add), y(ni))?,
+                Op::Rescale(op::Rescale { input, shift }) => operand(input)?
                     .iter()
                     .enumerate()
                     .map(|(i, s)| rescale(&cs, s, *shift, node.bits.0, value(ni, i)))
                     .collect::<Result<_>>()?,
-                Op::MaxPool { input, size, windows } => {
+                Op::MaxPool(op::MaxPool { input, size, windows }) => {
                     // a ReLU's outputs span 2^(w-1) values, not 2^w
                     let spread = width(input) - u8::from(ir.nonnegative(*input));
                     max_pool(&cs, operand(input)?, spread, *size, windows, y(ni))?
                 }
-                Op::Relu { input } => operand(input)?
+                Op::Relu(op::Relu { input }) => operand(input)?
                     .iter()
                     .enumerate()
                     .map(|(i, s)| relu(&cs, s, width(input), value(ni, i)))
                     .collect::<Result<_>>()?,
-                Op::Clamp { input, lo, hi } => operand(input)?
+                Op::Clamp(op::Clamp { input, lo, hi }) => operand(input)?
                     .iter()
                     .enumerate()
                     .map(|(i, s)| clamp(&cs, s, width(input), *lo, *hi, value(ni, i)))
                     .collect::<Result<_>>()?,
-                Op::Step { input } => operand(input)?
+                Op::Step(op::Step { input }) => operand(input)?
                     .iter()
                     .enumerate()
                     .map(|(i, s)| step(&cs, s, width(input), value(ni, i)))
                     .collect::<Result<_>>()?,
-                Op::ArgMax { input, size, windows } => {
+                Op::ArgMax(op::ArgMax { input, size, windows }) => {
                     argmax_windows(&cs, operand(input)?, width(input), *size, windows, y(ni))?
                 }
-                Op::SumPool { input, size, windows } => sum_pool(&cs, operand(input)?, *size, windows, y(ni))?,
-                Op::Sum { terms } => {
+                Op::SumPool(op::SumPool { input, size, windows }) => {
+                    sum_pool(&cs, operand(input)?, *size, windows, y(ni))?
+                }
+                Op::Sum(op::Sum { terms }) => {
                     let terms = terms.iter().map(|(t, c)| Ok((operand(t)?, *c))).collect::<Result<Vec<_>>>()?;
                     sum(&cs, &terms, node.len(), y(ni))?
                 }
-                Op::Mul { a, b } => mul(&cs, operand(a)?, operand(b)?, y(ni))?,
-                Op::Gather { sources, map, constants } => {
+                Op::Mul(op::Mul { a, b }) => mul(&cs, operand(a)?, operand(b)?, y(ni))?,
+                Op::Gather(op::Gather { sources, map, constants }) => {
                     let srcs = sources.iter().map(operand).collect::<Result<Vec<_>>>()?;
                     gather(&srcs, map, constants)?
                 }
-                Op::MatMul { a, b, batch, m, k, n } => {
+                Op::MatMul(op::MatMul { a, b, batch, m, k, n }) => {
                     matmul(&cs, operand(a)?, operand(b)?, [*batch, *m, *k, *n], y(ni))?
                 }
-                Op::Table { input, lo_bits, values } => operand(input)?
+                Op::Table(op::Table { input, lo_bits, values }) => operand(input)?
                     .iter()
                     .enumerate()
                     .map(|(i, s)| table(&cs, s, width(input), *lo_bits, values, node.bits.0, value(ni, i)))
                     .collect::<Result<_>>()?,
-                Op::Div { num, den, shift } => {
+                Op::Div(op::Div { num, den, shift }) => {
                     let (ns, ds) = (operand(num)?, operand(den)?);
                     ns.iter()
                         .zip(ds)
@@ -270,12 +272,12 @@ impl ConstraintSynthesizer<Fr> for ModelCircuit<'_> {
                         .map(|(i, (n, d))| div(&cs, n, d, *shift, width(den), node.bits.0, value(ni, i)))
                         .collect::<Result<_>>()?
                 }
-                Op::Sqrt { input, exp } => operand(input)?
+                Op::Sqrt(op::Sqrt { input, exp }) => operand(input)?
                     .iter()
                     .enumerate()
                     .map(|(i, s)| sqrt(&cs, s, *exp, width(input), node.bits.0, value(ni, i)))
                     .collect::<Result<_>>()?,
-                Op::Rsqrt { input, exp } => operand(input)?
+                Op::Rsqrt(op::Rsqrt { input, exp }) => operand(input)?
                     .iter()
                     .enumerate()
                     .map(|(i, s)| rsqrt(&cs, s, *exp, width(input), node.bits.0, value(ni, i)))

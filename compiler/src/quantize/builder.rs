@@ -3,7 +3,7 @@
 use super::{choose_scale, QuantConfig, TensorQuant, MAX_BITS};
 use crate::error::CompileError;
 use crate::graph::Func;
-use verinfer_ir::{cost, Bits, Node, Op, Scale, TensorId};
+use verinfer_ir::{cost, op, Bits, Node, Op, Scale, TensorId};
 
 /// Operand points per side at which a table's saturation is measured (f is smooth and monotone
 /// beyond its bend for every function this clamps).
@@ -106,16 +106,14 @@ impl Builder<'_> {
             )
         })?;
         let shape = self.node(acc).shape.clone();
-        self.push(name, Op::Rescale { input: acc, shift }, shape, s_y, Bits(width), max)
+        self.push(name, Op::Rescale(op::Rescale { input: acc, shift }), shape, s_y, Bits(width), max)
     }
 
     /// `id` if its width is enforced at a calibrated scale, else a rescale of it (so that tables,
     /// divisions and roots see a tight range).
     pub(super) fn calibrated(&mut self, id: TensorId, max: f64) -> Result<TensorId, CompileError> {
         match self.node(id).op {
-            Op::Input | Op::Rescale { .. } | Op::Table { .. } | Op::Div { .. } | Op::Rsqrt { .. } | Op::Sqrt { .. } => {
-                Ok(id)
-            }
+            Op::Input | Op::Rescale(_) | Op::Table(_) | Op::Div(_) | Op::Rsqrt(_) | Op::Sqrt(_) => Ok(id),
             _ => {
                 let name = format!("{}::range", self.node(id).name);
                 self.rescale(id, name, max)
@@ -158,7 +156,14 @@ impl Builder<'_> {
             let err = if x_hi > hi { drift(hi, x_hi) } else { 0.0 }.max(if x_lo < lo { drift(lo, x_lo) } else { 0.0 });
             if err <= flat {
                 let name = format!("{}::saturate", n.name);
-                let c = self.push(name, Op::Clamp { input: id, lo, hi }, n.shape, s_x, Bits(w2), real(hi).abs())?;
+                let c = self.push(
+                    name,
+                    Op::Clamp(op::Clamp { input: id, lo, hi }),
+                    n.shape,
+                    s_x,
+                    Bits(w2),
+                    real(hi).abs(),
+                )?;
                 return Ok((c, err));
             }
         }
@@ -200,16 +205,29 @@ impl Builder<'_> {
         }
         let t = self.push(
             format!("{name}::gate"),
-            Op::Clamp { input: x, lo: -c3, hi: c3 },
+            Op::Clamp(op::Clamp { input: x, lo: -c3, hi: c3 }),
             n.shape.clone(),
             s_x,
             t_bits,
             3.0,
         )?;
-        let p = self.push(format!("{name}::product"), Op::Mul { a: x, b: t }, n.shape.clone(), 2 * s_x, p_bits, 0.0)?;
+        let p = self.push(
+            format!("{name}::product"),
+            Op::Mul(op::Mul { a: x, b: t }),
+            n.shape.clone(),
+            2 * s_x,
+            p_bits,
+            0.0,
+        )?;
         let terms = vec![(p, k), (x, c3 * k)];
-        let acc =
-            self.push(format!("{name}::acc"), Op::Sum { terms }, n.shape, 2 * s_x + e, Bits::for_bound(bound), y_max)?;
+        let acc = self.push(
+            format!("{name}::acc"),
+            Op::Sum(op::Sum { terms }),
+            n.shape,
+            2 * s_x + e,
+            Bits::for_bound(bound),
+            y_max,
+        )?;
         self.rescale_to(acc, name.to_string(), y_max, None).map(Some)
     }
 
@@ -231,7 +249,9 @@ impl Builder<'_> {
         sole_reader: bool,
     ) -> Result<TensorId, CompileError> {
         let x = self.node(src).clone();
-        if let (Op::Rescale { input: acc, shift }, true) = (&x.op, sole_reader && src.index() + 1 == self.nodes.len()) {
+        if let (Op::Rescale(op::Rescale { input: acc, shift }), true) =
+            (&x.op, sole_reader && src.index() + 1 == self.nodes.len())
+        {
             let (acc, shift) = (*acc, *shift);
             let a = self.node(acc).clone();
             let n_out = windows.len() / size.max(1);
@@ -241,12 +261,19 @@ impl Builder<'_> {
                 // nothing else reads the rescale: it is the last node and its layer's only reader is this
                 self.nodes.pop();
                 self.report.pop();
-                let op = Op::MaxPool { input: acc, size, windows };
+                let op = Op::MaxPool(op::MaxPool { input: acc, size, windows });
                 let pooled = self.push(format!("{name}::acc"), op, shape.clone(), a.scale.0 as i32, a.bits, max)?;
-                return self.push(name, Op::Rescale { input: pooled, shift }, shape, x.scale.0 as i32, x.bits, max);
+                return self.push(
+                    name,
+                    Op::Rescale(op::Rescale { input: pooled, shift }),
+                    shape,
+                    x.scale.0 as i32,
+                    x.bits,
+                    max,
+                );
             }
         }
-        let op = Op::MaxPool { input: src, size, windows };
+        let op = Op::MaxPool(op::MaxPool { input: src, size, windows });
         self.push(name, op, shape, x.scale.0 as i32, x.bits, max)
     }
 
@@ -259,7 +286,7 @@ impl Builder<'_> {
         let bits = Bits::for_bound((1u128 << (n.bits.0 - 1)) << up.clamp(0, 64));
         self.push(
             format!("{}::align", n.name),
-            Op::Sum { terms: vec![(id, 1i64 << up.clamp(0, 60))] },
+            Op::Sum(op::Sum { terms: vec![(id, 1i64 << up.clamp(0, 60))] }),
             n.shape,
             n.scale.0 as i32 + up,
             bits,

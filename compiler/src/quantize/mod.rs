@@ -9,7 +9,7 @@ use crate::graph::{FloatGraph, Func, LayerKind};
 use crate::precision::{input_scale, weight_scale};
 use serde::Serialize;
 use verinfer_ir::graph::MAX_BITS;
-use verinfer_ir::{Bits, CircuitIr, Op, TensorId};
+use verinfer_ir::{op, Bits, CircuitIr, Op, TensorId};
 
 mod builder;
 use builder::Builder;
@@ -270,7 +270,14 @@ pub(crate) fn quantize_calibrated(
         let id = match &layer.kind {
             LayerKind::Relu => {
                 let (s_x, b_x) = (b.node(src).scale.0, b.node(src).bits);
-                b.push(layer.name.clone(), Op::Relu { input: src }, layer.shape.clone(), s_x as i32, b_x, y_max)?
+                b.push(
+                    layer.name.clone(),
+                    Op::Relu(op::Relu { input: src }),
+                    layer.shape.clone(),
+                    s_x as i32,
+                    b_x,
+                    y_max,
+                )?
             }
             LayerKind::MaxPool { size, windows } => {
                 let sole_reader = match layer.inputs.first().copied().flatten() {
@@ -281,7 +288,7 @@ pub(crate) fn quantize_calibrated(
                 b.max_pool(layer.name.clone(), src, *size, windows, layer.shape.clone(), y_max, sole_reader)?
             }
             LayerKind::Step => {
-                let op = Op::Step { input: src };
+                let op = Op::Step(op::Step { input: src });
                 b.push(layer.name.clone(), op, layer.shape.clone(), 0, Bits::for_bound(1), y_max)?
             }
             LayerKind::Clamp { lo, hi } => {
@@ -307,18 +314,26 @@ pub(crate) fn quantize_calibrated(
                 let hi_q = hi_f as i64;
                 let lo_q = (lo_f as i64).min(hi_q); // ONNX: hi wins when lo > hi
                 let bits = Bits::for_bound(lo_q.unsigned_abs().max(hi_q.unsigned_abs()) as u128);
-                let op = Op::Clamp { input: src, lo: lo_q, hi: hi_q };
+                let op = Op::Clamp(op::Clamp { input: src, lo: lo_q, hi: hi_q });
                 b.push(layer.name.clone(), op, layer.shape.clone(), s_x, bits, y_max)?
             }
             LayerKind::ArgMax { size, windows } => {
-                let op = Op::ArgMax { input: src, size: *size, windows: windows.iter().map(|&j| j as u32).collect() };
+                let op = Op::ArgMax(op::ArgMax {
+                    input: src,
+                    size: *size,
+                    windows: windows.iter().map(|&j| j as u32).collect(),
+                });
                 let bits = Bits::for_bound(size.saturating_sub(1) as u128);
                 b.push(layer.name.clone(), op, layer.shape.clone(), 0, bits, y_max)?
             }
             LayerKind::SumPool { size, windows } => {
                 let (s_x, b_x) = (b.node(src).scale.0, b.node(src).bits);
                 let bits = Bits::for_bound((1u128 << (b_x.0 - 1)) * *size as u128);
-                let op = Op::SumPool { input: src, size: *size, windows: windows.iter().map(|&j| j as u32).collect() };
+                let op = Op::SumPool(op::SumPool {
+                    input: src,
+                    size: *size,
+                    windows: windows.iter().map(|&j| j as u32).collect(),
+                });
                 b.push(layer.name.clone(), op, layer.shape.clone(), s_x as i32, bits, y_max)?
             }
             LayerKind::Gather { map, constants } => {
@@ -349,7 +364,7 @@ pub(crate) fn quantize_calibrated(
                     constants_q.iter().map(|c| Bits::for_bound(c.unsigned_abs() as u128)).fold(width, std::cmp::max);
                 let map =
                     map.iter().map(|&(k, j)| (if k == usize::MAX { u32::MAX } else { k as u32 }, j as u32)).collect();
-                let op = Op::Gather { sources: aligned, map, constants: constants_q };
+                let op = Op::Gather(op::Gather { sources: aligned, map, constants: constants_q });
                 b.push(layer.name.clone(), op, layer.shape.clone(), s, bits, y_max)?
             }
             LayerKind::Sum { coeffs } => {
@@ -379,7 +394,7 @@ pub(crate) fn quantize_calibrated(
                 }
                 let acc = b.push(
                     format!("{}::acc", layer.name),
-                    Op::Sum { terms },
+                    Op::Sum(op::Sum { terms }),
                     layer.shape.clone(),
                     s_acc,
                     Bits::for_bound(bound),
@@ -394,9 +409,9 @@ pub(crate) fn quantize_calibrated(
                 let (na, nb) = (b.node(src).clone(), b.node(rhs).clone());
                 let (op, terms) = match &layer.kind {
                     LayerKind::MatMul { batch, m, k, n } => {
-                        (Op::MatMul { a: src, b: rhs, batch: *batch, m: *m, k: *k, n: *n }, *k as u128)
+                        (Op::MatMul(op::MatMul { a: src, b: rhs, batch: *batch, m: *m, k: *k, n: *n }), *k as u128)
                     }
-                    _ => (Op::Mul { a: src, b: rhs }, 1),
+                    _ => (Op::Mul(op::Mul { a: src, b: rhs }), 1),
                 };
                 let bound = (1u128 << (na.bits.0 - 1)).saturating_mul(1u128 << (nb.bits.0 - 1)).saturating_mul(terms);
                 let s_acc = na.scale.0 as i32 + nb.scale.0 as i32;
@@ -422,7 +437,7 @@ pub(crate) fn quantize_calibrated(
                 })?;
                 b.push(
                     layer.name.clone(),
-                    Op::Sqrt { input: x, exp },
+                    Op::Sqrt(op::Sqrt { input: x, exp }),
                     layer.shape.clone(),
                     s_y,
                     Bits(cfg.activation_bits),
@@ -476,7 +491,7 @@ pub(crate) fn quantize_calibrated(
                         ));
                     }
                 }
-                let op = Op::Table { input: x, lo_bits: t.lo_bits, values: t.values };
+                let op = Op::Table(op::Table { input: x, lo_bits: t.lo_bits, values: t.values });
                 let id = b.push(layer.name.clone(), op, layer.shape.clone(), s_y, Bits(cfg.activation_bits), y_max)?;
                 if let Some(r) = b.report.last_mut() {
                     r.function_error = Some(t.max_error);
@@ -520,7 +535,7 @@ pub(crate) fn quantize_calibrated(
                 })?;
                 b.push(
                     layer.name.clone(),
-                    Op::Div { num, den, shift },
+                    Op::Div(op::Div { num, den, shift }),
                     layer.shape.clone(),
                     s_q,
                     Bits(cfg.activation_bits),
@@ -536,7 +551,7 @@ pub(crate) fn quantize_calibrated(
                 let nv = b.node(v).clone();
                 let v = b.push(
                     format!("{}::floor", layer.name),
-                    Op::Clamp { input: v, lo: 1, hi: (1i64 << (nv.bits.0 - 1)) - 1 },
+                    Op::Clamp(op::Clamp { input: v, lo: 1, hi: (1i64 << (nv.bits.0 - 1)) - 1 }),
                     nv.shape.clone(),
                     nv.scale.0 as i32,
                     nv.bits,
@@ -554,7 +569,7 @@ pub(crate) fn quantize_calibrated(
                 })?;
                 b.push(
                     layer.name.clone(),
-                    Op::Rsqrt { input: v, exp },
+                    Op::Rsqrt(op::Rsqrt { input: v, exp }),
                     layer.shape.clone(),
                     s_y,
                     Bits(cfg.activation_bits),
@@ -575,7 +590,7 @@ pub(crate) fn quantize_calibrated(
                     })?;
                     b.push(
                         format!("{}::round", layer.name),
-                        Op::Rescale { input: src, shift },
+                        Op::Rescale(op::Rescale { input: src, shift }),
                         layer.shape.clone(),
                         0,
                         Bits((grid_bits + 2).min(MAX_BITS).max(cfg.activation_bits)),
@@ -587,7 +602,7 @@ pub(crate) fn quantize_calibrated(
                 let bits = Bits::for_bound(lo.unsigned_abs().max(hi.unsigned_abs()) as u128);
                 b.push(
                     layer.name.clone(),
-                    Op::Clamp { input: v, lo: *lo, hi: *hi },
+                    Op::Clamp(op::Clamp { input: v, lo: *lo, hi: *hi }),
                     layer.shape.clone(),
                     0,
                     bits,
@@ -642,24 +657,24 @@ pub(crate) fn quantize_calibrated(
                     Ok(q as i64)
                 };
                 let op = match kind {
-                    LayerKind::Affine { mul, add } => Op::Affine {
+                    LayerKind::Affine { mul, add } => Op::Affine(op::Affine {
                         input: src,
                         mul: mul.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
                         add: add.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
-                    },
-                    LayerKind::Linear { rows, cols, weights, bias } => Op::Linear {
+                    }),
+                    LayerKind::Linear { rows, cols, weights, bias } => Op::Linear(op::Linear {
                         input: src,
                         rows: *rows,
                         cols: *cols,
                         weights: weights.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
                         bias: bias.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
-                    },
-                    LayerKind::Conv { geometry, weights, bias } => Op::Conv {
+                    }),
+                    LayerKind::Conv { geometry, weights, bias } => Op::Conv(op::Conv {
                         input: src,
                         geometry: geometry.clone(),
                         weights: weights.iter().map(|&w| quant(w, s_w as i32)).collect::<Result<_, _>>()?,
                         bias: bias.iter().map(|&b| quant(b, s_acc)).collect::<Result<_, _>>()?,
-                    },
+                    }),
                     _ => return Err(CompileError::Internal(format!("'{}' is not a linear layer", layer.name))),
                 };
                 let acc_bits = static_bits(&op, b_x);
