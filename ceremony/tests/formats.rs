@@ -3,7 +3,7 @@
 //! Data in `tests/data/formats/` comes from `make_data.sh` there: the two toy `.r1cs` files are
 //! written by [`R1cs::to_bytes`] (test `write_toy_r1cs`), everything else by snarkjs. Some tests
 //! run snarkjs itself: it is found through `$VERINFER_SNARKJS`, else in
-//! `~/.cache/verinfer/snarkjs-0.7.6` (install it with `scripts/install-snarkjs.sh`).
+//! `~/.cache/verinfer/npm` (install it with `scripts/install-npm.sh`).
 
 use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
@@ -31,14 +31,14 @@ fn read(name: &str) -> Vec<u8> {
 fn snarkjs() -> PathBuf {
     if let Some(p) = std::env::var_os("VERINFER_SNARKJS") {
         let p = PathBuf::from(p);
-        assert!(p.exists(), "VERINFER_SNARKJS={} does not exist; run scripts/install-snarkjs.sh", p.display());
+        assert!(p.exists(), "VERINFER_SNARKJS={} does not exist; run scripts/install-npm.sh", p.display());
         return p;
     }
     let home = std::env::var_os("HOME").expect("HOME is not set");
-    let p = Path::new(&home).join(".cache/verinfer/snarkjs-0.7.6/node_modules/.bin/snarkjs");
+    let p = Path::new(&home).join(".cache/verinfer/npm/node_modules/.bin/snarkjs");
     assert!(
         p.exists(),
-        "snarkjs 0.7.6 not found at {} and VERINFER_SNARKJS is not set: run scripts/install-snarkjs.sh \
+        "snarkjs 0.7.6 not found at {} and VERINFER_SNARKJS is not set: run scripts/install-npm.sh \
          (or export VERINFER_SNARKJS=\"$(scripts/install-snarkjs.sh)\")",
         p.display()
     );

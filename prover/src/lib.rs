@@ -11,3 +11,4 @@ pub mod progress;
 pub mod proof_file;
 pub mod setup_record;
 pub mod snarkjs;
+pub mod solidity;

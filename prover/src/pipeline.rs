@@ -39,7 +39,19 @@ pub fn compile_to_dir(onnx: &Path, calibration: Option<&Path>, out: &Path, opts:
             return Err(e);
         }
     };
-    let compiled = compile(&bytes, &samples, opts).with_context(|| format!("compiling {}", onnx.display()))?;
+    compile_samples_to_dir(onnx, &bytes, &samples, out, opts)
+}
+
+/// Compiles the ONNX file `onnx` (its content `bytes`) with calibration `samples` (one row of
+/// input values each) into `out`; returns the report.
+pub fn compile_samples_to_dir(
+    onnx: &Path,
+    bytes: &[u8],
+    samples: &[Vec<f64>],
+    out: &Path,
+    opts: &CompileOptions,
+) -> Result<Report> {
+    let compiled = compile(bytes, samples, opts).with_context(|| format!("compiling {}", onnx.display()))?;
     let mut report = compiled.report;
     let by_gadget = Groth16::circuit_size(&compiled.model).context("counting constraints")?;
     report.constraints = Some(by_gadget.values().sum());
@@ -654,20 +666,25 @@ pub fn check_model_fields(file: &ProofFile, statement: &Statement, model: &Compi
 /// Verifies a proof file against a verifying key file; with `model` (the build directory's
 /// `model.compiled`), also checks `model_name` and `output.scale` against it.
 pub fn verify_files(key_path: &Path, proof_path: &Path, model: Option<&Path>) -> Result<Statement, VerifyFailure> {
-    let key = std::fs::read(key_path)
-        .map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", key_path.display())))?;
-    let proof = std::fs::read_to_string(proof_path)
-        .map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", proof_path.display())))?;
-    let model = match model {
-        None => None,
-        Some(p) => {
-            let bytes =
-                std::fs::read(p).map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", p.display())))?;
-            Some(
-                CompiledModel::from_bytes(&bytes)
-                    .map_err(|e| VerifyFailure::CouldNotCheck(format!("reading {}: {e}", p.display())))?,
-            )
-        }
-    };
+    let key = std::fs::read(key_path).map_err(|e| could_not_read(key_path, e))?;
+    let proof = std::fs::read_to_string(proof_path).map_err(|e| could_not_read(proof_path, e))?;
+    let model = model.map(read_model_to_check).transpose()?;
     verify_bytes_for_model(&key, &proof, model.as_ref())
+}
+
+/// Verifies proof-file text against a build directory's verifying key and model.
+pub fn verify_in_dir(dir: &Path, proof_json: &str) -> Result<Statement, VerifyFailure> {
+    let key_path = dir.join(artifacts::VERIFYING_KEY);
+    let key = std::fs::read(&key_path).map_err(|e| could_not_read(&key_path, e))?;
+    let model = read_model_to_check(&dir.join(artifacts::MODEL))?;
+    verify_bytes_for_model(&key, proof_json, Some(&model))
+}
+
+fn could_not_read(path: &Path, e: impl std::fmt::Display) -> VerifyFailure {
+    VerifyFailure::CouldNotCheck(format!("reading {}: {e}", path.display()))
+}
+
+fn read_model_to_check(path: &Path) -> Result<CompiledModel, VerifyFailure> {
+    let bytes = std::fs::read(path).map_err(|e| could_not_read(path, e))?;
+    CompiledModel::from_bytes(&bytes).map_err(|e| could_not_read(path, e))
 }

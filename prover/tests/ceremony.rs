@@ -3,57 +3,17 @@
 //! verifiers accept -> finalize -> proofs verify in the CLI, in snarkjs and in the canister; a
 //! tampered contribution is refused by both tools; bad inputs get errors that name the problem.
 //!
-//! snarkjs comes from `scripts/install-snarkjs.sh` (`.ci/run` runs it); `VERINFER_SNARKJS` may
-//! point at another install of 0.7.6. Without it these tests fail and say how to install it.
+//! snarkjs comes from `scripts/install-npm.sh` (`.ci/run` runs it); `VERINFER_SNARKJS` may point
+//! at another install of 0.7.6. Without it these tests fail and say how to install it.
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use verinfer_ceremony::zkey::Zkey;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_verinfer"))
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().unwrap()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    root().join("fixtures").join(name)
-}
+mod common;
+use common::{bin, fails, fixture, ok, root, snarkjs, text};
 
 fn ptau() -> PathBuf {
     fixture("ptau/pot12_final.ptau")
-}
-
-fn snarkjs() -> Command {
-    let path = std::env::var_os("VERINFER_SNARKJS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/verinfer/snarkjs-0.7.6/node_modules/.bin/snarkjs")
-    });
-    assert!(
-        path.is_file(),
-        "snarkjs 0.7.6 not found at {}: run scripts/install-snarkjs.sh (needs node and npm) or set VERINFER_SNARKJS",
-        path.display()
-    );
-    Command::new(path)
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-/// Runs a command that must succeed; returns its output text.
-fn ok(cmd: &mut Command) -> String {
-    let o = cmd.output().unwrap();
-    assert!(o.status.success(), "{cmd:?} failed:\n{}", text(&o));
-    text(&o)
-}
-
-/// Runs a verinfer command that must fail; returns its error text.
-fn fails(cmd: &mut Command) -> String {
-    let o = cmd.output().unwrap();
-    assert!(!o.status.success(), "{cmd:?} should have failed:\n{}", text(&o));
-    text(&o)
 }
 
 fn compile(name: &str, build: &Path) {

@@ -8,7 +8,7 @@
 //   node ceremony/tests/data/make_rng_vectors.js [OUT.json]
 //
 // snarkjs is found through $VERINFER_SNARKJS (path of the `snarkjs` binary,
-// DIR/node_modules/.bin/snarkjs) or the default install folder of scripts/install-snarkjs.sh.
+// DIR/node_modules/.bin/snarkjs) or the default install folder of scripts/install-npm.sh.
 //
 // Encodings in the JSON: field elements and coordinates are standard (not Montgomery) integers
 // as decimal strings; `*_mont_hex` are the little-endian Montgomery bytes ffjavascript holds
@@ -28,7 +28,7 @@ const { pathToFileURL } = require("url");
 function snarkjsNodeModules() {
     const bin =
         process.env.VERINFER_SNARKJS ||
-        path.join(os.homedir(), ".cache/verinfer/snarkjs-0.7.6/node_modules/.bin/snarkjs");
+        path.join(os.homedir(), ".cache/verinfer/npm/node_modules/.bin/snarkjs");
     // bin is DIR/node_modules/.bin/snarkjs (a symlink: do not resolve it).
     const nm = path.dirname(path.dirname(bin));
     const pkg = path.join(nm, "snarkjs/package.json");

@@ -2,9 +2,10 @@
 //! computed before proving (to request a seed ticket for it).
 use crate::pipeline::{load_model, parse_salt, read_input};
 use anyhow::{Context, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use verinfer_circuits::commit::{commit, INPUT_DOMAIN};
-use verinfer_verifier::fr_to_bytes;
+use verinfer_ir::CompiledModel;
+use verinfer_verifier::{fr_to_bytes, BackendId, Fr};
 
 /// Arguments of `commit`.
 #[derive(clap::Args, Debug)]
@@ -27,16 +28,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let salt = parse_salt(&args.salt)?;
     let q = verinfer_ir::quantize_input(&model.graph, &read_input(&args.input, &model.graph.input)?)
         .context("quantizing the input")?;
-    let bits = model.graph.nodes[0].bits.0;
-    // the commitment in the build directory's backend's field (Groth16's before any setup)
-    let backend = crate::pipeline::setup_backend(&args.dir).unwrap_or(verinfer_verifier::BackendId::Groth16);
-    let c_bytes = match backend {
-        verinfer_verifier::BackendId::Groth16 => fr_to_bytes(&commit(INPUT_DOMAIN, salt, &q, bits)),
-        verinfer_verifier::BackendId::Halo2 => {
-            let salt = verinfer_circuits::backend::pasta_salt(&salt)?;
-            verinfer_halo2::statement::commit(INPUT_DOMAIN, salt, &q, bits)
-        }
-    };
+    let c_bytes = input_commitment(&args.dir, &model, &q, salt)?;
     let c = hex::encode(c_bytes);
     let hash = model.model_hash()?;
     let request_seed = super::canister::candid_text(&verinfer_verifier_canister::types::SeedRequest {
@@ -49,4 +41,18 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         serde_json::json!({ "model_hash": hash.to_hex(), "input_commitment": c, "request_seed_args": request_seed });
     let text = format!("model_hash       {hash}\ninput_commitment {c}\nrequest_seed     {request_seed}");
     super::emit(json, &value, &text)
+}
+
+/// The commitment to quantized input `q` with `salt`, in the field of the build directory's
+/// backend (Groth16's before any setup): what a proof of this input will carry.
+pub fn input_commitment(dir: &Path, model: &CompiledModel, q: &[i64], salt: Fr) -> Result<[u8; 32]> {
+    let bits = model.graph.nodes[0].bits.0;
+    let backend = crate::pipeline::setup_backend(dir).unwrap_or(BackendId::Groth16);
+    Ok(match backend {
+        BackendId::Groth16 => fr_to_bytes(&commit(INPUT_DOMAIN, salt, q, bits)),
+        BackendId::Halo2 => {
+            let salt = verinfer_circuits::backend::pasta_salt(&salt)?;
+            verinfer_halo2::statement::commit(INPUT_DOMAIN, salt, q, bits)
+        }
+    })
 }

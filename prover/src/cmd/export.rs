@@ -1,10 +1,11 @@
-//! `verinfer export r1cs|snarkjs|wtns`: the circuit, the keys and a witness in other tools' formats.
+//! `verinfer export r1cs|snarkjs|wtns|solidity|calldata`: the circuit, the keys, a witness and an
+//! EVM verifier in other tools' formats.
 use crate::artifacts;
 use crate::fsutil::{create_dir, read, read_string, write_atomic};
 use crate::proof_file::ProofFile;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
-use verinfer_verifier::VerifyingKey;
+use verinfer_verifier::{BackendId, VerifyingKey};
 
 /// Export formats.
 #[derive(clap::Subcommand, Debug)]
@@ -16,6 +17,28 @@ pub enum Command {
     /// The witness of an input as snarkjs's .wtns (for `snarkjs groth16 prove` with a zkey of the
     /// circuit `export r1cs` writes, and `snarkjs wtns check`).
     Wtns(WtnsArgs),
+    /// An EVM verifier contract for the build's Groth16 key (Solidity; `verifyProof` as snarkjs's).
+    Solidity(SolidityArgs),
+    /// A proof's arguments to the contract's `verifyProof` (snarkjs's soliditycalldata text).
+    Calldata(CalldataArgs),
+}
+
+/// Arguments of `export solidity`.
+#[derive(clap::Args, Debug)]
+pub struct SolidityArgs {
+    /// Build directory with verifying.key and model.compiled (set up with the Groth16 backend).
+    #[arg(default_value = "build")]
+    pub dir: PathBuf,
+    /// Output file.
+    #[arg(short, long, default_value = "Verifier.sol")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `export calldata`.
+#[derive(clap::Args, Debug)]
+pub struct CalldataArgs {
+    /// A Groth16 proof file (proof.json).
+    pub proof: PathBuf,
 }
 
 /// Arguments of `export wtns`.
@@ -81,6 +104,15 @@ pub fn run(cmd: &Command, json: bool) -> Result<()> {
             super::emit(json, &value, &text)
         }
         Command::Wtns(a) => export_wtns(a, json),
+        Command::Solidity(a) => {
+            let n = export_solidity(&a.dir, &a.out)?;
+            let value = serde_json::json!({ "contract": a.out, "public_inputs": n });
+            super::emit(json, &value, &format!("{}: contract VerinferVerifier, {n} public inputs", a.out.display()))
+        }
+        Command::Calldata(a) => {
+            let calldata = export_calldata(&a.proof)?;
+            super::emit(json, &calldata.to_json(), &calldata.to_snarkjs_text())
+        }
         Command::Snarkjs(a) => {
             let files = export_snarkjs(&a.dir, a.proof.as_deref(), &a.out)?;
             let value = serde_json::json!({ "files": files });
@@ -111,16 +143,49 @@ fn export_wtns(a: &WtnsArgs, json: bool) -> Result<()> {
     super::emit(json, &value, &format!("{}: {} wires", a.out.display(), z.len()))
 }
 
+/// The Groth16 verifying key of a build directory; a halo2 build is refused by name.
+fn groth16_key(dir: &Path, what: &str) -> Result<VerifyingKey> {
+    if crate::pipeline::setup_backend(dir)? != BackendId::Groth16 {
+        anyhow::bail!(
+            "{} was set up with the halo2 backend; {what} needs a Groth16 key (`verinfer setup {}`)",
+            dir.display(),
+            dir.display()
+        );
+    }
+    let key_path = dir.join(artifacts::VERIFYING_KEY);
+    VerifyingKey::from_bytes(&read(&key_path)?).with_context(|| format!("reading {}", key_path.display()))
+}
+
+/// Writes the EVM verifier contract for a build directory; returns its number of public inputs.
+pub fn export_solidity(dir: &Path, out: &Path) -> Result<usize> {
+    let vk = groth16_key(dir, "an EVM verifier")?;
+    let model = crate::pipeline::load_model(dir)?;
+    let contract = crate::solidity::verifier_contract(&vk, &vk.layout, &model.name);
+    write_atomic(out, contract.as_bytes())?;
+    Ok(vk.layout.num_public_inputs())
+}
+
+/// A Groth16 proof file's arguments to `verifyProof`.
+pub fn export_calldata(proof: &Path) -> Result<crate::solidity::Calldata> {
+    let (statement, groth16) = read_groth16_proof(proof)?;
+    crate::solidity::Calldata::new(&groth16, &statement).with_context(|| proof.display().to_string())
+}
+
+/// A Groth16 proof file's statement and proof; errors name the file.
+fn read_groth16_proof(path: &Path) -> Result<(verinfer_verifier::Statement, verinfer_verifier::Proof)> {
+    let file = ProofFile::parse(&read_string(path)?).with_context(|| path.display().to_string())?;
+    file.decode().with_context(|| path.display().to_string())
+}
+
 /// Writes snarkjs's JSON files; returns their paths.
 pub fn export_snarkjs(dir: &Path, proof: Option<&Path>, out: &Path) -> Result<Vec<PathBuf>> {
     let key_path = dir.join(artifacts::VERIFYING_KEY);
-    let vk = VerifyingKey::from_bytes(&read(&key_path)?).with_context(|| format!("reading {}", key_path.display()))?;
+    let vk = groth16_key(dir, "snarkjs")?;
     create_dir(out)?;
     let mut files = vec![out.join("verification_key.json")];
     write_json(&files[0], &crate::snarkjs::verification_key(&vk))?;
     if let Some(p) = proof {
-        let (statement, proof) =
-            ProofFile::parse(&read_string(p)?)?.decode().with_context(|| p.display().to_string())?;
+        let (statement, proof) = read_groth16_proof(p)?;
         if statement.model_hash != vk.model_hash {
             anyhow::bail!(
                 "{} is a proof for model {}, {} is the key of model {}",

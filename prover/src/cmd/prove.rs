@@ -11,6 +11,7 @@ use anyhow::Result;
 use rand::RngCore;
 use std::path::{Path, PathBuf};
 use verinfer_circuits::Timings;
+use verinfer_ir::CompiledModel;
 use verinfer_verifier::{fr_to_bytes, BackendId, Fr};
 
 /// Arguments of `prove`.
@@ -75,7 +76,6 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let mut timings = Timings::default();
     let started = std::time::Instant::now();
     let model = timings.time("load model", || load_model(&args.dir))?;
-    let backend = setup_backend(&args.dir)?;
     let input_path = args.input.as_deref().ok_or_else(|| anyhow::anyhow!("give --input FILE or --batch FILE"))?;
     let input = read_input(input_path, &model.graph.input)?;
     let seed = match &args.seed {
@@ -87,16 +87,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
         None => random_salt(&mut rand::rngs::OsRng)?,
     };
     let step = Step::start("proving");
-    let proved = match backend {
-        BackendId::Groth16 => {
-            let pk = timings.time("load key", || load_proving_key_with(&args.dir, &model, validation(args)))?;
-            prove_sample_timed(&model, &pk, &input, (seed, salt), &mut rand::rngs::OsRng, &mut timings)?
-        }
-        BackendId::Halo2 => {
-            let key = timings.time("load key", || load_halo2_key(&args.dir, &model))?;
-            prove_sample_halo2(&model, &key, &input, (seed, salt), &mut timings)?
-        }
-    };
+    let proved = prove_in_dir(&args.dir, &model, &input, (seed, salt), validation(args), &mut timings)?;
     let secs = step.finish().as_secs_f64();
     let opening_path = timings.time("write", || write_proof(&out, &proved, salt))?;
     let wall = started.elapsed();
@@ -137,6 +128,28 @@ pub fn random_seed() -> [u8; 32] {
     let mut s = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut s);
     s
+}
+
+/// Proves `input` with the keys of build directory `dir` (whose model is `model`), with the
+/// backend it was set up for.
+pub fn prove_in_dir(
+    dir: &Path,
+    model: &CompiledModel,
+    input: &[f64],
+    (seed, salt): ([u8; 32], Fr),
+    points: PointValidation,
+    timings: &mut Timings,
+) -> Result<ProveOutput> {
+    match setup_backend(dir)? {
+        BackendId::Groth16 => {
+            let pk = timings.time("load key", || load_proving_key_with(dir, model, points))?;
+            prove_sample_timed(model, &pk, input, (seed, salt), &mut rand::rngs::OsRng, timings)
+        }
+        BackendId::Halo2 => {
+            let key = timings.time("load key", || load_halo2_key(dir, model))?;
+            prove_sample_halo2(model, &key, input, (seed, salt), timings)
+        }
+    }
 }
 
 /// Writes the proof file to `out` and its opening (salt, quantized input) beside it, each
