@@ -7,6 +7,8 @@
     ezkl_step.py witness DIR INPUT.json WITNESS.json
     ezkl_step.py prove   DIR WITNESS.json PROOF.json
     ezkl_step.py verify  DIR PROOF.json
+    ezkl_step.py evm     DIR PROOF.json OUT             # OUT/Verifier.sol (EZKL's EVM verifier) and
+                                                        # OUT/calldata.json ({"raw": "0x..."})
     ezkl_step.py noop                                      # `import ezkl` only: the Python start-up
                                                            # cost included in every timed step
 
@@ -36,6 +38,14 @@ def run(v):
 
 async def _await(v):
     return await v
+
+
+def run_in_loop(call):
+    """For the calls that need a running event loop when they are made (create_evm_verifier)."""
+    async def go():
+        v = call()
+        return await v if inspect.isawaitable(v) else v
+    return asyncio.run(go())
 
 
 def paths(d):
@@ -88,6 +98,21 @@ def main():
         (proof,) = args[1:]
         check(run(ezkl.verify(proof, settings, vk, srs_path=srs)), "verify")
         print("verified")
+    elif step == "evm":
+        proof, out = args[1:]
+        os.makedirs(out, exist_ok=True)
+        sol, abi, raw = (os.path.join(out, n) for n in ("Verifier.sol", "abi.json", "calldata.bin"))
+        try:
+            check(run_in_loop(lambda: ezkl.create_evm_verifier(vk, settings, sol, abi, srs_path=srs)), "create_evm_verifier")
+        except RuntimeError as e:
+            # It writes the contract, then fetches a solc binary to make the ABI, which cannot be
+            # downloaded here; the contract is all the bench needs (npm's solc compiles it).
+            if not os.path.exists(sol) or "svm" not in str(e):
+                raise
+            print(f"ezkl_step: {sol} written; no ABI ({e})", file=sys.stderr)
+        data = run_in_loop(lambda: ezkl.encode_evm_calldata(proof, raw))
+        with open(os.path.join(out, "calldata.json"), "w") as f:
+            json.dump({"raw": "0x" + bytes(data).hex()}, f)
     else:
         sys.exit(f"ezkl_step: unknown step {step}")
 

@@ -5,13 +5,16 @@
 //! `verifyProof(uint[2] a, uint[2][2] b, uint[2] c, uint[N] input) view returns (bool)`, so the
 //! calldata `snarkjs zkey export soliditycalldata` prints works with it too. It uses the BN254
 //! precompiles (EIP-196 `ecAdd` 0x06 and `ecMul` 0x07, EIP-197 pairing 0x08), returns false (never
-//! reverts) on any bad proof or input, skips the multiplication of zero inputs, and refuses a
-//! statement about another model before any precompile runs (the circuit holds its model hash as
-//! a constant too, so such a proof would fail the pairing anyway).
+//! reverts) on any bad proof or input, and skips the multiplication of zero inputs. The model hash
+//! inputs are constants of the contract: it refuses a statement about another model before any
+//! precompile runs (the circuit holds the hash as a constant too, so such a proof would fail the
+//! pairing anyway) and folds their terms into the first point of the input sum at export time,
+//! which saves two scalar multiplications (12,300 gas) a verification.
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
-use ark_ec::AffineRepr;
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, PrimeField};
 use std::fmt::Write;
+use verinfer_verifier::protocol::Half;
 use verinfer_verifier::{Fr, Proof, PublicInputs, Slot, Statement, StatementLayout, VerifyError, VerifyingKey};
 
 /// A field element as a 0x-prefixed 64-digit hex number.
@@ -73,13 +76,31 @@ pub fn verifier_contract(vk: &VerifyingKey, layout: &StatementLayout, model_name
     constants(w, "BETA", &g2(&k.beta_g2));
     constants(w, "GAMMA", &g2(&k.gamma_g2));
     constants(w, "DELTA", &g2(&k.delta_g2));
-    for (i, p) in k.gamma_abc_g1.iter().enumerate() {
-        constants(w, &format!("IC{i}"), &g1(p));
+    let (ic0, free) = fold_model_hash(vk, layout);
+    let _ = writeln!(w, "    // IC0 + the model hash inputs' terms; then IC(i + 1) for each other input i");
+    constants(w, "IC0", &g1(&ic0));
+    for &i in &free {
+        constants(w, &format!("IC{}", i + 1), &g1(&k.gamma_abc_g1[i + 1]));
     }
-    let _ = write!(w, "{}", verify_function(n));
+    let _ = write!(w, "{}", verify_function(n, &free));
     let _ = write!(w, "{HELPERS}");
     let _ = writeln!(w, "}}");
     s
+}
+
+/// `IC0 + sum of input_i IC(i+1)` over the model hash inputs, whose values the key fixes, and the
+/// positions of the other inputs.
+fn fold_model_hash(vk: &VerifyingKey, layout: &StatementLayout) -> (G1Affine, Vec<usize>) {
+    let ic = &vk.vk.gamma_abc_g1;
+    let mut acc = ic[0].into_group();
+    let mut free = Vec::new();
+    for (i, slot) in layout.slots().enumerate() {
+        match slot {
+            Slot::ModelHash(half) => acc += ic[i + 1] * Fr::from(half.of(&vk.model_hash)),
+            _ => free.push(i),
+        }
+    }
+    (acc.into_affine(), free)
 }
 
 /// The order of `F` as a 0x-prefixed hex number.
@@ -94,8 +115,14 @@ fn constants(w: &mut String, name: &str, coords: &[String]) {
     }
 }
 
-/// `verifyProof` for `n` public inputs.
-fn verify_function(n: usize) -> String {
+/// The model hash's inputs: the positions below `n` not in `free`, high half first (the layout's
+/// order, [`StatementLayout::slots`]).
+fn hash_inputs(n: usize, free: &[usize]) -> impl Iterator<Item = (usize, Half)> + '_ {
+    (0..n).filter(|i| !free.contains(i)).zip([Half::High, Half::Low])
+}
+
+/// `verifyProof` for `n` public inputs, of which `free` are not the model hash's.
+fn verify_function(n: usize, free: &[usize]) -> String {
     let mut f = String::new();
     let w = &mut f;
     let _ = writeln!(w);
@@ -110,20 +137,22 @@ fn verify_function(n: usize) -> String {
     let _ = writeln!(w, "        uint256[2] calldata c,");
     let _ = writeln!(w, "        uint256[{n}] calldata input");
     let _ = writeln!(w, "    ) public view returns (bool) {{");
-    let _ = writeln!(
-        w,
-        "        if (input[0] != uint256(MODEL_HASH) >> 128 || input[1] != uint256(uint128(uint256(MODEL_HASH)))) {{"
-    );
-    let _ = writeln!(w, "            return false;");
-    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "        // the model hash: bytes 0..16 and 16..32 of MODEL_HASH as integers");
+    for (i, half) in hash_inputs(n, free) {
+        let value = match half {
+            Half::High => "uint256(MODEL_HASH) >> 128",
+            Half::Low => "uint256(uint128(uint256(MODEL_HASH)))",
+        };
+        let _ = writeln!(w, "        if (input[{i}] != {value}) return false;");
+    }
     let _ = writeln!(w, "        for (uint256 i = 0; i < {n}; i++) {{");
     let _ = writeln!(w, "            if (input[i] >= R) return false;");
     let _ = writeln!(w, "        }}");
     let _ = writeln!(w, "        if (a[0] >= Q || a[1] >= Q) return false;");
-    let _ = writeln!(w, "        // vk_x = IC0 + sum_i input[i] IC(i+1)");
+    let _ = writeln!(w, "        // vk_x = IC0 + sum_i input[i] IC(i+1), the model hash's terms already in IC0");
     let _ = writeln!(w, "        uint256[2] memory x = [uint256(IC0_0), IC0_1];");
     let _ = writeln!(w, "        bool ok = true;");
-    for i in 0..n {
+    for &i in free {
         let _ = writeln!(w, "        ok = ok && mulAdd(x, IC{}_0, IC{}_1, input[{i}]);", i + 1, i + 1);
     }
     let _ = writeln!(w, "        if (!ok) return false;");

@@ -1,10 +1,15 @@
 // Compiles a verifier contract with solc, deploys it in @ethereumjs/evm and calls `verifyProof`
-// with each calldata file (the JSON `verinfer export calldata --json` prints). Prints one JSON object:
+// with each calldata file: the JSON `verinfer export calldata --json` prints ({"a", "b", "c",
+// "input"}), or {"raw": "0x..."} for complete calldata (another tool's, selector included).
+// Prints one JSON object:
 //   {"contract": {"bytecode_bytes", "deploy_gas"}, "calls": [{"file", "result", "execution_gas", "transaction_gas"}]}
 // where result is true, false or "revert". transaction_gas adds the 21,000 base and the calldata's
 // intrinsic cost (EIP-2028: 16 gas a nonzero byte, 4 a zero byte) to the execution gas.
 //
-//   node evm-verify.mjs Verifier.sol CALLDATA.json [CALLDATA.json ...]
+//   node evm-verify.mjs [--contract NAME] Verifier.sol CALLDATA.json [CALLDATA.json ...]
+//
+// NAME defaults to VerinferVerifier. Contracts above EIP-170's 24,576 bytes are deployed anyway
+// (bytecode_bytes says how large they are).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createEVM } from "@ethereumjs/evm";
@@ -18,8 +23,14 @@ function fail(msg) {
     process.exit(2);
 }
 
-const [source, ...calls] = process.argv.slice(2);
-if (!source || calls.length === 0) fail("usage: node evm-verify.mjs Verifier.sol CALLDATA.json [...]");
+const args = process.argv.slice(2);
+let name = "VerinferVerifier";
+if (args[0] === "--contract") {
+    name = args[1];
+    args.splice(0, 2);
+}
+const [source, ...calls] = args;
+if (!source || calls.length === 0) fail("usage: node evm-verify.mjs [--contract NAME] Verifier.sol CALLDATA.json [...]");
 
 const input = {
     language: "Solidity",
@@ -32,11 +43,11 @@ const input = {
 const output = JSON.parse(solc.compile(JSON.stringify(input)));
 const errors = (output.errors || []).filter((e) => e.severity === "error");
 if (errors.length) fail(`solc ${solc.version()}:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
-const contract = output.contracts["Verifier.sol"]["VerinferVerifier"];
-if (!contract) fail("no contract VerinferVerifier in the source");
+const contract = output.contracts["Verifier.sol"][name];
+if (!contract) fail(`no contract ${name} in the source`);
 const bytecode = hexToBytes("0x" + contract.evm.bytecode.object);
 
-const evm = await createEVM();
+const evm = await createEVM({ allowUnlimitedContractSize: true });
 const caller = createAddressFromString("0x00000000000000000000000000000000000000ee");
 await evm.stateManager.putAccount(caller, new Account(0n, 10n ** 20n));
 const deployed = await evm.runCall({ caller, data: bytecode, gasLimit: 30_000_000n });
@@ -48,6 +59,7 @@ if (deployed.execResult.exceptionError || !deployed.createdAddress) {
 // calldata is the selector (from solc's method identifiers) and the words in order.
 const selectors = contract.evm.methodIdentifiers;
 function encode(call) {
+    if (call.raw) return call.raw.startsWith("0x") ? call.raw : "0x" + call.raw;
     const words = [...call.a, ...call.b[0], ...call.b[1], ...call.c, ...call.input];
     const signature = `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[${call.input.length}])`;
     const selector = selectors[signature];
