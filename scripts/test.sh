@@ -19,6 +19,11 @@ export VERINFER_SNARKJS="${VERINFER_SNARKJS:-$VERINFER_NPM_TOOLS/node_modules/.b
 echo "== Rust: cargo test --release --locked --workspace"
 cargo test --release --locked --workspace
 
+# The workspace build runs the canister harness on wasmtime; the CLI alone (the README's demo)
+# runs it on wasmi. The harness's own tests, again on wasmi:
+echo "== Rust: the canister harness on wasmi"
+cargo test --release --locked -p verinfer-ic-harness --no-default-features --features wasmi --test harness --test attacks
+
 echo "== Python: pip install ./python (maturin builds the extension), then pytest python/tests"
 VENV="${VERINFER_PY_VENV:-target/py-venv}"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"

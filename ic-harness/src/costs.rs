@@ -1,65 +1,10 @@
-//! The replica's costs: the per-operator instruction weights as a wasmtime fuel table (see IC-NOTES:
-//! most operators 1; calls 5 (`call_indirect` 10); branches 2; globals 2; integer division and
-//! remainder 10; `memory.size` 20; `memory.grow` 300; bulk memory 100 + 1 per byte; block markers 0),
-//! the instructions each system call is charged ([`SYSTEM_API`]), and the cycle fees of ingress
-//! messages and inter-canister calls on a 13-node subnet.
+//! The replica's costs: the instructions each system call is charged ([`SYSTEM_API`]), and the cycle
+//! fees of ingress messages and inter-canister calls on a 13-node subnet. The per-operator weights are
+//! [`crate::counter::weight`].
 //!
-//! Differences from the replica, with their bounds: `memory.grow` costs 255 here, not 300 (fuel table
-//! entries are one byte); `debug_print` and `trap` are charged as if the canister log were empty (at
+//! Differences from the replica, with their bounds: `debug_print` and `trap` are charged as if the canister log were empty (at
 //! most 50 instructions per byte, 4,096 bytes, more than the replica, see [`logging_bytes`]); the
 //! ingress fee counts method name and argument, not the signed envelope (see [`ingress_fee`]).
-use wasmtime::OperatorCost;
-
-/// Fuel wasmtime charges on entering any Wasm function (its translator starts each function's count
-/// at 1); the replica charges nothing there. So the table charges calls one less, the system API
-/// charges this for each `ic0` call (an import enters no Wasm function), and a message gets it on top
-/// of its budget for entering its exported function or callback. Exact for `call`, `call_indirect` and
-/// tail calls of Wasm functions and direct calls of imports; an import called through the table would
-/// be one short.
-pub const FUNCTION_ENTRY_FUEL: u64 = 1;
-
-/// The fuel table.
-pub fn ic_operator_costs() -> OperatorCost {
-    let mut c = OperatorCost::new();
-    // wasmtime's defaults make these free; the replica charges 1.
-    c.Nop = 1;
-    c.Drop = 1;
-    c.Return = 1;
-    c.Unreachable = 1;
-    // Block markers stay free: Block, Loop, End, Else = 0 (wasmtime's default).
-    // wasmtime adds FUNCTION_ENTRY_FUEL on entering the callee; the replica's 5 and 10 include it.
-    c.Call = 5 - FUNCTION_ENTRY_FUEL as u8;
-    c.CallIndirect = 10 - FUNCTION_ENTRY_FUEL as u8;
-    c.ReturnCall = 5 - FUNCTION_ENTRY_FUEL as u8;
-    c.ReturnCallIndirect = 10 - FUNCTION_ENTRY_FUEL as u8;
-    c.Br = 2;
-    c.BrIf = 2;
-    c.BrTable = 2;
-    c.If = 2;
-    c.GlobalGet = 2;
-    c.GlobalSet = 2;
-    for op in [
-        &mut c.I32DivS,
-        &mut c.I32DivU,
-        &mut c.I32RemS,
-        &mut c.I32RemU,
-        &mut c.I64DivS,
-        &mut c.I64DivU,
-        &mut c.I64RemS,
-        &mut c.I64RemU,
-    ] {
-        *op = 10;
-    }
-    c.MemorySize = 20;
-    c.MemoryGrow = 255; // entries are one byte; the replica's 300 is capped here (noted in the docs)
-    c.MemoryCopy = 100;
-    c.MemoryFill = 100;
-    c.MemoryInit = 100;
-    c.variable.memory_copy_per_byte = 1;
-    c.variable.memory_fill_per_byte = 1;
-    c.variable.memory_init_per_byte = 1;
-    c
-}
 
 /// What one `ic0` call costs in instructions: `fixed + per_byte * bytes`, where `bytes` is the size
 /// the replica charges for (the data copied, or the payload transmitted).

@@ -1,12 +1,12 @@
 //! Running one message: the state the system API sees, the per-call context saved between a call's
 //! messages, the snapshot a trap rolls back to, the execution charge, and the answers to outgoing calls.
-use crate::{costs, instrument, CallResult, Canister, Kind, Outcome};
+use crate::engine::{self, Global, Memory, Mutability, Val};
+use crate::{counter, instrument, CallResult, Canister, Kind, Outcome};
 use crate::{
     CYCLES_PER_INSTRUCTION, CYCLES_PER_UPDATE, INITIAL_BALANCE, INSPECT_LIMIT, INSTALL_LIMIT, QUERY_LIMIT, UPDATE_LIMIT,
 };
 use anyhow::{anyhow, Context, Result};
 use candid::Principal;
-use wasmtime::Val;
 
 /// Reject code of a call to a destination the harness does not emulate.
 const DESTINATION_INVALID: u32 = 3;
@@ -180,20 +180,22 @@ impl Canister {
         let (kind, budget) = (msg.kind, budget(msg.kind));
         let entry = self.enter(msg, std::mem::take(ctx), budget);
         let snapshot = self.snapshot()?;
-        // The entry into the message's function is fuel the replica does not count.
-        self.store.set_fuel(budget + costs::FUNCTION_ENTRY_FUEL)?;
+        let counter = self
+            .instance
+            .get_global(&mut self.store, counter::COUNTER_EXPORT)
+            .ok_or_else(|| anyhow!("the module has no instruction counter"))?;
+        engine::set_global(&mut self.store, &counter, Val::I64(budget as i64))?;
         let result = self.execute(&entry);
-        let used = budget.saturating_sub(self.store.get_fuel().unwrap_or(0));
+        let left = counter.get(&mut self.store).i64().unwrap_or(0);
+        // a block or system call that would go over the limit is charged before it runs
+        let used = budget.saturating_sub(left.max(0) as u64);
         match result {
             Ok(()) if matches!(kind, Kind::Query | Kind::Inspect | Kind::ReplicatedQuery) => {
                 self.restore(snapshot, false)?
             }
             Ok(()) => self.commit(),
             Err(e) => {
-                let trap = match e.downcast_ref::<wasmtime::Trap>() {
-                    Some(wasmtime::Trap::OutOfFuel) => format!("instruction limit of {budget} exceeded"),
-                    _ => format!("{e:#}"),
-                };
+                let trap = if left < 0 { format!("instruction limit of {budget} exceeded") } else { format!("{e:#}") };
                 self.restore(snapshot, true)?;
                 self.store.data_mut().ctx.outcome.get_or_insert(Outcome::Trap(trap));
             }
@@ -222,21 +224,15 @@ impl Canister {
         msg.entry
     }
 
-    fn execute(&mut self, entry: &Entry<'_>) -> wasmtime::Result<()> {
+    fn execute(&mut self, entry: &Entry<'_>) -> engine::Result<()> {
         match *entry {
             Entry::Export(name) => {
                 let f = self.instance.get_typed_func::<(), ()>(&mut self.store, name)?;
                 f.call(&mut self.store, ())
             }
             Entry::Table { fun, env } => {
-                let table = self
-                    .instance
-                    .get_table(&mut self.store, instrument::TABLE_EXPORT)
-                    .ok_or_else(|| wasmtime::format_err!("no function table"))?;
-                let f = table
-                    .get(&mut self.store, fun as u64)
-                    .and_then(|r| r.as_func().flatten().copied())
-                    .ok_or_else(|| wasmtime::format_err!("callback {fun} is not in the table"))?;
+                let f = engine::table_func(&mut self.store, &self.instance, instrument::TABLE_EXPORT, fun as u64)
+                    .ok_or_else(|| engine::error(format!("callback {fun} is not in the function table")))?;
                 f.typed::<i32, ()>(&self.store)?.call(&mut self.store, env as i32)
             }
         }
@@ -265,8 +261,8 @@ impl Canister {
         data[..s.memory.len()].copy_from_slice(&s.memory);
         data[s.memory.len()..].fill(0);
         for (g, v) in self.globals().iter().zip(&s.globals) {
-            if g.ty(&self.store).mutability() == wasmtime::Mutability::Var {
-                g.set(&mut self.store, *v)?;
+            if g.ty(&self.store).mutability() == Mutability::Var {
+                engine::set_global(&mut self.store, g, v.clone())?;
             }
         }
         let env = self.store.data_mut();
@@ -280,11 +276,11 @@ impl Canister {
         Ok(())
     }
 
-    fn memory(&mut self) -> Result<wasmtime::Memory> {
+    fn memory(&mut self) -> Result<Memory> {
         self.instance.get_memory(&mut self.store, "memory").ok_or_else(|| anyhow!("the canister exports no memory"))
     }
 
-    fn globals(&mut self) -> Vec<wasmtime::Global> {
+    fn globals(&mut self) -> Vec<Global> {
         let names: Vec<String> = self
             .instance
             .exports(&mut self.store)

@@ -1,4 +1,4 @@
-//! A test harness that runs a canister's real Wasm module under wasmtime.
+//! A test harness that runs a canister's real Wasm module under wasmtime or wasmi ([`engine`]).
 //!
 //! No Internet Computer replica can be installed where verinfer is developed, so this crate emulates
 //! the `ic0` system API a Rust canister imports: argument data, reply and reject, caller and self id,
@@ -7,7 +7,8 @@
 //! trap. Install and upgrade (pre/post hooks with stable memory kept) are supported.
 //!
 //! What it models, as the replica does:
-//! - **Instructions**: the replica's per-operator weights (wasmtime fuel, [`costs::ic_operator_costs`])
+//! - **Instructions**: the replica's per-operator weights, counted inside the module by an
+//!   instrumentation like the replica's ([`counter`]: engine-independent, no fuel),
 //!   plus the replica's charge for each system call, a fixed overhead and a per-byte cost
 //!   ([`costs::SYSTEM_API`]); limited to 40 B per update message, 5 B per query, 200 M for
 //!   `canister_inspect_message`.
@@ -40,15 +41,17 @@
 #![deny(missing_docs)]
 
 pub mod costs;
+pub mod counter;
+pub mod engine;
 mod exec;
 pub mod instrument;
 mod system_api;
 
 use anyhow::{bail, Context, Result};
 use candid::Principal;
+use engine::{Engine, Instance, Linker, Module, Store};
 use exec::{CallCtx, Entry, Env, Message};
 use rand::SeedableRng;
-use wasmtime::{Config, Engine, Instance, Linker, Module, Store};
 
 /// Instructions allowed per update message.
 pub const UPDATE_LIMIT: u64 = 40_000_000_000;
@@ -161,8 +164,8 @@ pub struct Canister {
 
 /// Loads (and instruments) a module.
 fn load(engine: &Engine, wasm: &[u8]) -> Result<Module> {
-    let wasm = instrument::instrument(wasm)?;
-    Module::new(engine, wasm).map_err(anyhow::Error::from).context("compiling the canister Wasm")
+    let wasm = counter::count_instructions(&instrument::instrument(wasm)?)?;
+    engine::compile(engine, &wasm).context("compiling the canister Wasm")
 }
 
 impl Canister {
@@ -178,20 +181,13 @@ impl Canister {
         controllers: &[Principal],
         init_arg: Vec<u8>,
     ) -> Result<Canister> {
-        let mut config = Config::new();
-        config.consume_fuel(true);
-        config.operator_cost(costs::ic_operator_costs());
-        let engine = Engine::new(&config)?;
+        let engine = engine::engine();
         let module = load(&engine, wasm)?;
         let controllers = controllers.iter().map(|p| p.as_slice().to_vec()).collect();
         let mut store = Store::new(&engine, Env::new(id.as_slice().to_vec(), controllers));
         let mut linker = Linker::new(&engine);
         system_api::define(&mut linker, &module)?;
-        store.set_fuel(INSTALL_LIMIT)?;
-        let instance = linker
-            .instantiate(&mut store, &module)
-            .map_err(anyhow::Error::from)
-            .context("instantiating the canister")?;
+        let instance = engine::instantiate(&linker, &mut store, &module).context("instantiating the canister")?;
         let mut c = Canister { engine, linker, store, instance, rng: rand_chacha::ChaCha20Rng::seed_from_u64(7), id };
         let controller = c.store.data().controllers.first().cloned();
         let controller = controller.map_or(Principal::anonymous(), |p| Principal::from_slice(&p));
@@ -206,11 +202,8 @@ impl Canister {
         let module = load(&self.engine, wasm)?;
         let mut linker = Linker::new(&self.engine);
         system_api::define(&mut linker, &module)?;
-        self.store.set_fuel(INSTALL_LIMIT)?;
-        self.instance = linker
-            .instantiate(&mut self.store, &module)
-            .map_err(anyhow::Error::from)
-            .context("instantiating the upgraded canister")?;
+        self.instance =
+            engine::instantiate(&linker, &mut self.store, &module).context("instantiating the upgraded canister")?;
         self.linker = linker;
         self.system("canister_post_upgrade", caller, arg)
     }

@@ -1,11 +1,20 @@
 //! The `ic0` functions, emulated. Each call is charged the replica's instructions for it
 //! ([`crate::costs::SYSTEM_API`]) before it runs, as the replica does.
 use crate::costs::{self, SyscallCost};
+use crate::engine::{self, Caller, Extern, ExternType, Global, Linker, Memory, Module, Result, Val};
 use crate::exec::{Env, OutCall};
 use crate::{Kind, Outcome, HARNESS_CERTIFICATE_PREFIX};
 use std::collections::HashSet;
-use wasmtime::{bail, format_err as anyhow, Result};
-use wasmtime::{Caller, Extern, Linker, Module};
+
+/// Returns a trap with a formatted message from a host function.
+macro_rules! bail {
+    ($($t:tt)*) => { return Err(engine::error(format!($($t)*))) };
+}
+
+/// A trap with a formatted message.
+macro_rules! anyhow {
+    ($($t:tt)*) => { engine::error(format!($($t)*)) };
+}
 
 /// Stable memory page size.
 const PAGE: u64 = 64 * 1024;
@@ -16,20 +25,27 @@ const CERTIFIED_DATA_MAX: u64 = 32;
 
 type C<'a> = Caller<'a, Env>;
 
-/// Takes `n` instructions from the message's budget (a trap when it runs out), plus the function-entry
-/// fuel the `call` of an import was charged one less for ([`costs::FUNCTION_ENTRY_FUEL`]).
-fn charge(c: &mut C<'_>, n: u64) -> Result<()> {
-    let n = n.saturating_add(costs::FUNCTION_ENTRY_FUEL);
-    let fuel = c.get_fuel()?;
-    if fuel < n {
-        c.set_fuel(0)?;
-        return Err(wasmtime::Trap::OutOfFuel.into());
+/// The instructions the message may still execute ([`crate::counter`]).
+fn counter(c: &mut C<'_>) -> Result<Global> {
+    match c.get_export(crate::counter::COUNTER_EXPORT) {
+        Some(Extern::Global(g)) => Ok(g),
+        _ => bail!("the module has no instruction counter"),
     }
-    c.set_fuel(fuel - n)?;
+}
+
+/// Takes `n` instructions from the message's budget; a trap when it runs out (the counter is then
+/// negative, which the harness reads as the limit exceeded).
+fn charge(c: &mut C<'_>, n: u64) -> Result<()> {
+    let g = counter(c)?;
+    let left = g.get(&mut *c).i64().unwrap_or(0).saturating_sub(n.min(i64::MAX as u64) as i64);
+    engine::set_global_in(c, &g, Val::I64(left))?;
+    if left < 0 {
+        bail!("instruction limit exceeded");
+    }
     Ok(())
 }
 
-fn memory(c: &mut C<'_>) -> Result<wasmtime::Memory> {
+fn memory(c: &mut C<'_>) -> Result<Memory> {
     match c.get_export("memory") {
         Some(Extern::Memory(m)) => Ok(m),
         _ => bail!("the canister exports no memory"),
@@ -115,9 +131,11 @@ pub(crate) fn define(l: &mut Linker<Env>, module: &Module) -> Result<()> {
     // Anything else the module imports traps with a clear message when called.
     for imp in module.imports() {
         if imp.module() == "ic0" && !s.contains(imp.name()) {
-            if let wasmtime::ExternType::Func(ty) = imp.ty() {
+            if let ExternType::Func(ty) = imp.ty() {
                 let name = imp.name().to_string();
-                l.func_new("ic0", imp.name(), ty, move |_, _, _| bail!("ic0.{name} is not emulated by the harness"))?;
+                l.func_new("ic0", imp.name(), ty.clone(), move |_, _, _| {
+                    bail!("ic0.{name} is not emulated by the harness")
+                })?;
             }
         } else if imp.module() != "ic0" {
             bail!("the canister imports {}.{}, which is not part of the IC system API", imp.module(), imp.name());
@@ -399,7 +417,9 @@ fn define_canister(l: &mut Linker<Env>, s: &mut Names) -> Result<()> {
     });
     def!(l, s, "performance_counter", |k| move |mut c: C<'_>, kind: i32| -> Result<i64> {
         charge(&mut c, k.of(0))?;
-        let used = c.data().budget.saturating_sub(c.get_fuel()?);
+        let g = counter(&mut c)?;
+        let left = g.get(&mut c).i64().unwrap_or(0);
+        let used = c.data().budget.saturating_sub(left.max(0) as u64);
         match kind {
             0 | 1 => Ok(used as i64),
             k => bail!("performance_counter type {k} is not emulated"),

@@ -386,8 +386,8 @@ fn certified_data_set_in_an_update_is_in_the_query_certificate() {
     assert_eq!(reply(&c.query(p(USER), "http_request", vec![]).unwrap()), b"hello");
 }
 
-/// The replica counts no instructions for entering a function (wasmtime's fuel does, and the harness
-/// takes it back), 5 per `call` and 10 per `call_indirect`, 1 per plain operator, 0 for block markers.
+/// The replica counts no instructions for entering a function, 5 per `call` and 10 per
+/// `call_indirect`, 1 per plain operator, 0 for block markers (whichever engine runs).
 #[test]
 fn operators_and_calls_are_counted_as_the_replica_counts_them() {
     let cases = [
