@@ -72,6 +72,10 @@ def test_errors_carry_the_tools_message(build, tmp_path):
         verinfer.prove(build, rows("input.json")[0], seed="abc")
     with pytest.raises(verinfer.VerinferError, match="nope"):
         verinfer.setup(build, backend="nope")
+    with pytest.raises(verinfer.VerinferError, match="must be a number"):
+        verinfer.prove(build, [1.0, "two", 3.0, 4.0])
+    with pytest.raises(verinfer.VerinferError, match="sequence of numbers"):
+        verinfer.commit(build, object(), 1)
 
 
 def test_halo2_builds_prove_and_verify(tmp_path):

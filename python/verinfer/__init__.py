@@ -40,11 +40,17 @@ def _flat(x: Any) -> list:
     """One input as a flat list of floats: a list, a nested list or a numpy array of any shape."""
     if hasattr(x, "tolist"):
         x = x.tolist()
+    if isinstance(x, (str, bytes)):
+        raise VerinferError(f"an input value must be a number, not {x!r}")
     if isinstance(x, (int, float)):
         return [float(x)]
+    try:
+        items = iter(x)
+    except TypeError:
+        raise VerinferError(f"an input must be a number or a sequence of numbers, not {type(x).__name__}") from None
     out: list = []
-    for v in x:
-        out.extend(_flat(v) if not isinstance(v, (int, float)) else [float(v)])
+    for v in items:
+        out.extend(_flat(v))
     return out
 
 
