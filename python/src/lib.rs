@@ -5,10 +5,10 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use std::path::{Path, PathBuf};
 use verinfer::cmd::commit::input_commitment;
-use verinfer::cmd::prove::prove_in_dir;
+use verinfer::cmd::prove::{opening_json, prove_in_dir, seed_and_salt};
 use verinfer::pipeline::{self, PointValidation, VerifyFailure};
 use verinfer_compiler::CompileOptions;
-use verinfer_verifier::{fr_to_bytes, BackendId, OutputMode};
+use verinfer_verifier::{BackendId, OutputMode};
 
 pyo3::create_exception!(_verinfer, VerinferError, PyException, "A verinfer operation failed; the message says why.");
 
@@ -94,19 +94,10 @@ fn prove(
 ) -> PyResult<(String, String)> {
     run(py, || {
         let model = pipeline::load_model(&build)?;
-        let seed = match seed {
-            Some(s) => pipeline::parse_hex32(&s, "seed")?,
-            None => verinfer::cmd::prove::random_seed(),
-        };
-        let salt = match salt {
-            Some(s) => pipeline::parse_salt(&s)?,
-            None => pipeline::random_salt(&mut rand::rngs::OsRng)?,
-        };
+        let (seed, salt) = seed_and_salt(seed.as_deref(), salt.as_deref())?;
         let mut timings = Default::default();
         let proved = prove_in_dir(&build, &model, &x, (seed, salt), PointValidation::No, &mut timings)?;
-        let opening = serde_json::json!({
-            "salt": hex::encode(fr_to_bytes(&salt)), "quantized_input": proved.quantized_input
-        });
+        let opening = opening_json(&salt, &proved.quantized_input);
         Ok((serde_json::to_string(&proved.file)?, opening.to_string()))
     })
 }

@@ -124,17 +124,10 @@ pub fn run(cmd: &Command, json: bool) -> Result<()> {
 
 /// Writes the `.wtns` of an input: the assignment the prover would use, in `export r1cs`'s wire order.
 fn export_wtns(a: &WtnsArgs, json: bool) -> Result<()> {
-    use crate::pipeline::{load_model, parse_hex32, parse_salt, random_salt, read_input};
+    use crate::pipeline::{load_model, read_input};
     let model = load_model(&a.dir)?;
     let input = read_input(&a.input, &model.graph.input)?;
-    let salt = match &a.salt {
-        Some(s) => parse_salt(s)?,
-        None => random_salt(&mut rand::rngs::OsRng)?,
-    };
-    let seed = match &a.seed {
-        Some(s) => parse_hex32(s, "seed")?,
-        None => super::prove::random_seed(),
-    };
+    let (seed, salt) = super::prove::seed_and_salt(a.seed.as_deref(), a.salt.as_deref())?;
     let q = verinfer_ir::quantize_input(&model.graph, &input).context("quantizing the input")?;
     let witness = verinfer_circuits::assign(&model, q, salt, seed).context("evaluating the model")?;
     let z = verinfer_circuits::assignment(&model, &witness)?;

@@ -78,14 +78,7 @@ pub fn run(args: &Args, json: bool) -> Result<()> {
     let model = timings.time("load model", || load_model(&args.dir))?;
     let input_path = args.input.as_deref().ok_or_else(|| anyhow::anyhow!("give --input FILE or --batch FILE"))?;
     let input = read_input(input_path, &model.graph.input)?;
-    let seed = match &args.seed {
-        Some(s) => parse_hex32(s, "seed")?,
-        None => random_seed(),
-    };
-    let salt = match &args.salt {
-        Some(s) => parse_salt(s)?,
-        None => random_salt(&mut rand::rngs::OsRng)?,
-    };
+    let (seed, salt) = seed_and_salt(args.seed.as_deref(), args.salt.as_deref())?;
     let step = Step::start("proving");
     let proved = prove_in_dir(&args.dir, &model, &input, (seed, salt), validation(args), &mut timings)?;
     let secs = step.finish().as_secs_f64();
@@ -130,6 +123,25 @@ pub fn random_seed() -> [u8; 32] {
     s
 }
 
+/// The seed and salt given (64 hex digits; a hex scalar), else 32 random bytes and a random scalar.
+pub fn seed_and_salt(seed: Option<&str>, salt: Option<&str>) -> Result<([u8; 32], Fr)> {
+    let seed = match seed {
+        Some(s) => parse_hex32(s, "seed")?,
+        None => random_seed(),
+    };
+    let salt = match salt {
+        Some(s) => parse_salt(s)?,
+        None => random_salt(&mut rand::rngs::OsRng)?,
+    };
+    Ok((seed, salt))
+}
+
+/// The opening of a proof's input commitment (`<proof>.opening.json`): the salt and the quantized
+/// input.
+pub fn opening_json(salt: &Fr, quantized_input: &[i64]) -> serde_json::Value {
+    serde_json::json!({ "salt": hex::encode(fr_to_bytes(salt)), "quantized_input": quantized_input })
+}
+
 /// Proves `input` with the keys of build directory `dir` (whose model is `model`), with the
 /// backend it was set up for.
 pub fn prove_in_dir(
@@ -157,9 +169,7 @@ pub fn prove_in_dir(
 pub fn write_proof(out: &Path, proved: &ProveOutput, salt: Fr) -> Result<PathBuf> {
     let opening_path = PathBuf::from(format!("{}{}", out.display(), artifacts::OPENING_SUFFIX));
     write_atomic(out, serde_json::to_string_pretty(&proved.file)?.as_bytes())?;
-    let opening = serde_json::json!({
-        "salt": hex::encode(fr_to_bytes(&salt)), "quantized_input": proved.quantized_input
-    });
+    let opening = opening_json(&salt, &proved.quantized_input);
     write_atomic(&opening_path, serde_json::to_string_pretty(&opening)?.as_bytes())?;
     Ok(opening_path)
 }
